@@ -1,0 +1,302 @@
+//! The command line: flags and their help, kept apart from the work they start.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::csv_input::Encoding;
+use crate::store::consent::Basis;
+
+/// hikyaku (飛脚): send e-mail campaigns the way the law and the mailbox providers require.
+///
+/// One message per recipient, only to people who consented (for advertisements),
+/// never to anyone on the suppression list, with the sender's identity and an
+/// opt-out link in every message, at a pace that keeps the sender off blocklists.
+#[derive(Debug, Parser)]
+#[command(name = "hikyaku", version, max_term_width = 100)]
+#[command(after_help = "Start here:\n  \
+    hikyaku check campaign.toml        validate the campaign file and the recipient list\n  \
+    hikyaku preview campaign.toml      who would receive it, and why the others would not\n\n\
+    Exit codes: 0 done, 65 bad data, 74 cannot write output, 75 run again later,\n\
+    77 refused, 78 bad configuration, 69 SMTP unavailable, 70 internal error, 2 usage.")]
+pub struct Cli {
+    /// The SQLite store (suppressions, consent, journal). Default: the campaign's
+    /// `store` key, else ./hikyaku.db
+    #[arg(long, global = true, env = "HIKYAKU_STORE", value_name = "PATH")]
+    pub store: Option<PathBuf>,
+
+    /// Print only errors and the final result
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+
+    /// Print more detail about what is done
+    #[arg(long, short, global = true, conflicts_with = "quiet")]
+    pub verbose: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Validate a campaign as a send would: the campaign file, the recipient list, the store
+    #[command(after_help = "Example:\n  hikyaku check campaign.toml && echo ready")]
+    Check(CheckArgs),
+
+    /// Show who would receive the campaign, and why every other row would not
+    #[command(after_help = "Examples:\n  \
+        hikyaku preview campaign.toml\n  \
+        hikyaku preview campaign.toml --skipped skipped.csv   # every skipped row, with its line and reason\n  \
+        hikyaku preview campaign.toml --format json | jq .skipped")]
+    Preview(PreviewArgs),
+
+    /// Manage the suppression list: addresses that must never receive mail
+    #[command(subcommand)]
+    Suppress(SuppressCommand),
+
+    /// Manage consent records (who agreed to advertisements, when, how, with what evidence)
+    #[command(subcommand)]
+    Consent(ConsentCommand),
+}
+
+/// Formats for commands that report a result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// For people
+    Text,
+    /// For scripts
+    Json,
+}
+
+/// Formats for commands that list records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// An aligned table for people
+    Text,
+    /// CSV with a header row, re-importable
+    Csv,
+    /// A JSON array
+    Json,
+}
+
+/// Formats for exports, which must be re-importable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// CSV with a header row
+    Csv,
+    /// A JSON array
+    Json,
+}
+
+impl From<ExportFormat> for ListFormat {
+    fn from(format: ExportFormat) -> Self {
+        match format {
+            ExportFormat::Csv => ListFormat::Csv,
+            ExportFormat::Json => ListFormat::Json,
+        }
+    }
+}
+
+/// Arguments of `check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The campaign file
+    pub campaign: PathBuf,
+
+    /// Output format
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ReportFormat,
+}
+
+/// Arguments of `preview`.
+#[derive(Debug, Args)]
+pub struct PreviewArgs {
+    /// The campaign file
+    pub campaign: PathBuf,
+
+    /// Output format
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ReportFormat,
+
+    /// Write every skipped row to this CSV (UTF-8 with a BOM, so Excel opens it):
+    /// its line, the reason, and the row's own columns
+    #[arg(long, value_name = "FILE.csv")]
+    pub skipped: Option<PathBuf>,
+}
+
+/// `suppress` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum SuppressCommand {
+    /// Suppress addresses (globally unless --list is given)
+    #[command(after_help = "Examples:\n  \
+        hikyaku suppress add taro@example.jp --reason \"asked by phone\"\n  \
+        hikyaku suppress add hanako@example.jp --list newsletter")]
+    Add {
+        /// The addresses
+        #[arg(required = true, value_name = "ADDRESS")]
+        addresses: Vec<String>,
+        /// Suppress only for this list
+        #[arg(long)]
+        list: Option<String>,
+        /// Why (kept with the entry)
+        #[arg(long, default_value = "manual")]
+        reason: String,
+    },
+
+    /// Lift suppressions (the global one unless --list is given)
+    #[command(after_help = "Example:\n  hikyaku suppress remove taro@example.jp")]
+    Remove {
+        /// The addresses
+        #[arg(required = true, value_name = "ADDRESS")]
+        addresses: Vec<String>,
+        /// Lift only the suppression for this list
+        #[arg(long)]
+        list: Option<String>,
+    },
+
+    /// Import suppressions from CSV: an `email` column, optional `list` (empty = global) and `reason`
+    #[command(
+        after_help = "Example:\n  hikyaku suppress import old-system-optouts.csv --reason unsubscribe\n\n\
+        The file may be UTF-8 (with or without BOM) or Shift_JIS/CP932 as Excel writes it.\n\
+        Entries already present keep their original reason and date."
+    )]
+    Import {
+        /// The CSV file
+        file: PathBuf,
+        /// The list for rows whose `list` column is missing or empty (default: global)
+        #[arg(long)]
+        list: Option<String>,
+        /// The reason for rows whose `reason` column is missing or empty
+        #[arg(long, default_value = "import")]
+        reason: String,
+        /// The file's encoding
+        #[arg(long, default_value = "auto", value_parser = parse_encoding)]
+        encoding: Encoding,
+        /// Import the usable rows even if some are rejected
+        #[arg(long)]
+        skip_invalid: bool,
+    },
+
+    /// Write the suppression list as CSV or JSON (re-importable)
+    #[command(after_help = "Example:\n  hikyaku suppress export > suppressions.csv")]
+    Export {
+        /// Only this list's entries
+        #[arg(long, conflicts_with = "global")]
+        list: Option<String>,
+        /// Only the global entries
+        #[arg(long)]
+        global: bool,
+        /// Output format
+        #[arg(long, value_enum, default_value = "csv")]
+        format: ExportFormat,
+    },
+
+    /// Show the suppression list
+    #[command(after_help = "Example:\n  hikyaku suppress list --list newsletter")]
+    List {
+        /// Only this list's entries
+        #[arg(long, conflicts_with = "global")]
+        list: Option<String>,
+        /// Only the global entries
+        #[arg(long)]
+        global: bool,
+        /// Output format
+        #[arg(long, value_enum, default_value = "text")]
+        format: ListFormat,
+    },
+}
+
+/// `consent` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ConsentCommand {
+    /// Record one consent with its evidence
+    #[command(after_help = "Example:\n  \
+        hikyaku consent add taro@example.jp --list newsletter --basis opt-in \\\n      \
+        --method \"web form\" --evidence \"form log 2026-11-01 #4411\" --obtained-at 2026-11-01T10:00:00+09:00")]
+    Add {
+        /// The address
+        address: String,
+        /// The list, or * for every list
+        #[arg(long)]
+        list: String,
+        /// The legal basis under 特定電子メール法
+        #[arg(long, value_parser = parse_basis)]
+        basis: Basis,
+        /// How consent was obtained (web form, event, contract…)
+        #[arg(long)]
+        method: String,
+        /// The evidence, or where it is kept
+        #[arg(long, default_value = "")]
+        evidence: String,
+        /// When consent was obtained, RFC 3339 with offset (default: now)
+        #[arg(long, value_name = "TIME")]
+        obtained_at: Option<String>,
+    },
+
+    /// Import consent records from CSV: email,list,basis,obtained_at,method,evidence
+    #[command(after_help = "Example:\n  hikyaku consent import consent.csv\n\n\
+        basis is one of opt-in, business-card, transaction, published; obtained_at is RFC 3339\n\
+        with an offset (2025-04-01T10:00:00+09:00); list may be * for every list.\n\
+        Rows missing obtained_at or method are rejected with their lines; nothing is imported\n\
+        unless --skip-invalid. An old record never revives an address that opted out later.")]
+    Import {
+        /// The CSV file
+        file: PathBuf,
+        /// The file's encoding
+        #[arg(long, default_value = "auto", value_parser = parse_encoding)]
+        encoding: Encoding,
+        /// Import the usable rows even if some are rejected
+        #[arg(long)]
+        skip_invalid: bool,
+    },
+
+    /// Record that an address withdrew consent (an opt-out)
+    #[command(after_help = "Examples:\n  \
+        hikyaku consent revoke taro@example.jp                  # every list\n  \
+        hikyaku consent revoke taro@example.jp --list newsletter")]
+    Revoke {
+        /// The address
+        address: String,
+        /// The list, or * for every list
+        #[arg(long, default_value = "*")]
+        list: String,
+        /// Why (kept with the revocation)
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+
+    /// Write consent records as CSV or JSON (re-importable), with revocation times
+    #[command(after_help = "Examples:\n  \
+        hikyaku consent export > consent-backup.csv\n  \
+        hikyaku consent export --address taro@example.jp --format json")]
+    Export {
+        /// Only records that cover this list (including * records)
+        #[arg(long)]
+        list: Option<String>,
+        /// Only this address's records
+        #[arg(long)]
+        address: Option<String>,
+        /// Output format
+        #[arg(long, value_enum, default_value = "csv")]
+        format: ExportFormat,
+    },
+}
+
+fn parse_encoding(text: &str) -> Result<Encoding, String> {
+    text.parse()
+}
+
+fn parse_basis(text: &str) -> Result<Basis, String> {
+    text.parse()
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
+}

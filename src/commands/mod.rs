@@ -1,0 +1,82 @@
+//! What each subcommand does: it loads what it needs, runs the stages, and
+//! reports. The stages themselves know nothing of the command line.
+
+mod consent;
+mod import;
+mod preview;
+mod suppress;
+
+use std::path::PathBuf;
+
+use crate::cli::{Cli, Command};
+use crate::config::{self, Campaign};
+use crate::error::{Error, exit};
+use crate::output::Ui;
+use crate::store::Store;
+
+/// The store used when neither --store, HIKYAKU_STORE nor the campaign names one.
+pub const DEFAULT_STORE: &str = "hikyaku.db";
+
+/// What every command gets from the global flags.
+pub struct Context {
+    store_flag: Option<PathBuf>,
+    ui: Ui,
+}
+
+impl Context {
+    /// The store path: --store (or HIKYAKU_STORE), else the campaign's `store`,
+    /// else ./hikyaku.db.
+    pub fn store_path(&self, campaign: Option<&Campaign>) -> PathBuf {
+        self.store_flag
+            .clone()
+            .or_else(|| campaign.and_then(|c| c.store.clone()))
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_STORE))
+    }
+
+    fn open_store(&self, campaign: Option<&Campaign>) -> Result<Store, Error> {
+        let path = self.store_path(campaign);
+        self.ui.detail(format_args!("store: {}", path.display()));
+        Ok(Store::open(&path)?)
+    }
+}
+
+/// Runs the command and returns the exit code.
+pub fn run(cli: Cli) -> Result<u8, Error> {
+    let context = Context {
+        store_flag: cli.store,
+        ui: Ui {
+            quiet: cli.quiet,
+            verbose: cli.verbose,
+        },
+    };
+    match cli.command {
+        Command::Check(args) => preview::check(&context, &args),
+        Command::Preview(args) => preview::preview(&context, &args),
+        Command::Suppress(command) => suppress::run(&context, command),
+        Command::Consent(command) => consent::run(&context, command),
+    }?;
+    Ok(exit::OK)
+}
+
+/// Checks a list name given on the command line (`*` where `allow_star`).
+fn check_list_name(list: &str, allow_star: bool) -> Result<(), Error> {
+    if (allow_star && list == crate::store::consent::EVERY_LIST) || config::is_valid_name(list) {
+        return Ok(());
+    }
+    Err(Error::BadArgument(format!(
+        "list {list:?} is not a valid list name: {}{}",
+        config::NAME_RULE,
+        if allow_star {
+            " (or * for every list)"
+        } else {
+            ""
+        }
+    )))
+}
+
+/// Parses an address given on the command line into its store key.
+fn address_key(text: &str) -> Result<String, Error> {
+    crate::address::Address::parse(text)
+        .map(|a| a.key())
+        .map_err(|e| Error::BadArgument(format!("{text:?} is not a usable address: {e}")))
+}

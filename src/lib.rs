@@ -1,0 +1,36 @@
+//! hikyaku (飛脚): e-mail campaigns the way 特定電子メール法 and the big mailbox
+//! providers require.
+//!
+//! The pipeline runs one way: [`config`] and [`recipients`] load the inputs,
+//! [`plan`] decides who receives what against the [`store`], and the later
+//! stages render, sign, deliver and journal. [`commands`] wires the stages to
+//! the command line defined in [`cli`].
+
+pub mod address;
+pub mod address_set;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod csv_input;
+pub mod digest;
+pub mod error;
+pub mod output;
+pub mod plan;
+pub mod recipients;
+pub mod store;
+
+use std::process::ExitCode;
+
+/// Parses the command line, runs the command, and reports any error on stderr.
+pub fn main() -> ExitCode {
+    use clap::Parser;
+    let cli = cli::Cli::parse();
+    match commands::run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(error) if error.is_broken_pipe() => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::from(error.exit_code())
+        }
+    }
+}

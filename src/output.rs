@@ -1,0 +1,192 @@
+//! Writing results: messages for people on stderr, records for scripts on stdout.
+
+use std::io::{self, Write};
+
+use crate::cli::ListFormat;
+use crate::error::Error;
+
+/// How chatty the command is on stderr.
+#[derive(Debug, Clone, Copy)]
+pub struct Ui {
+    /// Only errors and the final result.
+    pub quiet: bool,
+    /// Extra detail.
+    pub verbose: bool,
+}
+
+impl Ui {
+    /// A progress or status message, unless quiet.
+    pub fn info(&self, message: impl std::fmt::Display) {
+        if !self.quiet {
+            eprintln!("{message}");
+        }
+    }
+
+    /// A message only shown with --verbose.
+    pub fn detail(&self, message: impl std::fmt::Display) {
+        if self.verbose {
+            eprintln!("{message}");
+        }
+    }
+
+    /// A warning; shown even when quiet, since it changes what happened.
+    pub fn warn(&self, message: impl std::fmt::Display) {
+        eprintln!("warning: {message}");
+    }
+}
+
+/// Formats `n` with thousands separators: 1,234,567.
+pub fn group(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Streams records with fixed columns as an aligned table, CSV or a JSON array.
+/// CSV and JSON are written as the records come; the table, which needs the
+/// column widths, is held until [`RecordSink::finish`].
+pub struct RecordSink<W: Write> {
+    columns: &'static [&'static str],
+    target: Target<W>,
+    count: u64,
+}
+
+enum Target<W: Write> {
+    Csv(Box<csv::Writer<W>>),
+    Json(W),
+    Text(W, Vec<Vec<String>>),
+}
+
+impl<W: Write> RecordSink<W> {
+    /// A sink writing records with `columns` to `out`.
+    pub fn new(
+        format: ListFormat,
+        columns: &'static [&'static str],
+        mut out: W,
+    ) -> Result<Self, Error> {
+        let target = match format {
+            ListFormat::Csv => {
+                let mut writer = csv::Writer::from_writer(out);
+                writer.write_record(columns)?;
+                Target::Csv(Box::new(writer))
+            }
+            ListFormat::Json => {
+                out.write_all(b"[")?;
+                Target::Json(out)
+            }
+            ListFormat::Text => Target::Text(out, Vec::new()),
+        };
+        Ok(RecordSink {
+            columns,
+            target,
+            count: 0,
+        })
+    }
+
+    /// Writes one record; `fields` are in column order.
+    pub fn write(&mut self, fields: &[&str]) -> Result<(), Error> {
+        debug_assert_eq!(fields.len(), self.columns.len());
+        match &mut self.target {
+            Target::Csv(writer) => writer.write_record(fields)?,
+            Target::Json(out) => {
+                let object: serde_json::Map<String, serde_json::Value> = self
+                    .columns
+                    .iter()
+                    .zip(fields)
+                    .map(|(k, v)| ((*k).to_owned(), serde_json::Value::from(*v)))
+                    .collect();
+                out.write_all(if self.count == 0 { b"\n  " } else { b",\n  " })?;
+                serde_json::to_writer(&mut *out, &object)?;
+            }
+            Target::Text(_, rows) => rows.push(fields.iter().map(|f| (*f).to_owned()).collect()),
+        }
+        self.count += 1;
+        Ok(())
+    }
+
+    /// Ends the output; returns how many records were written.
+    pub fn finish(self) -> Result<u64, Error> {
+        match self.target {
+            Target::Csv(mut writer) => writer.flush()?,
+            Target::Json(mut out) => {
+                out.write_all(if self.count == 0 { b"]\n" } else { b"\n]\n" })?;
+                out.flush()?;
+            }
+            Target::Text(mut out, rows) => {
+                write_table(&mut out, self.columns, &rows)?;
+                out.flush()?;
+            }
+        }
+        Ok(self.count)
+    }
+}
+
+fn write_table(out: &mut impl Write, columns: &[&str], rows: &[Vec<String>]) -> io::Result<()> {
+    let width = |i: usize| {
+        rows.iter()
+            .map(|r| r[i].chars().count())
+            .chain([columns[i].len()])
+            .max()
+            .unwrap_or(0)
+    };
+    let widths: Vec<usize> = (0..columns.len()).map(width).collect();
+    let line = |cells: Vec<&str>| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect();
+        padded.join("  ").trim_end().to_owned()
+    };
+    writeln!(out, "{}", line(columns.to_vec()))?;
+    for row in rows {
+        writeln!(out, "{}", line(row.iter().map(String::as_str).collect()))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_thousands() {
+        assert_eq!(group(0), "0");
+        assert_eq!(group(999), "999");
+        assert_eq!(group(1000), "1,000");
+        assert_eq!(group(1_234_567), "1,234,567");
+    }
+
+    fn render(format: ListFormat, rows: &[[&str; 2]]) -> String {
+        let mut out = Vec::new();
+        let mut sink = RecordSink::new(format, &["email", "list"], &mut out).unwrap();
+        for row in rows {
+            sink.write(row).unwrap();
+        }
+        sink.finish().unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn writes_each_format() {
+        let rows = [["a@example.jp", ""], ["b@example.jp", "news, letter"]];
+        assert_eq!(
+            render(ListFormat::Csv, &rows),
+            "email,list\na@example.jp,\nb@example.jp,\"news, letter\"\n"
+        );
+        let json: serde_json::Value =
+            serde_json::from_str(&render(ListFormat::Json, &rows)).unwrap();
+        assert_eq!(json[1]["list"], "news, letter");
+        let empty: serde_json::Value =
+            serde_json::from_str(&render(ListFormat::Json, &[])).unwrap();
+        assert_eq!(empty, serde_json::json!([]));
+        let text = render(ListFormat::Text, &rows);
+        assert!(text.starts_with("email         list\n"), "{text}");
+    }
+}

@@ -1,0 +1,277 @@
+//! The local SQLite store: suppression list, consent records, the send journal
+//! and approvals.
+//!
+//! One file, opened in WAL mode with a busy timeout, so that the unsubscribe
+//! endpoint, a cron run and an operator's `suppress add` can all write while a
+//! send is running. The schema is created and migrated by the tool itself; the
+//! version lives in SQLite's `user_version`.
+
+pub mod consent;
+pub mod journal;
+pub mod suppression;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::Connection;
+
+/// How long a writer waits for another process's transaction before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Each entry moves the schema from version `index` to `index + 1`. Never edit
+/// an entry that has shipped: add a new one.
+const MIGRATIONS: &[&str] = &[
+    // 1: the first schema.
+    r#"
+    CREATE TABLE suppression (
+        email      TEXT NOT NULL,               -- address key (lower case, punycode)
+        list       TEXT NOT NULL DEFAULT '',    -- '' suppresses for every list
+        reason     TEXT NOT NULL,
+        source     TEXT NOT NULL,
+        created_at INTEGER NOT NULL,            -- unix seconds
+        PRIMARY KEY (email, list)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE consent (
+        id               INTEGER PRIMARY KEY,
+        email            TEXT NOT NULL,
+        list             TEXT NOT NULL,         -- '*' covers every list
+        basis            TEXT NOT NULL CHECK (basis IN ('opt-in', 'business-card', 'transaction', 'published')),
+        obtained_at      TEXT NOT NULL,         -- RFC 3339 as given, offset kept
+        obtained_at_unix INTEGER NOT NULL,
+        method           TEXT NOT NULL,
+        evidence         TEXT NOT NULL DEFAULT '',
+        recorded_at      INTEGER NOT NULL,
+        UNIQUE (email, list, obtained_at_unix)
+    );
+    CREATE INDEX consent_by_list ON consent (list, email);
+
+    -- Revocations are events, not a column: an opt-out covers every consent for its
+    -- scope obtained before it, including consents imported after it (an old record
+    -- must never revive an address), while a fresh opt-in after it counts again.
+    CREATE TABLE consent_revocation (
+        email      TEXT NOT NULL,
+        list       TEXT NOT NULL,               -- '*' revokes every list
+        revoked_at INTEGER NOT NULL,
+        reason     TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (email, list, revoked_at)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE journal (
+        campaign    TEXT NOT NULL,
+        email       TEXT NOT NULL,
+        state       TEXT NOT NULL CHECK (state IN ('pending', 'sending', 'sent', 'deferred', 'failed', 'unknown')),
+        reason      TEXT,
+        smtp_reply  TEXT,
+        message_id  TEXT,
+        attempts    INTEGER NOT NULL DEFAULT 0,
+        updated_at  INTEGER NOT NULL,
+        PRIMARY KEY (campaign, email)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE approval (
+        id          INTEGER PRIMARY KEY,
+        campaign    TEXT NOT NULL,
+        digest      TEXT NOT NULL,
+        approver    TEXT NOT NULL,
+        os_user     TEXT,
+        host        TEXT,
+        approved_at INTEGER NOT NULL,
+        note        TEXT
+    );
+    CREATE INDEX approval_by_campaign ON approval (campaign, digest);
+    "#,
+];
+
+/// A store that cannot be opened or used.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The file could not be opened or created.
+    #[error("{}: cannot open the store: {source}\n  hint: pass --store PATH or set HIKYAKU_STORE to a writable file", path.display())]
+    Open {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    /// The schema is newer than this binary understands.
+    #[error("{}: the store has schema version {found}, but this hikyaku knows only up to {known}; upgrade hikyaku", path.display())]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        known: usize,
+    },
+    /// Any other database failure.
+    #[error("{}: store error: {source}", path.display())]
+    Sqlite {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+}
+
+/// An open store.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens the store at `path`, creating and migrating it as needed.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let open_error = |source| StoreError::Open {
+            path: path.to_owned(),
+            source,
+        };
+        let conn = Connection::open(path).map_err(open_error)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(open_error)?;
+        // WAL lets readers and one writer work at once across processes.
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(open_error)?;
+        conn.pragma_update(None, "foreign_keys", true)
+            .map_err(open_error)?;
+        let mut store = Store {
+            conn,
+            path: path.to_owned(),
+        };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// The file behind the store.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The schema version the store is at.
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        self.conn
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .map_err(|e| self.error(e))
+    }
+
+    fn migrate(&mut self) -> Result<(), StoreError> {
+        // IMMEDIATE takes the write lock first, so two processes opening a new
+        // store at once cannot both run the same migration.
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|source| StoreError::Open {
+                path: self.path.clone(),
+                source,
+            })?;
+        let version: i64 = tx
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .map_err(|source| StoreError::Sqlite {
+                path: self.path.clone(),
+                source,
+            })?;
+        if version as usize > MIGRATIONS.len() {
+            return Err(StoreError::TooNew {
+                path: self.path.clone(),
+                found: version,
+                known: MIGRATIONS.len(),
+            });
+        }
+        for (index, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            tx.execute_batch(sql)
+                .and_then(|()| tx.pragma_update(None, "user_version", index as i64 + 1))
+                .map_err(|source| StoreError::Sqlite {
+                    path: self.path.clone(),
+                    source,
+                })?;
+        }
+        tx.commit().map_err(|source| StoreError::Sqlite {
+            path: self.path.clone(),
+            source,
+        })
+    }
+
+    /// Starts a transaction for many writes at once (imports); it is rolled
+    /// back unless [`Batch::commit`] is called.
+    pub fn batch(&mut self) -> Result<Batch<'_>, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|source| StoreError::Sqlite {
+                path: self.path.clone(),
+                source,
+            })?;
+        Ok(Batch {
+            tx,
+            path: &self.path,
+        })
+    }
+
+    fn error(&self, source: rusqlite::Error) -> StoreError {
+        StoreError::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
+    }
+}
+
+/// Writes made in one transaction: all of them land, or none.
+pub struct Batch<'a> {
+    tx: rusqlite::Transaction<'a>,
+    path: &'a Path,
+}
+
+impl Batch<'_> {
+    /// Makes every write of the batch permanent.
+    pub fn commit(self) -> Result<(), StoreError> {
+        let path = self.path.to_owned();
+        self.tx
+            .commit()
+            .map_err(|source| StoreError::Sqlite { path, source })
+    }
+
+    fn error(&self, source: rusqlite::Error) -> StoreError {
+        StoreError::Sqlite {
+            path: self.path.to_owned(),
+            source,
+        }
+    }
+}
+
+/// The current time in unix seconds.
+pub fn now_unix() -> i64 {
+    jiff::Timestamp::now().as_second()
+}
+
+/// Formats unix seconds as RFC 3339 in UTC, as exports write them.
+pub fn format_unix(seconds: i64) -> String {
+    jiff::Timestamp::from_second(seconds)
+        .map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn creates_migrates_and_reopens() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("store.db");
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len() as i64);
+        let mode: String = store
+            .conn
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+        drop(store);
+        assert!(Store::open(&path).is_ok());
+    }
+
+    #[test]
+    fn refuses_a_store_from_a_newer_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("store.db");
+        let conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", 99).unwrap();
+        drop(conn);
+        assert!(matches!(
+            Store::open(&path),
+            Err(StoreError::TooNew { found: 99, .. })
+        ));
+    }
+}

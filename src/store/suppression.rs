@@ -1,0 +1,182 @@
+//! The suppression list: addresses that must not receive mail, globally or for
+//! one list. It is checked by the plan and again before every SMTP transaction.
+
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+
+use super::{Batch, Store, StoreError};
+use crate::address_set::AddressSet;
+
+/// The `list` value that suppresses an address for every list.
+pub const GLOBAL: &str = "";
+
+/// One suppression entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Suppression {
+    /// The address key.
+    pub email: String,
+    /// The list, or empty for every list.
+    pub list: String,
+    /// Why: `unsubscribe`, `hard_bounce`, `complaint`, `manual`, or the import's text.
+    pub reason: String,
+    /// Where it came from: `manual`, `import`, `one-click`, `web`, `ingest`…
+    pub source: String,
+    /// When, in unix seconds.
+    #[serde(skip)]
+    pub created_at: i64,
+}
+
+impl Suppression {
+    /// `created_at` as RFC 3339.
+    pub fn created_at_rfc3339(&self) -> String {
+        super::format_unix(self.created_at)
+    }
+}
+
+impl Batch<'_> {
+    /// Suppresses `entry.email` for `entry.list`. The first entry wins: an
+    /// existing one keeps its original reason and time. Returns whether it was new.
+    pub fn suppress(&self, entry: &Suppression) -> Result<bool, StoreError> {
+        let mut statement = self
+            .tx
+            .prepare_cached(
+                "INSERT INTO suppression (email, list, reason, source, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
+            )
+            .map_err(|e| self.error(e))?;
+        let inserted = statement
+            .execute(params![
+                entry.email,
+                entry.list,
+                entry.reason,
+                entry.source,
+                entry.created_at
+            ])
+            .map_err(|e| self.error(e))?;
+        Ok(inserted == 1)
+    }
+}
+
+impl Store {
+    /// Suppresses one address; see [`Batch::suppress`].
+    pub fn suppress(&mut self, entry: &Suppression) -> Result<bool, StoreError> {
+        let batch = self.batch()?;
+        let inserted = batch.suppress(entry)?;
+        batch.commit()?;
+        Ok(inserted)
+    }
+
+    /// Removes the suppression of `email` for `list` (empty = the global one).
+    /// Returns whether there was one.
+    pub fn unsuppress(&mut self, email: &str, list: &str) -> Result<bool, StoreError> {
+        let removed = self
+            .conn
+            .execute(
+                "DELETE FROM suppression WHERE email = ?1 AND list = ?2",
+                params![email, list],
+            )
+            .map_err(|e| self.error(e))?;
+        Ok(removed > 0)
+    }
+
+    /// Whether `email` may not receive mail for `list`: a global or a list entry.
+    pub fn is_suppressed(&self, email: &str, list: &str) -> Result<bool, StoreError> {
+        self.conn
+            .prepare_cached(
+                "SELECT 1 FROM suppression WHERE email = ?1 AND list IN ('', ?2) LIMIT 1",
+            )
+            .and_then(|mut s| s.query_row(params![email, list], |_| Ok(())).optional())
+            .map(|found| found.is_some())
+            .map_err(|e| self.error(e))
+    }
+
+    /// Every address suppressed for `list`, globally or for that list.
+    pub fn suppressed_for(&self, list: &str) -> Result<AddressSet, StoreError> {
+        let mut set = AddressSet::new();
+        self.conn
+            .prepare("SELECT email FROM suppression WHERE list IN ('', ?1)")
+            .and_then(|mut statement| {
+                let mut rows = statement.query([list])?;
+                while let Some(row) = rows.next()? {
+                    set.insert(row.get_ref(0)?.as_str()?);
+                }
+                Ok(())
+            })
+            .map_err(|e| self.error(e))?;
+        Ok(set)
+    }
+
+    /// Calls `each` for every entry, ordered by address, optionally only those
+    /// of one list (`Some("")` = only global entries).
+    pub fn for_each_suppression<E: From<StoreError>>(
+        &self,
+        list: Option<&str>,
+        mut each: impl FnMut(Suppression) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut statement = self
+            .conn
+            .prepare(
+                "SELECT email, list, reason, source, created_at FROM suppression
+                 WHERE ?1 IS NULL OR list = ?1 ORDER BY email, list",
+            )
+            .map_err(|e| self.error(e))?;
+        let mut rows = statement.query([list]).map_err(|e| self.error(e))?;
+        while let Some(row) = rows.next().map_err(|e| self.error(e))? {
+            let entry = Suppression {
+                email: row.get(0).map_err(|e| self.error(e))?,
+                list: row.get(1).map_err(|e| self.error(e))?,
+                reason: row.get(2).map_err(|e| self.error(e))?,
+                source: row.get(3).map_err(|e| self.error(e))?,
+                created_at: row.get(4).map_err(|e| self.error(e))?,
+            };
+            each(entry)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(email: &str, list: &str) -> Suppression {
+        Suppression {
+            email: email.into(),
+            list: list.into(),
+            reason: "manual".into(),
+            source: "test".into(),
+            created_at: 1_700_000_000,
+        }
+    }
+
+    #[test]
+    fn global_entries_cover_every_list_and_list_entries_only_theirs() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("s.db")).unwrap();
+        assert!(store.suppress(&entry("all@example.jp", GLOBAL)).unwrap());
+        assert!(
+            store
+                .suppress(&entry("news@example.jp", "newsletter"))
+                .unwrap()
+        );
+        assert!(!store.suppress(&entry("all@example.jp", GLOBAL)).unwrap());
+
+        assert!(store.is_suppressed("all@example.jp", "newsletter").unwrap());
+        assert!(
+            store
+                .is_suppressed("news@example.jp", "newsletter")
+                .unwrap()
+        );
+        assert!(!store.is_suppressed("news@example.jp", "offers").unwrap());
+
+        let offers = store.suppressed_for("offers").unwrap();
+        assert!(offers.contains("all@example.jp") && !offers.contains("news@example.jp"));
+
+        assert!(store.unsuppress("news@example.jp", "newsletter").unwrap());
+        assert!(
+            !store
+                .is_suppressed("news@example.jp", "newsletter")
+                .unwrap()
+        );
+    }
+}

@@ -1,0 +1,8 @@
+//! Integration tests: the built binary on files the tests write.
+
+mod configuration;
+mod consent;
+mod plan;
+mod recipients;
+mod support;
+mod suppression;
