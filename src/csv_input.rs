@@ -215,6 +215,11 @@ impl<R: Read> CsvInput<R> {
         self.reader.into_inner().into_inner().inner
     }
 
+    /// How many bytes of the file have been parsed, for progress.
+    pub fn bytes_parsed(&self) -> u64 {
+        self.reader.position().byte()
+    }
+
     /// The index of the column named `name`, if the file has one.
     pub fn optional_column(&self, name: &str) -> Option<usize> {
         self.headers.iter().position(|h| h == name)

@@ -35,6 +35,25 @@ impl Ui {
     }
 }
 
+impl Ui {
+    /// A progress bar over `total` bytes of `what`, on stderr. indicatif hides
+    /// it when stderr is not a terminal (cron), and so does --quiet.
+    pub fn byte_progress(&self, total: u64, what: &str) -> indicatif::ProgressBar {
+        if self.quiet {
+            return indicatif::ProgressBar::hidden();
+        }
+        let bar = indicatif::ProgressBar::new(total);
+        let style = indicatif::ProgressStyle::with_template(
+            "{msg} [{bar:30}] {percent:>3}% {binary_bytes_per_sec} eta {eta}",
+        )
+        .map(|s| s.progress_chars("=> "))
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+        bar.set_style(style);
+        bar.set_message(what.to_owned());
+        bar
+    }
+}
+
 /// Formats `n` with thousands separators: 1,234,567.
 pub fn group(n: u64) -> String {
     let digits = n.to_string();

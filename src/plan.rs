@@ -241,6 +241,11 @@ impl Plan {
         self.reader.headers()
     }
 
+    /// How many bytes of the list have been parsed, for progress.
+    pub fn bytes_parsed(&self) -> u64 {
+        self.reader.bytes_parsed()
+    }
+
     /// Reads the next row into `row` and returns its verdict; None at the end.
     pub fn next(&mut self, row: &mut Row) -> Result<Option<Verdict>, CsvError> {
         if !self.reader.read(row)? {

@@ -36,6 +36,11 @@ impl RecipientReader {
         self.input.read_row(row)
     }
 
+    /// How many bytes of the list have been parsed, for progress.
+    pub fn bytes_parsed(&self) -> u64 {
+        self.input.bytes_parsed()
+    }
+
     /// The address field of `row`, as written.
     pub fn email<'r>(&self, row: &'r Row) -> &'r str {
         &row.fields[self.email_index]

@@ -24,6 +24,9 @@ impl From<PlanError> for Error {
     }
 }
 
+/// How often the progress bar is moved; moving it costs a clock read.
+const PROGRESS_EVERY_LINES: u64 = 4096;
+
 /// A campaign taken through the plan.
 struct Evaluated {
     campaign: Campaign,
@@ -54,12 +57,18 @@ fn evaluate(
     if let Some(out) = skipped.as_deref_mut() {
         out.write_header(plan.headers())?;
     }
+    let list_size = std::fs::metadata(&campaign.recipients.path).map_or(0, |m| m.len());
+    let progress = context.ui.byte_progress(list_size, "planning");
     let mut row = Row::default();
     while let Some(verdict) = plan.next(&mut row)? {
         if let Some(out) = skipped.as_deref_mut() {
             out.write(&row, &verdict)?;
         }
+        if row.line % PROGRESS_EVERY_LINES == 0 {
+            progress.set_position(plan.bytes_parsed());
+        }
     }
+    progress.finish_and_clear();
     let outcome = plan.finish();
     digest.push(outcome.recipients_digest);
     Ok(Evaluated {
