@@ -48,8 +48,15 @@ pub enum Command {
     #[command(after_help = "Examples:\n  \
         hikyaku preview campaign.toml\n  \
         hikyaku preview campaign.toml --skipped skipped.csv   # every skipped row, with its line and reason\n  \
-        hikyaku preview campaign.toml --format json | jq .skipped")]
+        hikyaku preview campaign.toml --format json | jq .skipped\n  \
+        hikyaku preview campaign.toml --out preview/ --sample 5  # the exact signed messages of 5 recipients")]
     Preview(PreviewArgs),
+
+    /// Render and sign every message without sending (--dry-run); sending itself comes later
+    #[command(after_help = "Examples:\n  \
+        hikyaku send campaign.toml --dry-run                   # build and sign every message, report the rate\n  \
+        hikyaku send campaign.toml --dry-run --out outbox/     # and write them as .eml files")]
+    Send(SendArgs),
 
     /// Manage the suppression list: addresses that must never receive mail
     #[command(subcommand)]
@@ -107,6 +114,10 @@ pub struct CheckArgs {
     /// Output format
     #[arg(long, value_enum, default_value = "text")]
     pub format: ReportFormat,
+
+    /// Also look up SPF of the envelope domain, the DKIM key record and DMARC in DNS
+    #[arg(long)]
+    pub dns: bool,
 }
 
 /// Arguments of `preview`.
@@ -123,6 +134,37 @@ pub struct PreviewArgs {
     /// its line, the reason, and the row's own columns
     #[arg(long, value_name = "FILE.csv")]
     pub skipped: Option<PathBuf>,
+
+    /// Write the exact (signed) message of eligible recipients as .eml files into DIR
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// With --out: how many messages to write, from the first eligible row
+    #[arg(long, value_name = "N", default_value_t = 3, requires = "out")]
+    pub sample: u64,
+
+    /// With --out: write every eligible recipient's message
+    #[arg(long, requires = "out", conflicts_with = "sample")]
+    pub all: bool,
+}
+
+/// Arguments of `send`.
+#[derive(Debug, Args)]
+pub struct SendArgs {
+    /// The campaign file
+    pub campaign: PathBuf,
+
+    /// Do everything but SMTP: plan, render and sign every eligible message
+    #[arg(long, required = true)]
+    pub dry_run: bool,
+
+    /// With --dry-run: write the messages as .eml files into DIR
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Compose at most N messages
+    #[arg(long, value_name = "N")]
+    pub limit: Option<u64>,
 }
 
 /// `suppress` subcommands.

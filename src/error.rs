@@ -2,8 +2,11 @@
 
 use std::path::PathBuf;
 
+use crate::compose::ComposeError;
 use crate::config::ConfigError;
 use crate::csv_input::CsvError;
+use crate::render::RenderError;
+use crate::sign::SignError;
 use crate::store::StoreError;
 
 /// Exit codes of design.md.
@@ -64,6 +67,8 @@ pub enum Error {
     Csv(#[from] CsvError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Compose(#[from] ComposeError),
     #[error(
         "{rows}nothing was imported: {} of the rows are unusable\n  \
          hint: fix them, or pass --skip-invalid to import the other rows",
@@ -72,6 +77,10 @@ pub enum Error {
     Rejected { rows: RejectedRows },
     #[error("{0}")]
     BadArgument(String),
+    #[error("{0}")]
+    Unavailable(String),
+    #[error("{0}")]
+    BadDns(String),
     #[error("{}: cannot write: {source}", path.display())]
     Write {
         path: PathBuf,
@@ -89,8 +98,16 @@ impl Error {
             Error::Csv(_) | Error::Rejected { .. } | Error::BadArgument(_) => exit::DATA,
             Error::Store(StoreError::Open { .. } | StoreError::TooNew { .. }) => exit::CONFIG,
             Error::Store(StoreError::Sqlite { source, .. }) if is_busy(source) => exit::TEMPORARY,
-            Error::Store(StoreError::Sqlite { .. }) => exit::INTERNAL,
+            Error::Store(
+                StoreError::Sqlite { .. } | StoreError::Corrupt(_) | StoreError::Random(_),
+            ) => exit::INTERNAL,
             Error::Write { .. } | Error::Output(_) => exit::IO,
+            Error::Unavailable(_) => exit::TEMPORARY,
+            Error::BadDns(_) => exit::CONFIG,
+            Error::Compose(ComposeError::Render(RenderError::Read { .. })) => exit::CONFIG,
+            Error::Compose(ComposeError::Render(_)) => exit::DATA,
+            Error::Compose(ComposeError::Sign(SignError::Key { .. })) => exit::CONFIG,
+            Error::Compose(ComposeError::Sign(SignError::Sign(_))) => exit::INTERNAL,
         }
     }
 

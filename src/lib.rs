@@ -10,14 +10,19 @@ pub mod address;
 pub mod address_set;
 pub mod cli;
 pub mod commands;
+pub mod compose;
 pub mod config;
 pub mod csv_input;
+pub mod deliver;
 pub mod digest;
 pub mod error;
 pub mod output;
 pub mod plan;
 pub mod recipients;
+pub mod render;
+pub mod sign;
 pub mod store;
+pub mod token;
 
 use std::process::ExitCode;
 

@@ -2,8 +2,11 @@
 //! reports. The stages themselves know nothing of the command line.
 
 mod consent;
+mod dns;
 mod import;
 mod preview;
+mod send;
+mod session;
 mod suppress;
 
 use std::path::PathBuf;
@@ -52,6 +55,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
     match cli.command {
         Command::Check(args) => preview::check(&context, &args),
         Command::Preview(args) => preview::preview(&context, &args),
+        Command::Send(args) => send::send(&context, &args),
         Command::Suppress(command) => suppress::run(&context, command),
         Command::Consent(command) => consent::run(&context, command),
     }?;

@@ -1,4 +1,5 @@
-//! `check` and `preview`: the plan, its counts and the approval digest.
+//! `check` and `preview`: the plan, its counts, the approval digest, and the
+//! exact messages.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -7,106 +8,95 @@ use std::path::{Path, PathBuf};
 use serde_json::json;
 
 use super::Context;
+use super::session::{Session, TokenLog, Walked};
 use crate::cli::{CheckArgs, PreviewArgs, ReportFormat};
-use crate::config::{Campaign, ConfigError, Problem};
+use crate::compose::Composer;
 use crate::csv_input::Row;
-use crate::digest::CampaignDigest;
+use crate::deliver::eml::EmlFolder;
 use crate::error::Error;
 use crate::output::group;
-use crate::plan::{Plan, PlanCounts, PlanError, SkipReason, Verdict};
+use crate::plan::{SkipReason, Verdict};
+use crate::store::now_unix;
 
-impl From<PlanError> for Error {
-    fn from(error: PlanError) -> Self {
-        match error {
-            PlanError::Csv(e) => Error::Csv(e),
-            PlanError::Store(e) => Error::Store(e),
-        }
-    }
-}
-
-/// How often the progress bar is moved; moving it costs a clock read.
-const PROGRESS_EVERY_LINES: u64 = 4096;
-
-/// A campaign taken through the plan.
-struct Evaluated {
-    campaign: Campaign,
-    store: PathBuf,
-    counts: PlanCounts,
-    digest: CampaignDigest,
-}
-
-/// Loads the campaign, plans every row, and hashes every input. Skipped rows
-/// go to `skipped` when given.
-fn evaluate(
-    context: &Context,
-    path: &Path,
-    mut skipped: Option<&mut SkippedRows>,
-) -> Result<Evaluated, Error> {
-    let campaign = Campaign::load(path)?;
-    let store = context.open_store(Some(&campaign))?;
-    let mut digest =
-        CampaignDigest::of_campaign_files(&campaign).map_err(|source| ConfigError::Invalid {
-            problems: vec![Problem {
-                path: campaign.path.clone(),
-                line: None,
-                key: String::new(),
-                message: format!("cannot read a file the campaign names: {source}"),
-            }],
-        })?;
-    let mut plan = Plan::open(&campaign, &store)?;
-    if let Some(out) = skipped.as_deref_mut() {
-        out.write_header(plan.headers())?;
-    }
-    let list_size = std::fs::metadata(&campaign.recipients.path).map_or(0, |m| m.len());
-    let progress = context.ui.byte_progress(list_size, "planning");
-    let mut row = Row::default();
-    while let Some(verdict) = plan.next(&mut row)? {
-        if let Some(out) = skipped.as_deref_mut() {
-            out.write(&row, &verdict)?;
-        }
-        if row.line % PROGRESS_EVERY_LINES == 0 {
-            progress.set_position(plan.bytes_parsed());
-        }
-    }
-    progress.finish_and_clear();
-    let outcome = plan.finish();
-    digest.push(outcome.recipients_digest);
-    Ok(Evaluated {
-        store: store.path().to_owned(),
-        campaign,
-        counts: outcome.counts,
-        digest,
-    })
-}
-
-/// `hikyaku check CAMPAIGN`.
+/// `hikyaku check CAMPAIGN`: everything a send would check, over every row.
 pub fn check(context: &Context, args: &CheckArgs) -> Result<(), Error> {
-    let evaluated = evaluate(context, &args.campaign, None)?;
-    let (campaign, counts) = (&evaluated.campaign, &evaluated.counts);
+    let mut session = Session::open(context, &args.campaign, "checking")?;
+    let keys = session.store.keys()?;
+    let composer = Composer::new(&session.campaign, session.plan.headers(), keys)?;
+    let date = now_unix();
+    let mut rendered = 0u64;
+    let mut row = Row::default();
+    while let Some(verdict) = session.next(&mut row)? {
+        if let Verdict::Eligible(address) = verdict {
+            // Every message is rendered; one is signed, which proves the key.
+            if rendered == 0 {
+                composer.compose(row.line, &address, &row.fields, date)?;
+            } else {
+                composer.compose_unsigned(row.line, &address, &row.fields, date)?;
+            }
+            rendered += 1;
+        }
+    }
+    let walked = session.finish();
+    let dkim = composer.signer().map(|s| s.dns_name());
+    let dns = if args.dns {
+        Some(super::dns::check(&walked.campaign, composer.signer())?)
+    } else {
+        None
+    };
+    let (campaign, counts) = (&walked.campaign, &walked.counts);
     match args.format {
         ReportFormat::Json => {
             let report = json!({
-                "ok": true,
+                "ok": dns.as_ref().is_none_or(|d| d.all_ok()),
                 "campaign": campaign.id,
                 "total_rows": counts.total_rows,
                 "eligible": counts.eligible,
+                "rendered": rendered,
+                "dkim": dkim,
+                "dns": dns.as_ref().map(|d| d.to_json()),
             });
             println!("{report}");
         }
         ReportFormat::Text => {
             let mut out = std::io::stdout().lock();
-            writeln!(out, "ok  campaign file {}", campaign.path.display())?;
+            writeln!(out, "ok    campaign file  {}", campaign.path.display())?;
             writeln!(
                 out,
-                "ok  recipients    {}: {} rows, {} eligible",
+                "ok    recipients     {}: {} rows, {} eligible",
                 campaign.recipients.path.display(),
                 group(counts.total_rows),
                 group(counts.eligible)
             )?;
-            writeln!(out, "ok  store         {}", evaluated.store.display())?;
+            writeln!(
+                out,
+                "ok    templates      {} messages rendered with the legal footer",
+                group(rendered)
+            )?;
+            match &dkim {
+                Some(name) => writeln!(
+                    out,
+                    "ok    dkim           key loads and signs; publish it at {name}"
+                )?,
+                None => writeln!(
+                    out,
+                    "warn  dkim           not configured: Gmail and Yahoo reject unsigned bulk mail"
+                )?,
+            }
+            writeln!(
+                out,
+                "ok    store          {}",
+                walked.store.path().display()
+            )?;
+            if let Some(dns) = &dns {
+                dns.write_text(&mut out)?;
+            }
         }
     }
-    Ok(())
+    match dns {
+        Some(dns) => dns.into_result(),
+        None => Ok(()),
+    }
 }
 
 /// `hikyaku preview CAMPAIGN`.
@@ -116,69 +106,132 @@ pub fn preview(context: &Context, args: &PreviewArgs) -> Result<(), Error> {
         .as_deref()
         .map(SkippedRows::create)
         .transpose()?;
-    let evaluated = evaluate(context, &args.campaign, skipped.as_mut())?;
+    let mut session = Session::open(context, &args.campaign, "planning")?;
+    if let Some(skipped) = skipped.as_mut() {
+        skipped.write_header(session.plan.headers())?;
+    }
+    let samples = match &args.out {
+        Some(dir) => {
+            let folder = EmlFolder::create(dir).map_err(|source| Error::Write {
+                path: dir.clone(),
+                source,
+            })?;
+            let keys = session.store.keys()?;
+            let composer = Composer::new(&session.campaign, session.plan.headers(), keys)?;
+            Some((folder, composer))
+        }
+        None => None,
+    };
+    let wanted = if args.all { u64::MAX } else { args.sample };
+    let date = now_unix();
+    let mut written = 0u64;
+    let mut tokens = TokenLog::default();
+    let mut row = Row::default();
+    while let Some(verdict) = session.next(&mut row)? {
+        if let Some(skipped) = skipped.as_mut() {
+            skipped.write(&row, &verdict)?;
+        }
+        if let (Some((folder, composer)), Verdict::Eligible(address)) = (&samples, &verdict)
+            && written < wanted
+        {
+            let composed = composer.compose(row.line, address, &row.fields, date)?;
+            folder
+                .write(row.line, address, &composed.bytes)
+                .map_err(|source| Error::Write {
+                    path: folder.dir().to_owned(),
+                    source,
+                })?;
+            tokens.push(&mut session.store, composed.token)?;
+            written += 1;
+        }
+    }
+    tokens.flush(&mut session.store)?;
+    let walked = session.finish();
     if let Some(skipped) = skipped {
         skipped.finish()?;
     }
-    let (campaign, counts) = (&evaluated.campaign, &evaluated.counts);
-    let digest = evaluated.digest.hex();
     match args.format {
         ReportFormat::Json => {
-            let skipped: serde_json::Map<String, serde_json::Value> = SkipReason::ALL
-                .iter()
-                .map(|r| (r.as_str().to_owned(), counts.skipped(*r).into()))
-                .collect();
-            let report = json!({
-                "campaign": campaign.id,
-                "kind": campaign.kind,
-                "list": campaign.list,
-                "digest": digest,
-                "total_rows": counts.total_rows,
-                "eligible": counts.eligible,
-                "skipped": skipped,
-                "store": evaluated.store,
-            });
+            let mut report = plan_json(&walked);
+            if let Some(dir) = &args.out {
+                report["messages_written"] = written.into();
+                report["out"] = json!(dir);
+            }
             println!("{report}");
         }
         ReportFormat::Text => {
             let mut out = std::io::stdout().lock();
-            let width = group(counts.total_rows).len();
-            writeln!(
-                out,
-                "campaign   {} ({}, list {})",
-                campaign.id, campaign.kind, campaign.list
-            )?;
-            writeln!(out, "recipients {}", campaign.recipients.path.display())?;
-            writeln!(out, "store      {}", evaluated.store.display())?;
-            writeln!(out, "digest     {digest}")?;
-            writeln!(out)?;
-            writeln!(
-                out,
-                "  rows              {:>width$}",
-                group(counts.total_rows)
-            )?;
-            writeln!(
-                out,
-                "  eligible          {:>width$}",
-                group(counts.eligible)
-            )?;
-            writeln!(
-                out,
-                "  skipped           {:>width$}",
-                group(counts.skipped_total())
-            )?;
-            for reason in SkipReason::ALL {
-                writeln!(
-                    out,
-                    "    {:<16}{:>width$}",
-                    reason.as_str(),
-                    group(counts.skipped(reason))
-                )?;
-            }
+            write_plan(&mut out, &walked)?;
             if let Some(path) = &args.skipped {
                 writeln!(out, "\nskipped rows written to {}", path.display())?;
             }
+            if let Some(dir) = &args.out {
+                writeln!(
+                    out,
+                    "\n{} messages written to {}",
+                    group(written),
+                    dir.display()
+                )?;
+            }
         }
+    }
+    Ok(())
+}
+
+/// The plan for scripts: the fields design.md names, and a few more.
+pub(super) fn plan_json(walked: &Walked) -> serde_json::Value {
+    let (campaign, counts) = (&walked.campaign, &walked.counts);
+    let skipped: serde_json::Map<String, serde_json::Value> = SkipReason::ALL
+        .iter()
+        .map(|r| (r.as_str().to_owned(), counts.skipped(*r).into()))
+        .collect();
+    json!({
+        "campaign": campaign.id,
+        "kind": campaign.kind,
+        "list": campaign.list,
+        "digest": walked.digest.hex(),
+        "total_rows": counts.total_rows,
+        "eligible": counts.eligible,
+        "skipped": skipped,
+        "store": walked.store.path(),
+    })
+}
+
+/// The plan for people.
+pub(super) fn write_plan(out: &mut impl Write, walked: &Walked) -> Result<(), Error> {
+    let (campaign, counts) = (&walked.campaign, &walked.counts);
+    let width = group(counts.total_rows).len();
+    writeln!(
+        out,
+        "campaign   {} ({}, list {})",
+        campaign.id, campaign.kind, campaign.list
+    )?;
+    writeln!(out, "recipients {}", campaign.recipients.path.display())?;
+    writeln!(out, "store      {}", walked.store.path().display())?;
+    writeln!(out, "digest     {}", walked.digest.hex())?;
+    writeln!(out)?;
+    writeln!(
+        out,
+        "  rows              {:>width$}",
+        group(counts.total_rows)
+    )?;
+    writeln!(
+        out,
+        "  eligible          {:>width$}",
+        group(counts.eligible)
+    )?;
+    writeln!(
+        out,
+        "  skipped           {:>width$}",
+        group(counts.skipped_total())
+    )?;
+    for reason in SkipReason::ALL {
+        writeln!(
+            out,
+            "    {:<16}{:>width$}",
+            reason.as_str(),
+            group(counts.skipped(reason))
+        )?;
     }
     Ok(())
 }

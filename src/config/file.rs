@@ -53,6 +53,7 @@ pub(super) struct Message {
     pub attachments: Vec<Spanned<PathBuf>>,
     #[serde(default)]
     pub footer_locale: FooterLocale,
+    pub feedback_id: Option<String>,
 }
 
 #[derive(Deserialize)]

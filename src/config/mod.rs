@@ -125,6 +125,8 @@ pub struct Message {
     pub attachments: Vec<PathBuf>,
     /// The footer's language.
     pub footer_locale: FooterLocale,
+    /// The `Feedback-ID` header (Gmail's feedback loop), when set.
+    pub feedback_id: Option<String>,
 }
 
 /// The `[recipients]` table.
@@ -405,6 +407,13 @@ impl Campaign {
     }
 }
 
+/// DMARC relaxed alignment: both names have the same organizational domain
+/// (the registrable domain of the Public Suffix List).
+pub fn aligned(a: &str, b: &str) -> bool {
+    let organizational = |name: &str| psl::domain_str(name).map(str::to_ascii_lowercase);
+    matches!((organizational(a), organizational(b)), (Some(x), Some(y)) if x == y)
+}
+
 /// The dotted key a deserialization error is about, when toml knows it.
 /// toml keeps the path private but prints it (as ``in `a.b` ``) when the error
 /// carries no source text, so a copy without the text reveals it.
@@ -429,7 +438,9 @@ impl Checker<'_> {
         let message = self.message(raw.message);
         let recipients = self.recipients(raw.recipients);
         let unsubscribe = self.unsubscribe(raw.unsubscribe);
-        let dkim = raw.dkim.map(|dkim| self.dkim(dkim));
+        let dkim = raw
+            .dkim
+            .map(|dkim| self.dkim(dkim, sender.from.address.domain()));
         let smtp = raw.smtp.and_then(|smtp| self.smtp(smtp));
         let limits = self.limits(raw.limits);
         let approval = self.approval(raw.approval);
@@ -502,6 +513,10 @@ impl Checker<'_> {
                 .map(|a| self.existing_file("message.attachments", a))
                 .collect(),
             footer_locale: raw.footer_locale,
+            feedback_id: raw
+                .feedback_id
+                .map(|f| f.trim().to_owned())
+                .filter(|f| !f.is_empty()),
         }
     }
 
@@ -559,7 +574,7 @@ impl Checker<'_> {
         }
     }
 
-    fn dkim(&mut self, raw: Spanned<file::Dkim>) -> Dkim {
+    fn dkim(&mut self, raw: Spanned<file::Dkim>, from_domain: &str) -> Dkim {
         let span = raw.span();
         let raw = raw.into_inner();
         let domain = raw.domain.trim().trim_end_matches('.').to_ascii_lowercase();
@@ -568,6 +583,16 @@ impl Checker<'_> {
                 Some(&span),
                 "dkim.domain",
                 "must be the signing domain, such as example.co.jp",
+            );
+        } else if !aligned(&domain, from_domain) {
+            self.report(
+                Some(&span),
+                "dkim.domain",
+                format!(
+                    "{domain:?} does not align with the From domain {from_domain:?}: DMARC passes only when \
+                     the signing domain shares the From address's organizational domain (sign as {from_domain:?} \
+                     or a parent of it)"
+                ),
             );
         }
         if raw.selector.trim().is_empty() {
@@ -851,6 +876,15 @@ url = "https://example.co.jp/unsubscribe"
 
         let text = VALID.replace("kind = \"advertisement\"", "kind = \"advert\"");
         assert!(problems(&dir, &text).contains("campaign.toml:3"));
+    }
+
+    #[test]
+    fn dkim_alignment_follows_the_organizational_domain() {
+        assert!(aligned("example.co.jp", "mail.example.co.jp"));
+        assert!(aligned("news.example.co.jp", "example.co.jp"));
+        assert!(!aligned("co.jp", "example.co.jp"));
+        assert!(!aligned("example.jp", "example.co.jp"));
+        assert!(!aligned("other.co.jp", "example.co.jp"));
     }
 
     #[test]

@@ -9,6 +9,7 @@
 pub mod consent;
 pub mod journal;
 pub mod suppression;
+pub mod unsubscribe;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -81,6 +82,21 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX approval_by_campaign ON approval (campaign, digest);
     "#,
+    // 2: the secret behind unsubscribe tokens and Message-IDs, and the token ids
+    // the unsubscribe endpoint resolves.
+    r#"
+    CREATE TABLE secret (
+        name  TEXT PRIMARY KEY,
+        value BLOB NOT NULL
+    ) WITHOUT ROWID;
+
+    CREATE TABLE unsubscribe_token (
+        id       INTEGER PRIMARY KEY,           -- token::Keys::token_id
+        campaign TEXT NOT NULL,
+        list     TEXT NOT NULL,
+        email    TEXT NOT NULL
+    );
+    "#,
 ];
 
 /// A store that cannot be opened or used.
@@ -99,6 +115,12 @@ pub enum StoreError {
         found: i64,
         known: usize,
     },
+    /// The store holds something it should not.
+    #[error("store is inconsistent: {0}")]
+    Corrupt(String),
+    /// The operating system gave no randomness for a new secret.
+    #[error("cannot create a secret: no randomness: {0}")]
+    Random(String),
     /// Any other database failure.
     #[error("{}: store error: {source}", path.display())]
     Sqlite {

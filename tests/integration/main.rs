@@ -2,6 +2,8 @@
 
 mod configuration;
 mod consent;
+mod dkim;
+mod messages;
 mod plan;
 mod recipients;
 mod support;

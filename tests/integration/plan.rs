@@ -167,7 +167,11 @@ fn check_validates_every_row_and_says_ok() {
     let scratch = Scratch::with_recipients("email,name\na@example.jp,A\n");
     let run = scratch.run(&["check", "campaign.toml"]);
     run.expect_code(0);
-    assert!(run.stdout.contains("ok  recipients"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("recipients.csv: 1 rows"),
+        "{}",
+        run.stdout
+    );
     scratch.write(
         "recipients.csv",
         "email,name\na@example.jp,A\nb@example.jp\n",

@@ -1,0 +1,127 @@
+//! What check, preview and send share: the campaign loaded, the store open,
+//! the inputs hashed, and the plan walked with progress on a terminal.
+
+use std::path::Path;
+
+use indicatif::ProgressBar;
+
+use super::Context;
+use crate::config::{Campaign, ConfigError, Problem};
+use crate::csv_input::Row;
+use crate::digest::CampaignDigest;
+use crate::error::Error;
+use crate::plan::{Plan, PlanCounts, PlanError, Verdict};
+use crate::store::Store;
+use crate::token::Recipient;
+
+/// How often the progress bar is moved; moving it costs a clock read.
+const PROGRESS_EVERY_ROWS: u64 = 4096;
+/// Unsubscribe tokens are recorded in transactions of this many.
+const TOKENS_PER_TRANSACTION: usize = 2000;
+
+impl From<PlanError> for Error {
+    fn from(error: PlanError) -> Self {
+        match error {
+            PlanError::Csv(e) => Error::Csv(e),
+            PlanError::Store(e) => Error::Store(e),
+        }
+    }
+}
+
+/// A campaign being walked row by row.
+pub struct Session {
+    pub campaign: Campaign,
+    pub store: Store,
+    pub plan: Plan,
+    digest: CampaignDigest,
+    progress: ProgressBar,
+    rows: u64,
+}
+
+/// A finished walk.
+pub struct Walked {
+    pub campaign: Campaign,
+    pub store: Store,
+    pub counts: PlanCounts,
+    pub digest: CampaignDigest,
+}
+
+impl Session {
+    /// Loads the campaign at `path`, opens its store and hashes its files.
+    pub fn open(context: &Context, path: &Path, what: &str) -> Result<Session, Error> {
+        let campaign = Campaign::load(path)?;
+        let store = context.open_store(Some(&campaign))?;
+        let digest = CampaignDigest::of_campaign_files(&campaign).map_err(|source| {
+            ConfigError::Invalid {
+                problems: vec![Problem {
+                    path: campaign.path.clone(),
+                    line: None,
+                    key: String::new(),
+                    message: format!("cannot read a file the campaign names: {source}"),
+                }],
+            }
+        })?;
+        let plan = Plan::open(&campaign, &store)?;
+        let list_size = std::fs::metadata(&campaign.recipients.path).map_or(0, |m| m.len());
+        let progress = context.ui.byte_progress(list_size, what);
+        Ok(Session {
+            campaign,
+            store,
+            plan,
+            digest,
+            progress,
+            rows: 0,
+        })
+    }
+
+    /// The next row and its verdict.
+    pub fn next(&mut self, row: &mut Row) -> Result<Option<Verdict>, Error> {
+        let verdict = self.plan.next(row)?;
+        self.rows += 1;
+        if self.rows % PROGRESS_EVERY_ROWS == 0 {
+            self.progress.set_position(self.plan.bytes_parsed());
+        }
+        Ok(verdict)
+    }
+
+    /// Ends the walk; call after [`Session::next`] returned None.
+    pub fn finish(self) -> Walked {
+        self.progress.finish_and_clear();
+        let outcome = self.plan.finish();
+        let mut digest = self.digest;
+        digest.push(outcome.recipients_digest);
+        Walked {
+            campaign: self.campaign,
+            store: self.store,
+            counts: outcome.counts,
+            digest,
+        }
+    }
+}
+
+/// Unsubscribe tokens of messages that left hikyaku, recorded in batches so
+/// the unsubscribe endpoint can resolve them.
+#[derive(Default)]
+pub struct TokenLog {
+    pending: Vec<(i64, Recipient)>,
+}
+
+impl TokenLog {
+    /// Notes a token; writes the batch when it is full.
+    pub fn push(&mut self, store: &mut Store, token: (i64, Recipient)) -> Result<(), Error> {
+        self.pending.push(token);
+        if self.pending.len() >= TOKENS_PER_TRANSACTION {
+            self.flush(store)?;
+        }
+        Ok(())
+    }
+
+    /// Writes what is pending.
+    pub fn flush(&mut self, store: &mut Store) -> Result<(), Error> {
+        if !self.pending.is_empty() {
+            store.record_tokens(&self.pending)?;
+            self.pending.clear();
+        }
+        Ok(())
+    }
+}

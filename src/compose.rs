@@ -1,0 +1,133 @@
+//! Composing: an eligible row becomes the exact bytes its recipient receives.
+//! The recipient's identity (unsubscribe token, Message-ID) comes from the
+//! store's keys, the message from the renderer, the signature from the signer.
+//! Preview files, dry runs and delivery all go through here, so what a preview
+//! shows is what a send sends.
+
+use crate::address::Address;
+use crate::config::Campaign;
+use crate::render::{Identity, RenderError, Renderer};
+use crate::sign::{SignError, Signer};
+use crate::token::{Keys, Recipient as TokenRecipient};
+
+/// A message that cannot be composed.
+#[derive(Debug, thiserror::Error)]
+pub enum ComposeError {
+    /// A template or the message itself.
+    #[error(transparent)]
+    Render(#[from] RenderError),
+    /// The DKIM key or signature.
+    #[error(transparent)]
+    Sign(#[from] SignError),
+}
+
+/// One composed message.
+#[derive(Debug, Clone)]
+pub struct Composed {
+    /// The id under which the unsubscribe token must be recorded in the store,
+    /// and whom it stands for.
+    pub token: (i64, TokenRecipient),
+    /// The Message-ID without angle brackets.
+    pub message_id: String,
+    /// The rendered subject.
+    pub subject: String,
+    /// The message as it goes on the wire (signed when DKIM is configured).
+    pub bytes: Vec<u8>,
+}
+
+/// Composes the messages of one campaign.
+pub struct Composer {
+    renderer: Renderer,
+    signer: Option<Signer>,
+    keys: Keys,
+    campaign: String,
+    list: String,
+    message_id_domain: String,
+}
+
+impl Composer {
+    /// Prepares templates, attachments and the DKIM key.
+    pub fn new(
+        campaign: &Campaign,
+        headers: &[String],
+        keys: Keys,
+    ) -> Result<Composer, ComposeError> {
+        let renderer = Renderer::new(campaign, headers)?;
+        let signer = campaign
+            .dkim
+            .as_ref()
+            .map(|dkim| Signer::load(dkim, &renderer.header_names()))
+            .transpose()?;
+        Ok(Composer {
+            renderer,
+            signer,
+            keys,
+            campaign: campaign.id.clone(),
+            list: campaign.list.clone(),
+            message_id_domain: campaign.sender.from.address.domain().to_owned(),
+        })
+    }
+
+    /// The signer, when DKIM is configured.
+    pub fn signer(&self) -> Option<&Signer> {
+        self.signer.as_ref()
+    }
+
+    /// Renders and signs the message for the row on `line` whose address is
+    /// `address`, dated `date` (unix seconds).
+    pub fn compose(
+        &self,
+        line: u64,
+        address: &Address,
+        fields: &[String],
+        date: i64,
+    ) -> Result<Composed, ComposeError> {
+        let mut composed = self.compose_unsigned(line, address, fields, date)?;
+        if let Some(signer) = &self.signer {
+            composed.bytes = signer.sign(&composed.bytes)?;
+        }
+        Ok(composed)
+    }
+
+    /// Renders the message without signing it, for checks that must cover
+    /// every row without paying for a signature each.
+    pub fn compose_unsigned(
+        &self,
+        line: u64,
+        address: &Address,
+        fields: &[String],
+        date: i64,
+    ) -> Result<Composed, ComposeError> {
+        let key = address.key();
+        let recipient = TokenRecipient {
+            campaign: self.campaign.clone(),
+            list: self.list.clone(),
+            email: key,
+        };
+        let (token_id, token) = self.keys.token(&recipient);
+        let message_id = format!(
+            "{}@{}",
+            self.keys.message_id_local(&self.campaign, &recipient.email),
+            self.message_id_domain
+        );
+        let identity = Identity {
+            token,
+            message_id: message_id.clone(),
+            date,
+        };
+        let rendered = self.renderer.render(
+            crate::render::Recipient {
+                line,
+                address,
+                fields,
+            },
+            &identity,
+        )?;
+        Ok(Composed {
+            token: (token_id, recipient),
+            message_id,
+            subject: rendered.subject,
+            bytes: rendered.bytes,
+        })
+    }
+}

@@ -1,0 +1,471 @@
+//! Rendering: one complete, unsigned RFC 5322 message per recipient.
+//!
+//! Templates are minijinja with strict undefined variables: a template that
+//! names a column the CSV lacks fails with the template's file and line and the
+//! CSV line of the first recipient that triggers it. HTML templates escape CSV
+//! values. The legal footer is added to the text and HTML parts unless the
+//! template already placed it with `{{ footer }}`, so no template can omit it.
+//! Header values that come from CSV data lose their control characters, so a
+//! line break in a name cannot add a header.
+
+pub mod footer;
+mod vars;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use mail_builder::MessageBuilder;
+use mail_builder::headers::address::Address as HeaderAddress;
+use mail_builder::headers::raw::Raw;
+use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
+
+use self::footer::{Footer, FooterText};
+use self::vars::{Shared, Vars};
+use crate::address::Address;
+use crate::config::Campaign;
+
+const SUBJECT: &str = "subject";
+const TEXT: &str = "text";
+const HTML: &str = "html";
+
+/// The CSV column whose value becomes the recipient's display name in `To`.
+pub const NAME_COLUMN: &str = "name";
+
+/// A problem with a template or with rendering one recipient's message.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// A template or attachment file could not be read.
+    #[error("{}: cannot read: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// A template does not compile, or fails for a recipient.
+    #[error("{location}: {message}{}", csv_line.map(|l| format!("\n  first triggered by {} line {l}", recipients.display())).unwrap_or_default())]
+    Template {
+        location: String,
+        message: String,
+        recipients: PathBuf,
+        csv_line: Option<u64>,
+    },
+    /// The message could not be assembled.
+    #[error("cannot build the message for {} line {line}: {message}", recipients.display())]
+    Build {
+        recipients: PathBuf,
+        line: u64,
+        message: String,
+    },
+}
+
+/// One recipient as the renderer needs it.
+#[derive(Debug, Clone, Copy)]
+pub struct Recipient<'a> {
+    /// The CSV line the row starts on, for errors.
+    pub line: u64,
+    /// The address the message goes to.
+    pub address: &'a Address,
+    /// The row's fields, in header order.
+    pub fields: &'a [String],
+}
+
+/// What makes a message this recipient's own, decided by the caller from the
+/// store's keys (see `token`).
+#[derive(Debug, Clone)]
+pub struct Identity {
+    /// The unsubscribe token, appended to the unsubscribe URL.
+    pub token: String,
+    /// The Message-ID without angle brackets.
+    pub message_id: String,
+    /// The Date header, in unix seconds.
+    pub date: i64,
+}
+
+/// A rendered message.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    /// The subject as rendered.
+    pub subject: String,
+    /// The whole message, CRLF line endings, unsigned.
+    pub bytes: Vec<u8>,
+}
+
+struct Attachment {
+    name: String,
+    content_type: String,
+    bytes: Vec<u8>,
+}
+
+/// Renders messages for one campaign.
+pub struct Renderer {
+    env: Environment<'static>,
+    template_files: [(String, String); 3],
+    has_html: bool,
+    recipients_path: PathBuf,
+    headers: Arc<[String]>,
+    name_column: Option<usize>,
+    campaign: Arc<str>,
+    list: Arc<str>,
+    from: (Option<String>, String),
+    reply_to: Option<String>,
+    list_id: String,
+    unsubscribe_base: url::Url,
+    mailto: Option<String>,
+    feedback_id: Option<String>,
+    footer: FooterText,
+    attachments: Vec<Attachment>,
+}
+
+impl Renderer {
+    /// Compiles the campaign's templates for a list with these column headers,
+    /// and reads its attachments.
+    pub fn new(campaign: &Campaign, headers: &[String]) -> Result<Renderer, RenderError> {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_auto_escape_callback(|name| {
+            if name == HTML {
+                AutoEscape::Html
+            } else {
+                AutoEscape::None
+            }
+        });
+
+        let campaign_file = campaign.path.display().to_string();
+        let mut template_files = [
+            (
+                SUBJECT.to_owned(),
+                format!("{campaign_file} (message.subject)"),
+            ),
+            (TEXT.to_owned(), campaign.message.text.display().to_string()),
+            (HTML.to_owned(), String::new()),
+        ];
+        let compile =
+            |env: &mut Environment<'static>, name: &'static str, source: String, file: &str| {
+                env.add_template_owned(name, source)
+                    .map_err(|e| template_error(&e, file, &campaign.recipients.path, None))
+            };
+        compile(
+            &mut env,
+            SUBJECT,
+            campaign.message.subject.clone(),
+            &template_files[0].1,
+        )?;
+        compile(
+            &mut env,
+            TEXT,
+            read_text(&campaign.message.text)?,
+            &template_files[1].1,
+        )?;
+        if let Some(html) = &campaign.message.html {
+            template_files[2].1 = html.display().to_string();
+            compile(&mut env, HTML, read_text(html)?, &template_files[2].1)?;
+        }
+
+        let attachments = campaign
+            .message
+            .attachments
+            .iter()
+            .map(|path| {
+                let bytes = std::fs::read(path).map_err(|source| RenderError::Read {
+                    path: path.clone(),
+                    source,
+                })?;
+                Ok(Attachment {
+                    name: path
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_else(|| "attachment".into()),
+                    content_type: mime_guess::from_path(path)
+                        .first_or_octet_stream()
+                        .to_string(),
+                    bytes,
+                })
+            })
+            .collect::<Result<_, RenderError>>()?;
+
+        let from = &campaign.sender.from;
+        let unsubscribe = &campaign.unsubscribe;
+        Ok(Renderer {
+            env,
+            template_files,
+            has_html: campaign.message.html.is_some(),
+            recipients_path: campaign.recipients.path.clone(),
+            headers: headers.into(),
+            name_column: headers.iter().position(|h| h == NAME_COLUMN),
+            campaign: campaign.id.as_str().into(),
+            list: campaign.list.as_str().into(),
+            from: (from.name.clone(), from.address.to_string()),
+            reply_to: campaign.sender.reply_to.as_ref().map(ToString::to_string),
+            list_id: format!("<{}.{}>", campaign.list, from.address.domain()),
+            unsubscribe_base: unsubscribe.url.clone(),
+            mailto: unsubscribe.mailto.as_ref().map(ToString::to_string),
+            feedback_id: campaign.message.feedback_id.clone(),
+            footer: FooterText::new(
+                &campaign.sender,
+                campaign.message.footer_locale,
+                unsubscribe.mailto.as_ref().map(ToString::to_string),
+            ),
+            attachments,
+        })
+    }
+
+    /// The names of the headers every message carries, for the DKIM `h=` list.
+    pub fn header_names(&self) -> Vec<&'static str> {
+        let mut names = vec![
+            "From",
+            "To",
+            "Subject",
+            "Date",
+            "Message-ID",
+            "MIME-Version",
+            "Content-Type",
+            "List-Id",
+            "List-Unsubscribe",
+            "List-Unsubscribe-Post",
+        ];
+        if self.reply_to.is_some() {
+            names.push("Reply-To");
+        }
+        if self.feedback_id.is_some() {
+            names.push("Feedback-ID");
+        }
+        names
+    }
+
+    /// The recipient's unsubscribe URL: the configured URL with the token
+    /// appended as a path segment.
+    pub fn unsubscribe_url(&self, token: &str) -> String {
+        let mut url = self.unsubscribe_base.clone();
+        if let Ok(mut segments) = url.path_segments_mut() {
+            segments.pop_if_empty().push(token);
+        }
+        url.into()
+    }
+
+    /// Renders the message for `recipient`.
+    pub fn render(
+        &self,
+        recipient: Recipient<'_>,
+        identity: &Identity,
+    ) -> Result<Rendered, RenderError> {
+        let unsubscribe_url = self.unsubscribe_url(&identity.token);
+        let footer = self.footer.for_recipient(&unsubscribe_url);
+        let shared = Arc::new(Shared {
+            headers: self.headers.clone(),
+            fields: recipient.fields.to_vec(),
+            email: recipient.address.to_string(),
+            campaign: self.campaign.clone(),
+            list: self.list.clone(),
+            unsubscribe_url: unsubscribe_url.clone(),
+        });
+        let vars = |footer: Value| {
+            Value::from_object(Vars {
+                shared: shared.clone(),
+                footer,
+            })
+        };
+
+        let subject =
+            header_text(&self.render_template(SUBJECT, vars(Value::from("")), recipient.line)?);
+        if subject.is_empty() {
+            return Err(RenderError::Build {
+                recipients: self.recipients_path.clone(),
+                line: recipient.line,
+                message: "the subject renders empty".into(),
+            });
+        }
+        let text = self.render_template(
+            TEXT,
+            vars(Value::from(footer.text.as_str())),
+            recipient.line,
+        )?;
+        let text = with_text_footer(&text, &footer);
+        let html = if self.has_html {
+            let html = self.render_template(
+                HTML,
+                vars(Value::from_safe_string(footer.html.clone())),
+                recipient.line,
+            )?;
+            Some(with_html_footer(html, &footer))
+        } else {
+            None
+        };
+
+        let display_name = self
+            .name_column
+            .and_then(|i| recipient.fields.get(i))
+            .map(|name| header_text(name))
+            .filter(|name| !name.is_empty());
+        let mut list_unsubscribe = format!("<{unsubscribe_url}>");
+        if let Some(mailto) = &self.mailto {
+            list_unsubscribe.push_str(&format!(", <mailto:{mailto}?subject=unsubscribe>"));
+        }
+
+        let mut builder = MessageBuilder::new()
+            .from(HeaderAddress::new_address(
+                self.from.0.as_deref(),
+                self.from.1.as_str(),
+            ))
+            .to(HeaderAddress::new_address(
+                display_name,
+                recipient.address.as_str(),
+            ))
+            .subject(subject.as_str())
+            .date(identity.date)
+            .message_id(identity.message_id.as_str());
+        if let Some(reply_to) = &self.reply_to {
+            builder = builder.reply_to(reply_to.as_str());
+        }
+        builder = builder
+            .header("List-Id", Raw::new(self.list_id.as_str()))
+            .header("List-Unsubscribe", Raw::new(list_unsubscribe))
+            .header(
+                "List-Unsubscribe-Post",
+                Raw::new("List-Unsubscribe=One-Click"),
+            );
+        if let Some(feedback_id) = &self.feedback_id {
+            builder = builder.header("Feedback-ID", Raw::new(feedback_id.as_str()));
+        }
+        builder = builder.text_body(text);
+        if let Some(html) = html {
+            builder = builder.html_body(html);
+        }
+        for attachment in &self.attachments {
+            builder = builder.attachment(
+                attachment.content_type.as_str(),
+                attachment.name.as_str(),
+                attachment.bytes.as_slice(),
+            );
+        }
+        let bytes = builder.write_to_vec().map_err(|e| RenderError::Build {
+            recipients: self.recipients_path.clone(),
+            line: recipient.line,
+            message: e.to_string(),
+        })?;
+        Ok(Rendered { subject, bytes })
+    }
+
+    fn render_template(
+        &self,
+        name: &str,
+        vars: Value,
+        csv_line: u64,
+    ) -> Result<String, RenderError> {
+        let file = self
+            .template_files
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or("", |(_, f)| f.as_str());
+        self.env
+            .get_template(name)
+            .and_then(|t| t.render(vars))
+            .map_err(|e| template_error(&e, file, &self.recipients_path, Some(csv_line)))
+    }
+}
+
+fn read_text(path: &Path) -> Result<String, RenderError> {
+    std::fs::read_to_string(path).map_err(|source| RenderError::Read {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+fn template_error(
+    error: &minijinja::Error,
+    file: &str,
+    recipients: &Path,
+    csv_line: Option<u64>,
+) -> RenderError {
+    let location = match error.line() {
+        Some(line) => format!("{file}:{line}"),
+        None => file.to_owned(),
+    };
+    let mut message = error.kind().to_string();
+    if let Some(detail) = error.detail() {
+        message.push_str(": ");
+        message.push_str(detail);
+    }
+    if error.kind() == minijinja::ErrorKind::UndefinedError {
+        message.push_str(" (templates may use the CSV's column names, email, campaign, list, unsubscribe_url and footer)");
+    }
+    RenderError::Template {
+        location,
+        message,
+        recipients: recipients.to_owned(),
+        csv_line,
+    }
+}
+
+/// A header value from data: control characters (CR, LF, TAB…) become spaces.
+fn header_text(value: &str) -> String {
+    let cleaned: String = value
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    cleaned.trim().to_owned()
+}
+
+/// The text part with the footer, ending in exactly one line break. Trailing
+/// blank lines are removed, which also keeps clear of mail-auth 0.13's
+/// relaxed body-hash bug for single-part bodies ending in blank lines.
+fn with_text_footer(text: &str, footer: &Footer) -> String {
+    let mut body = text.trim_end().to_owned();
+    if !body.contains(footer.text.trim_end()) {
+        body.push_str("\n\n");
+        body.push_str(&footer.text);
+    }
+    let mut body = body.trim_end().to_owned();
+    body.push('\n');
+    body
+}
+
+/// The HTML part with the footer: before `</body>` when there is one.
+fn with_html_footer(mut html: String, footer: &Footer) -> String {
+    if html.contains(&footer.html) {
+        return html;
+    }
+    match html.to_ascii_lowercase().rfind("</body>") {
+        Some(at) => html.insert_str(at, &footer.html),
+        None => {
+            html.push('\n');
+            html.push_str(&footer.html);
+        }
+    }
+    html
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_text_removes_line_breaks() {
+        assert_eq!(
+            header_text(" Evil\r\nBcc: victim@example.org\t"),
+            "Evil  Bcc: victim@example.org"
+        );
+    }
+
+    #[test]
+    fn footers_are_added_once() {
+        let footer = Footer {
+            text: "--\nstop: URL\n".into(),
+            html: "<div>stop</div>\n".into(),
+        };
+        assert_eq!(
+            with_text_footer("Hello\n\n\n", &footer),
+            "Hello\n\n--\nstop: URL\n"
+        );
+        assert_eq!(
+            with_text_footer("Hi\n--\nstop: URL\n\nBye\n", &footer),
+            "Hi\n--\nstop: URL\n\nBye\n"
+        );
+        assert_eq!(
+            with_html_footer("<html><BODY><p>x</p></BODY></html>".into(), &footer),
+            "<html><BODY><p>x</p><div>stop</div>\n</BODY></html>"
+        );
+        assert_eq!(
+            with_html_footer("<p>x</p>".into(), &footer),
+            "<p>x</p>\n<div>stop</div>\n"
+        );
+    }
+}

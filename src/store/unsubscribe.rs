@@ -1,0 +1,128 @@
+//! What the unsubscribe endpoint needs from the store: the secret that keys
+//! tokens and Message-IDs, and which recipient each issued token id stands for.
+
+use rusqlite::{OptionalExtension, params};
+
+use super::{Store, StoreError};
+use crate::token::{Keys, Recipient, SECRET_LEN, new_secret};
+
+const SECRET_NAME: &str = "unsubscribe";
+
+impl Store {
+    /// The keys of this store, creating the secret on first use. The secret
+    /// never leaves the store: whoever can read the store can unsubscribe anyone.
+    pub fn keys(&mut self) -> Result<Keys, StoreError> {
+        let fresh = new_secret().map_err(|e| StoreError::Random(e.to_string()))?;
+        // Insert-if-absent then read, so two processes creating it at once agree.
+        let stored: Vec<u8> = self
+            .conn
+            .execute(
+                "INSERT INTO secret (name, value) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+                params![SECRET_NAME, &fresh[..]],
+            )
+            .and_then(|_| {
+                self.conn.query_row(
+                    "SELECT value FROM secret WHERE name = ?1",
+                    [SECRET_NAME],
+                    |row| row.get(0),
+                )
+            })
+            .map_err(|e| self.error(e))?;
+        let secret: [u8; SECRET_LEN] = stored.try_into().map_err(|_| {
+            StoreError::Corrupt("the unsubscribe secret has the wrong length".into())
+        })?;
+        Ok(Keys::new(secret))
+    }
+
+    /// Records which recipient each token id stands for, in one transaction.
+    /// Ids are derived from the recipient, so recording one twice is harmless;
+    /// two recipients with one id (a 2^-63 chance per pair) is refused rather
+    /// than letting one of them be unable to unsubscribe.
+    pub fn record_tokens(&mut self, tokens: &[(i64, Recipient)]) -> Result<(), StoreError> {
+        let batch = self.batch()?;
+        {
+            let mut insert = batch
+                .tx
+                .prepare_cached(
+                    "INSERT INTO unsubscribe_token (id, campaign, list, email) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT DO NOTHING",
+                )
+                .map_err(|e| batch.error(e))?;
+            for (id, recipient) in tokens {
+                let inserted = insert
+                    .execute(params![
+                        id,
+                        recipient.campaign,
+                        recipient.list,
+                        recipient.email
+                    ])
+                    .map_err(|e| batch.error(e))?;
+                if inserted == 0 {
+                    let existing = token_recipient(&batch.tx, *id).map_err(|e| batch.error(e))?;
+                    if existing.as_ref() != Some(recipient) {
+                        return Err(StoreError::Corrupt(format!(
+                            "unsubscribe token id {id} is already taken by another recipient"
+                        )));
+                    }
+                }
+            }
+        }
+        batch.commit()
+    }
+
+    /// The recipient a token id was issued for.
+    pub fn token_recipient(&self, id: i64) -> Result<Option<Recipient>, StoreError> {
+        token_recipient(&self.conn, id).map_err(|e| self.error(e))
+    }
+}
+
+fn token_recipient(conn: &rusqlite::Connection, id: i64) -> rusqlite::Result<Option<Recipient>> {
+    conn.query_row(
+        "SELECT campaign, list, email FROM unsubscribe_token WHERE id = ?1",
+        [id],
+        |row| {
+            Ok(Recipient {
+                campaign: row.get(0)?,
+                list: row.get(1)?,
+                email: row.get(2)?,
+            })
+        },
+    )
+    .optional()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_secret_is_created_once_and_tokens_resolve() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("u.db");
+        let mut store = Store::open(&path).unwrap();
+        let keys = store.keys().unwrap();
+        let taro = Recipient {
+            campaign: "c1".into(),
+            list: "newsletter".into(),
+            email: "taro@example.jp".into(),
+        };
+        let (id, token) = keys.token(&taro);
+        store.record_tokens(&[(id, taro.clone())]).unwrap();
+        store.record_tokens(&[(id, taro.clone())]).unwrap();
+        drop(store);
+
+        let mut reopened = Store::open(&path).unwrap();
+        let same_keys = reopened.keys().unwrap();
+        let found = reopened
+            .token_recipient(Keys::claimed_id(&token).unwrap())
+            .unwrap()
+            .unwrap();
+        assert_eq!(found, taro);
+        assert!(same_keys.verify(&token, &found));
+
+        let mut other = taro.clone();
+        other.email = "hanako@example.jp".into();
+        assert!(reopened.record_tokens(&[(id, other)]).is_err());
+        assert_eq!(reopened.token_recipient(12345).unwrap(), None);
+    }
+}

@@ -1,0 +1,209 @@
+//! Per-recipient identifiers derived from a secret kept in the store: the
+//! unsubscribe token and the Message-ID.
+//!
+//! A token is `base64url(id ‖ mac)`: `id` is 8 bytes derived from the
+//! recipient, `mac` the first 16 bytes of HMAC-SHA256 over the id, campaign,
+//! list and address. It carries no address in any encoding; the endpoint looks
+//! the id up in the store (see `store::unsubscribe`) and recomputes the MAC, so
+//! a token cannot be forged or altered without the secret. Both values are pure
+//! functions of the secret and the recipient: rendering the same recipient
+//! twice gives the same bytes, and a retry carries the same Message-ID.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+/// Length of the secret in bytes.
+pub const SECRET_LEN: usize = 32;
+const ID_LEN: usize = 8;
+const MAC_LEN: usize = 16;
+const TOKEN_MAC_PURPOSE: &[u8] = b"hikyaku/unsubscribe-mac/v1";
+/// Characters in a token: base64 of 24 bytes.
+pub const TOKEN_LEN: usize = 32;
+
+/// Who a token speaks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recipient {
+    /// The campaign id.
+    pub campaign: String,
+    /// The list.
+    pub list: String,
+    /// The address key.
+    pub email: String,
+}
+
+/// The keyed functions of one store's secret.
+#[derive(Clone)]
+pub struct Keys {
+    secret: [u8; SECRET_LEN],
+}
+
+impl Keys {
+    /// Keys from the store's secret.
+    pub fn new(secret: [u8; SECRET_LEN]) -> Keys {
+        Keys { secret }
+    }
+
+    fn keyed(&self, purpose: &[u8], parts: &[&[u8]]) -> Hmac<Sha256> {
+        let mut mac =
+            <Hmac<Sha256>>::new_from_slice(&self.secret).expect("HMAC takes any key length");
+        mac.update(purpose);
+        for part in parts {
+            // Length-prefixed, so that ("ab", "c") and ("a", "bc") differ.
+            mac.update(&(part.len() as u64).to_be_bytes());
+            mac.update(part);
+        }
+        mac
+    }
+
+    fn mac(&self, purpose: &[u8], parts: &[&[u8]]) -> [u8; 32] {
+        self.keyed(purpose, parts).finalize().into_bytes().into()
+    }
+
+    fn token_mac_input(id: i64, recipient: &Recipient) -> [Vec<u8>; 4] {
+        [
+            id.to_be_bytes().to_vec(),
+            recipient.campaign.as_bytes().to_vec(),
+            recipient.list.as_bytes().to_vec(),
+            recipient.email.as_bytes().to_vec(),
+        ]
+    }
+
+    /// The store id of a recipient's token: 63 bits, so it fits SQLite's INTEGER.
+    pub fn token_id(&self, recipient: &Recipient) -> i64 {
+        let digest = self.mac(
+            b"hikyaku/unsubscribe-id/v1",
+            &[
+                recipient.campaign.as_bytes(),
+                recipient.list.as_bytes(),
+                recipient.email.as_bytes(),
+            ],
+        );
+        let mut id = [0; ID_LEN];
+        id.copy_from_slice(&digest[..ID_LEN]);
+        (u64::from_be_bytes(id) >> 1) as i64
+    }
+
+    fn token_mac(&self, id: i64, recipient: &Recipient) -> [u8; MAC_LEN] {
+        let input = Self::token_mac_input(id, recipient);
+        let parts: Vec<&[u8]> = input.iter().map(Vec::as_slice).collect();
+        let digest = self.mac(TOKEN_MAC_PURPOSE, &parts);
+        let mut mac = [0; MAC_LEN];
+        mac.copy_from_slice(&digest[..MAC_LEN]);
+        mac
+    }
+
+    /// The recipient's unsubscribe token and its store id.
+    pub fn token(&self, recipient: &Recipient) -> (i64, String) {
+        let id = self.token_id(recipient);
+        let mut bytes = [0; ID_LEN + MAC_LEN];
+        bytes[..ID_LEN].copy_from_slice(&id.to_be_bytes());
+        bytes[ID_LEN..].copy_from_slice(&self.token_mac(id, recipient));
+        (id, URL_SAFE_NO_PAD.encode(bytes))
+    }
+
+    /// The id a token claims, if it has the shape of one. Say nothing more
+    /// until [`Keys::verify`] has checked it.
+    pub fn claimed_id(token: &str) -> Option<i64> {
+        if token.len() != TOKEN_LEN {
+            return None;
+        }
+        let bytes = URL_SAFE_NO_PAD.decode(token).ok()?;
+        let id = i64::from_be_bytes(bytes.get(..ID_LEN)?.try_into().ok()?);
+        (id >= 0).then_some(id)
+    }
+
+    /// Whether `token` was minted by these keys for `recipient` (constant time).
+    pub fn verify(&self, token: &str, recipient: &Recipient) -> bool {
+        let Ok(bytes) = URL_SAFE_NO_PAD.decode(token) else {
+            return false;
+        };
+        if bytes.len() != ID_LEN + MAC_LEN {
+            return false;
+        }
+        let id = self.token_id(recipient);
+        let input = Self::token_mac_input(id, recipient);
+        let parts: Vec<&[u8]> = input.iter().map(Vec::as_slice).collect();
+        // The verifying API compares in constant time.
+        bytes[..ID_LEN] == id.to_be_bytes()
+            && self
+                .keyed(TOKEN_MAC_PURPOSE, &parts)
+                .verify_truncated_left(&bytes[ID_LEN..])
+                .is_ok()
+    }
+
+    /// The left part of the Message-ID for a campaign and recipient:
+    /// `campaign.hash`, stable across retries, revealing no address.
+    pub fn message_id_local(&self, campaign: &str, email: &str) -> String {
+        let digest = self.mac(
+            b"hikyaku/message-id/v1",
+            &[campaign.as_bytes(), email.as_bytes()],
+        );
+        let hash: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
+        format!("{campaign}.{hash}")
+    }
+}
+
+/// A fresh random secret.
+pub fn new_secret() -> Result<[u8; SECRET_LEN], getrandom::Error> {
+    let mut secret = [0; SECRET_LEN];
+    getrandom::fill(&mut secret)?;
+    Ok(secret)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn recipient(email: &str) -> Recipient {
+        Recipient {
+            campaign: "c1".into(),
+            list: "newsletter".into(),
+            email: email.into(),
+        }
+    }
+
+    #[test]
+    fn tokens_verify_only_for_their_recipient_and_secret() {
+        let keys = Keys::new([7; SECRET_LEN]);
+        let taro = recipient("taro@example.jp");
+        let (id, token) = keys.token(&taro);
+        assert_eq!(token.len(), TOKEN_LEN);
+        assert_eq!(Keys::claimed_id(&token), Some(id));
+        assert!(keys.verify(&token, &taro));
+        assert!(!keys.verify(&token, &recipient("hanako@example.jp")));
+        assert!(!Keys::new([8; SECRET_LEN]).verify(&token, &taro));
+        assert_eq!(keys.token(&taro), (id, token.clone()), "stable");
+
+        // Any altered character breaks it.
+        for i in 0..token.len() {
+            let mut altered: Vec<char> = token.chars().collect();
+            altered[i] = if altered[i] == 'A' { 'B' } else { 'A' };
+            let altered: String = altered.into_iter().collect();
+            assert!(!keys.verify(&altered, &taro), "position {i}");
+        }
+        assert!(!keys.verify(&token[..TOKEN_LEN - 1], &taro));
+        assert_eq!(Keys::claimed_id("short"), None);
+    }
+
+    #[test]
+    fn tokens_and_message_ids_reveal_no_address() {
+        let keys = Keys::new([1; SECRET_LEN]);
+        let (_, token) = keys.token(&recipient("taro@example.jp"));
+        let message_id = keys.message_id_local("c1", "taro@example.jp");
+        for text in [&token, &message_id] {
+            let lower = text.to_ascii_lowercase();
+            assert!(
+                !lower.contains("taro") && !lower.contains("example"),
+                "{text}"
+            );
+            assert!(
+                !lower
+                    .contains(&URL_SAFE_NO_PAD.encode("taro@example.jp")[..8].to_ascii_lowercase())
+            );
+        }
+        assert_ne!(message_id, keys.message_id_local("c1", "hanako@example.jp"));
+        assert_ne!(message_id, keys.message_id_local("c2", "taro@example.jp"));
+    }
+}

@@ -1,0 +1,436 @@
+//! The exact messages: headers, parts, the legal footer, tokens, injection.
+
+use mail_parser::{MessageParser, MimeHeaders};
+
+use crate::support::{CAMPAIGN, Scratch};
+
+/// A notice campaign (no consent needed) with an HTML template and a reply-to.
+fn campaign(extra_message: &str) -> String {
+    CAMPAIGN
+        .replace("\"advertisement\"", "\"notice\"")
+        .replace(
+            "text = \"body.txt\"",
+            &format!("text = \"body.txt\"\nhtml = \"body.html\"\n{extra_message}"),
+        )
+        .replace(
+            "contact = \"052-000-0000\"",
+            "contact = \"052-000-0000\"\nreply_to = \"support@example.co.jp\"",
+        )
+        + "mailto = \"unsubscribe@example.co.jp\"\n"
+}
+
+fn scratch(recipients: &str, extra_message: &str) -> Scratch {
+    let scratch = Scratch::with_recipients(recipients);
+    scratch.write("campaign.toml", campaign(extra_message));
+    scratch.write(
+        "body.html",
+        "<html><body><p>{{ name }}様</p></body></html>\n",
+    );
+    scratch
+}
+
+/// Runs `preview --out out --all` and returns the files' bytes in list order.
+fn messages(scratch: &Scratch) -> Vec<Vec<u8>> {
+    scratch
+        .run(&["preview", "campaign.toml", "--out", "out", "--all"])
+        .expect_code(0);
+    let mut paths: Vec<_> = std::fs::read_dir(scratch.path("out"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    paths.sort();
+    paths.iter().map(|p| std::fs::read(p).unwrap()).collect()
+}
+
+/// Decodes the HTML entities minijinja writes, for searching HTML for text.
+fn unescape(html: &str) -> String {
+    html.replace("&#x2f;", "/")
+        .replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+}
+
+#[test]
+fn headers_carry_one_recipient_and_every_list_header() {
+    let scratch = scratch(
+        "email,name\ntaro@example.jp,山田太郎\nhanako@例え.jp,髙橋花子\n",
+        "",
+    );
+    let all = messages(&scratch);
+    assert_eq!(all.len(), 2);
+    let mut message_ids = Vec::new();
+    for (bytes, (address, name)) in all.iter().zip([
+        ("taro@example.jp", "山田太郎"),
+        ("hanako@xn--r8jz45g.jp", "髙橋花子"),
+    ]) {
+        let message = MessageParser::default().parse(bytes).unwrap();
+        let to = message.to().unwrap().as_list().unwrap();
+        assert_eq!(to.len(), 1, "one recipient per message");
+        assert_eq!(to[0].address(), Some(address));
+        assert_eq!(
+            to[0].name(),
+            Some(name),
+            "Japanese display names round-trip"
+        );
+        assert!(message.header_raw("Cc").is_none() && message.header_raw("Bcc").is_none());
+        assert_eq!(message.subject(), Some(format!("{name}様").as_str()));
+        let from = message.from().unwrap().first().unwrap();
+        assert_eq!(
+            (from.name(), from.address()),
+            (Some("ASUE株式会社"), Some("news@example.co.jp"))
+        );
+        assert_eq!(
+            message.reply_to().unwrap().first().unwrap().address(),
+            Some("support@example.co.jp")
+        );
+        assert!(message.date().is_some());
+        assert_eq!(
+            message.header_raw("MIME-Version").map(str::trim),
+            Some("1.0")
+        );
+        assert_eq!(
+            message.header_raw("List-Id").map(str::trim),
+            Some("<newsletter.example.co.jp>")
+        );
+        assert_eq!(
+            message.header_raw("List-Unsubscribe-Post").map(str::trim),
+            Some("List-Unsubscribe=One-Click")
+        );
+        let unsubscribe = message.header_raw("List-Unsubscribe").unwrap();
+        let unsubscribe: String = unsubscribe.split_whitespace().collect();
+        assert!(
+            unsubscribe.starts_with("<https://example.co.jp/unsubscribe/"),
+            "{unsubscribe}"
+        );
+        assert!(
+            unsubscribe.ends_with(",<mailto:unsubscribe@example.co.jp?subject=unsubscribe>"),
+            "{unsubscribe}"
+        );
+        let message_id = message.message_id().unwrap().to_owned();
+        assert!(message_id.ends_with("@example.co.jp"), "{message_id}");
+        message_ids.push(message_id);
+    }
+    assert_ne!(message_ids[0], message_ids[1]);
+
+    // Rendering again gives the same Message-ID: a retry is the same message.
+    std::fs::remove_dir_all(scratch.path("out")).unwrap();
+    let again = MessageParser::default()
+        .parse(&messages(&scratch)[0])
+        .unwrap()
+        .message_id()
+        .unwrap()
+        .to_owned();
+    assert_eq!(again, message_ids[0]);
+}
+
+#[test]
+fn the_footer_is_in_both_parts_beside_the_url_even_when_the_template_forgets_it() {
+    let scratch = scratch("email,name\ntaro@example.jp,山田\n", "");
+    let bytes = &messages(&scratch)[0];
+    let message = MessageParser::default().parse(bytes).unwrap();
+    assert_eq!(
+        message.root_part().content_type().unwrap().subtype(),
+        Some("alternative")
+    );
+    let text = message.body_text(0).unwrap();
+    let html = unescape(&message.body_html(0).unwrap());
+    let unsubscribe = message.header_raw("List-Unsubscribe").unwrap();
+    let url = unsubscribe
+        .trim()
+        .trim_start_matches('<')
+        .split('>')
+        .next()
+        .unwrap()
+        .to_owned();
+    let refuse = "今後このメールの配信を希望されない方は、以下のURLから配信停止（受信拒否）の手続きができます。";
+    assert!(text.contains(&format!("{refuse}\n{url}\n")), "{text}");
+    assert!(
+        html.contains(&format!("{refuse} <a href=\"{url}\">{url}</a>")),
+        "{html}"
+    );
+    for part in [
+        "ASUE株式会社",
+        "〒450-0002 愛知県名古屋市中村区名駅1-1-1",
+        "052-000-0000",
+        "unsubscribe@example.co.jp",
+    ] {
+        assert!(text.contains(part), "text lacks {part}");
+        assert!(html.contains(part), "html lacks {part}");
+    }
+    assert!(
+        html.find("配信停止").unwrap() < html.find("</body>").unwrap(),
+        "footer inside the body"
+    );
+    assert!(!html.contains("display:none") && !html.contains("font-size:1px"));
+}
+
+#[test]
+fn a_template_may_place_the_footer_but_not_drop_it() {
+    let scratch = scratch("email,name\ntaro@example.jp,山田\n", "");
+    scratch.write("body.txt", "本文\n{{ footer }}\n追伸\n");
+    let message = MessageParser::default()
+        .parse(&messages(&scratch)[0])
+        .unwrap()
+        .into_owned();
+    let text = message.body_text(0).unwrap();
+    assert_eq!(text.matches("配信停止（受信拒否）").count(), 1, "{text}");
+    assert!(
+        text.find("配信停止").unwrap() < text.find("追伸").unwrap(),
+        "{text}"
+    );
+
+    // A template that prints only part of it gets the whole footer appended.
+    scratch.write("body.txt", "本文\n{{ footer[:20] }}\n");
+    std::fs::remove_dir_all(scratch.path("out")).unwrap();
+    let message = MessageParser::default()
+        .parse(&messages(&scratch)[0])
+        .unwrap()
+        .into_owned();
+    assert!(
+        message
+            .body_text(0)
+            .unwrap()
+            .contains("配信停止（受信拒否）")
+    );
+}
+
+#[test]
+fn text_only_is_plain_and_attachments_make_it_mixed() {
+    let scratch = Scratch::with_recipients("email,name\ntaro@example.jp,山田\n");
+    scratch.write(
+        "campaign.toml",
+        CAMPAIGN.replace("\"advertisement\"", "\"notice\""),
+    );
+    let message = MessageParser::default()
+        .parse(&messages(&scratch)[0])
+        .unwrap()
+        .into_owned();
+    let content_type = message.root_part().content_type().unwrap();
+    assert_eq!(
+        (content_type.ctype(), content_type.subtype()),
+        ("text", Some("plain"))
+    );
+
+    let scratch = scratch_with_attachment();
+    let message = MessageParser::default()
+        .parse(&messages(&scratch)[0])
+        .unwrap()
+        .into_owned();
+    assert_eq!(
+        message.root_part().content_type().unwrap().subtype(),
+        Some("mixed")
+    );
+    assert_eq!(message.attachment_count(), 1);
+    assert_eq!(
+        message.attachment(0).unwrap().attachment_name(),
+        Some("案内.pdf")
+    );
+    assert_eq!(message.attachment(0).unwrap().contents(), b"%PDF-1.4 test");
+}
+
+fn scratch_with_attachment() -> Scratch {
+    let scratch = scratch(
+        "email,name\ntaro@example.jp,山田\n",
+        "attachments = [\"案内.pdf\"]",
+    );
+    scratch.write("案内.pdf", "%PDF-1.4 test");
+    scratch
+}
+
+#[test]
+fn csv_data_cannot_add_headers_or_markup() {
+    let scratch = scratch(
+        "email,name\ntaro@example.jp,\"Evil\r\nBcc: victim@example.org\"\nhanako@example.jp,<script>alert(1)</script>\n",
+        "",
+    );
+    scratch.write(
+        "campaign.toml",
+        campaign("").replace(
+            "subject = \"{{ name }}様\"",
+            "subject = \"{{ name }}\\r\\nBcc: x@example.org\"",
+        ),
+    );
+    let all = messages(&scratch);
+    for bytes in &all {
+        let message = MessageParser::default().parse(bytes).unwrap();
+        let names: Vec<&str> = message.headers_raw().map(|(name, _)| name).collect();
+        assert!(
+            !names.iter().any(|n| n.eq_ignore_ascii_case("bcc")),
+            "{names:?}"
+        );
+        assert_eq!(
+            names
+                .iter()
+                .filter(|n| n.eq_ignore_ascii_case("to"))
+                .count(),
+            1
+        );
+        let raw = String::from_utf8_lossy(bytes);
+        assert!(
+            !raw.contains("\r\nBcc:") && !raw.contains("\nBcc:"),
+            "{raw}"
+        );
+    }
+    let first = MessageParser::default().parse(&all[0]).unwrap();
+    assert_eq!(
+        first.to().unwrap().first().unwrap().address(),
+        Some("taro@example.jp")
+    );
+    let second = MessageParser::default().parse(&all[1]).unwrap();
+    let html = second.body_html(0).unwrap();
+    assert!(
+        !html.contains("<script>") && html.contains("&lt;script&gt;"),
+        "{html}"
+    );
+}
+
+#[test]
+fn tokens_reveal_no_address_and_resolve_through_the_store() {
+    use base64::Engine as _;
+    let scratch = scratch("email,name\ntaro.yamada@example.jp,山田\n", "");
+    let message = MessageParser::default()
+        .parse(&messages(&scratch)[0])
+        .unwrap()
+        .into_owned();
+    let unsubscribe = message.header_raw("List-Unsubscribe").unwrap();
+    let url = unsubscribe
+        .trim()
+        .trim_start_matches('<')
+        .split('>')
+        .next()
+        .unwrap();
+    let token = url.rsplit('/').next().unwrap();
+    let address = "taro.yamada@example.jp";
+    let encodings = [
+        address.to_owned(),
+        address.replace('@', "%40"),
+        base64::engine::general_purpose::STANDARD.encode(address),
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(address),
+    ];
+    for encoded in &encodings {
+        assert!(
+            !url.contains(encoded.as_str()) && !url.contains(&encoded[..8]),
+            "{url} reveals {encoded}"
+        );
+    }
+    assert!(!token.to_ascii_lowercase().contains("yamada"));
+
+    // The store alone can tell whom the token stands for, and an altered one is refused.
+    let mut store = scratch.store();
+    let keys = store.keys().unwrap();
+    let id = hikyaku::token::Keys::claimed_id(token).unwrap();
+    let recipient = store
+        .token_recipient(id)
+        .unwrap()
+        .expect("recorded when the message was written");
+    assert_eq!(
+        (
+            recipient.campaign.as_str(),
+            recipient.list.as_str(),
+            recipient.email.as_str()
+        ),
+        ("test-campaign", "newsletter", address)
+    );
+    assert!(keys.verify(token, &recipient));
+    let mut altered = token.to_owned().into_bytes();
+    altered[20] = if altered[20] == b'A' { b'B' } else { b'A' };
+    assert!(!keys.verify(std::str::from_utf8(&altered).unwrap(), &recipient));
+}
+
+#[test]
+fn an_undefined_variable_names_the_template_line_and_the_csv_line() {
+    let scratch = scratch("email,name\na@example.jp,A\nb@example.jp,B\n", "");
+    scratch.write(
+        "body.txt",
+        "{{ name }}様\n{% if email == \"b@example.jp\" %}{{ company }}{% endif %}\n",
+    );
+    scratch
+        .run(&["check", "campaign.toml"])
+        .expect_code(65)
+        .stderr_has(&[
+            "body.txt:2",
+            "undefined",
+            "first triggered by",
+            "recipients.csv line 3",
+        ]);
+    scratch.write("body.txt", "{{ name }様\n");
+    scratch
+        .run(&["check", "campaign.toml"])
+        .expect_code(65)
+        .stderr_has(&["body.txt:1", "syntax error"]);
+}
+
+#[test]
+fn check_renders_every_row_before_saying_ok() {
+    let mut rows = String::from("email,name\n");
+    for i in 0..50 {
+        rows.push_str(&format!("user{i}@example.jp,User {i}\n"));
+    }
+    let scratch = scratch(&rows, "");
+    let run = scratch.run(&["check", "campaign.toml"]);
+    run.expect_code(0);
+    assert!(
+        run.stdout.contains("50 messages rendered"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_dry_run_composes_every_eligible_message_and_sends_nothing() {
+    let scratch = scratch(
+        "email,name\na@example.jp,A\nbad,B\nc@example.jp,C\nd@example.jp,D\n",
+        "",
+    );
+    let run = scratch.run(&["send", "campaign.toml", "--dry-run", "--out", "outbox"]);
+    run.expect_code(0);
+    assert!(run.stdout.contains("dry run: 3 messages"), "{}", run.stdout);
+    assert!(run.stdout.contains("nothing was sent"), "{}", run.stdout);
+    let files: Vec<String> = std::fs::read_dir(scratch.path("outbox"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(files.len(), 3, "{files:?}");
+    assert!(
+        files.contains(&"000002_a@example.jp.eml".to_owned()),
+        "{files:?}"
+    );
+
+    let limited = scratch.run(&["send", "campaign.toml", "--dry-run", "--limit", "1"]);
+    assert!(
+        limited.stdout.contains("dry run: 1 messages"),
+        "{}",
+        limited.stdout
+    );
+    // Sending for real is not built yet: without --dry-run the command refuses.
+    scratch.run(&["send", "campaign.toml"]).expect_code(2);
+}
+
+#[test]
+fn preview_writes_a_sample_of_the_first_eligible_rows() {
+    let scratch = scratch(
+        "email,name\na@example.jp,A\nb@example.jp,B\nc@example.jp,C\n",
+        "",
+    );
+    let run = scratch.run(&[
+        "preview",
+        "campaign.toml",
+        "--out",
+        "samples",
+        "--sample",
+        "2",
+        "--format",
+        "json",
+    ]);
+    run.expect_code(0);
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["messages_written"], 2);
+    assert_eq!(
+        std::fs::read_dir(scratch.path("samples")).unwrap().count(),
+        2
+    );
+    scratch
+        .run(&["preview", "campaign.toml", "--sample", "2"])
+        .expect_code(2);
+}
