@@ -3,8 +3,10 @@
 #
 #   scripts/bench.sh [ROWS]        (default 1,000,000 recipients)
 #
-# preview: ROWS recipient rows against ROWS consent records and 0.3×ROWS
-# suppression entries; prints wall time and peak RSS of each step.
+# 1. preview: ROWS recipient rows against ROWS consent records and 0.3×ROWS
+#    suppression entries; prints wall time and peak RSS of each step.
+# 2. compose: render + build + DKIM-sign throughput of 5 KB messages on one
+#    core, RSA-2048 and Ed25519, next to bare signing (cargo bench --bench compose).
 # Needs the Rust toolchain, awk and GNU time (/usr/bin/time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -85,3 +87,6 @@ unset HIKYAKU_STORE
 echo "== preview (target: <= 10 s wall, <= 300 MB peak RSS at 1,000,000 rows)"
 timed "preview ($rows rows)" "$bin" preview "$work/bench.toml" --format json
 timed "preview again, warm cache" "$bin" preview "$work/bench.toml" --format json
+
+echo "== compose (target: render+build under 25 % of the signing time)"
+cargo bench --quiet --bench compose 2>/dev/null | grep -v '^$'

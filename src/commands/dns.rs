@@ -288,6 +288,95 @@ async fn txt(resolver: &TokioResolver, name: &str) -> Lookup {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashMap;
+
+    const KEYS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/keys");
+
+    fn campaign(dir: &std::path::Path) -> (Campaign, Signer) {
+        std::fs::write(dir.join("body.txt"), "x").unwrap();
+        std::fs::write(dir.join("list.csv"), "email\n").unwrap();
+        let toml = format!(
+            "id = \"c\"\nkind = \"notice\"\nlist = \"l\"\n[sender]\nfrom = \"a@mail.example.co.jp\"\n\
+             return_path = \"bounce@bounces.example.co.jp\"\n[message]\nsubject = \"s\"\ntext = \"body.txt\"\n\
+             [recipients]\npath = \"list.csv\"\n[unsubscribe]\nurl = \"https://example.co.jp/u\"\n\
+             [dkim]\ndomain = \"example.co.jp\"\nselector = \"s1\"\nprivate_key = \"{KEYS}/rsa2048.pem\"\n"
+        );
+        let campaign = Campaign::from_source(&dir.join("c.toml"), &toml).unwrap();
+        let signer = Signer::load(campaign.dkim.as_ref().unwrap(), &["To"]).unwrap();
+        (campaign, signer)
+    }
+
+    fn statuses(report: &DnsReport) -> Vec<(&'static str, String, &'static str)> {
+        report
+            .checks
+            .iter()
+            .map(|(what, name, status)| (*what, name.clone(), status.parts().0))
+            .collect()
+    }
+
+    #[test]
+    fn good_records_pass_and_bad_ones_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let (campaign, signer) = campaign(dir.path());
+        let published = std::fs::read_to_string(format!("{KEYS}/rsa2048.spki.b64")).unwrap();
+        let good: HashMap<&str, Vec<String>> = HashMap::from([
+            (
+                "bounces.example.co.jp",
+                vec![
+                    "google-site-verification=x".into(),
+                    "v=spf1 ip4:192.0.2.1 -all".into(),
+                ],
+            ),
+            (
+                "s1._domainkey.example.co.jp",
+                vec![format!("v=DKIM1; k=rsa; p={}", published.trim())],
+            ),
+            // DMARC only at the organizational domain: found by the fallback.
+            (
+                "_dmarc.example.co.jp",
+                vec!["v=DMARC1; p=quarantine".into()],
+            ),
+        ]);
+        let lookup = |records: &HashMap<&str, Vec<String>>, name: &str| match records.get(name) {
+            Some(found) => Lookup::Found(found.clone()),
+            None => Lookup::Missing,
+        };
+        let report = evaluate(&campaign, Some(&signer), |n| lookup(&good, n));
+        assert!(report.all_ok(), "{:?}", report.checks);
+        assert_eq!(
+            statuses(&report),
+            [
+                ("spf", "bounces.example.co.jp".into(), "ok"),
+                ("dkim", "s1._domainkey.example.co.jp".into(), "ok"),
+                ("dmarc", "_dmarc.example.co.jp".into(), "ok"),
+            ]
+        );
+
+        let other_key = std::fs::read_to_string(format!("{KEYS}/ed25519.raw.b64")).unwrap();
+        let bad: HashMap<&str, Vec<String>> = HashMap::from([
+            ("bounces.example.co.jp", vec!["unrelated".into()]),
+            (
+                "s1._domainkey.example.co.jp",
+                vec![format!("v=DKIM1; k=rsa; p={}", other_key.trim())],
+            ),
+        ]);
+        let report = evaluate(&campaign, Some(&signer), |n| lookup(&bad, n));
+        let states: Vec<&str> = statuses(&report).into_iter().map(|s| s.2).collect();
+        assert_eq!(states, ["missing", "mismatched", "missing"]);
+        assert!(matches!(report.into_result(), Err(Error::BadDns(_))));
+
+        let calls = std::cell::Cell::new(0);
+        let report = evaluate(&campaign, Some(&signer), |_| {
+            calls.set(calls.get() + 1);
+            Lookup::Unreachable("timed out".into())
+        });
+        assert_eq!(
+            calls.get(),
+            1,
+            "no second timeout once DNS is known to be down"
+        );
+        assert!(matches!(report.into_result(), Err(Error::Unavailable(_))));
+    }
 
     #[test]
     fn reads_tags() {

@@ -206,6 +206,38 @@ fn rsa_and_ed25519_signatures_verify_from_the_written_bytes() {
 }
 
 #[test]
+fn reply_to_and_feedback_id_are_signed_when_present() {
+    let scratch = signed_scratch("ed25519.pem", false);
+    let campaign = scratch
+        .read("campaign.toml")
+        .replace(
+            "text = \"body.txt\"",
+            "text = \"body.txt\"\nfeedback_id = \"newsletter:asue:hikyaku\"",
+        )
+        .replace(
+            "contact = \"052-000-0000\"",
+            "contact = \"052-000-0000\"\nreply_to = \"support@example.co.jp\"",
+        );
+    scratch.write("campaign.toml", campaign);
+    let message = first_message(&scratch);
+    let text = String::from_utf8_lossy(&message);
+    assert!(
+        text.contains("\r\nFeedback-ID: newsletter:asue:hikyaku\r\n"),
+        "{text}"
+    );
+    let signed = signature_tags(&message)["h"].to_ascii_lowercase();
+    assert!(
+        signed.contains("reply-to") && signed.contains("feedback-id"),
+        "{signed}"
+    );
+    let ed = format!("v=DKIM1; k=ed25519; p={}", fixture("ed25519.raw.b64"));
+    assert_eq!(
+        verify(&message, "s2026._domainkey.example.co.jp", &ed),
+        [DkimResult::Pass]
+    );
+}
+
+#[test]
 fn tampering_breaks_the_signature() {
     let rsa = format!("v=DKIM1; k=rsa; p={}", fixture("rsa2048.spki.b64"));
     let message = first_message(&signed_scratch("rsa2048.pem", true));
