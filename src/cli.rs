@@ -52,10 +52,14 @@ pub enum Command {
         hikyaku preview campaign.toml --out preview/ --sample 5  # the exact signed messages of 5 recipients")]
     Preview(PreviewArgs),
 
-    /// Render and sign every message without sending (--dry-run); sending itself comes later
+    /// Send what is due: plan, render, sign and deliver over SMTP at the configured pace
     #[command(after_help = "Examples:\n  \
+        hikyaku send campaign.toml                             # asks first on a terminal\n  \
+        hikyaku send campaign.toml --yes --limit 1000          # from cron: run until done (exit 0) or 75\n  \
         hikyaku send campaign.toml --dry-run                   # build and sign every message, report the rate\n  \
-        hikyaku send campaign.toml --dry-run --out outbox/     # and write them as .eml files")]
+        hikyaku send campaign.toml --dry-run --out outbox/     # and write them as .eml files\n\n\
+        Exit 0: every eligible recipient is settled. 75: run again later (cap, window, deferrals,\n\
+        interrupted). 69: the relay could not be reached. A re-run never resends what was sent.")]
     Send(SendArgs),
 
     /// Manage the suppression list: addresses that must never receive mail
@@ -155,16 +159,25 @@ pub struct SendArgs {
     pub campaign: PathBuf,
 
     /// Do everything but SMTP: plan, render and sign every eligible message
-    #[arg(long, required = true)]
+    #[arg(long)]
     pub dry_run: bool,
 
     /// With --dry-run: write the messages as .eml files into DIR
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", requires = "dry_run")]
     pub out: Option<PathBuf>,
 
-    /// Compose at most N messages
+    /// Send (or compose) at most N messages in this run
     #[arg(long, value_name = "N")]
     pub limit: Option<u64>,
+
+    /// Do not ask before sending (a send without a terminal never asks)
+    #[arg(long, short)]
+    pub yes: bool,
+
+    /// Also send to recipients whose earlier transaction was cut off before the
+    /// server's reply (state unknown); they may get the message twice
+    #[arg(long)]
+    pub retry_unknown: bool,
 }
 
 /// `suppress` subcommands.

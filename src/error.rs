@@ -81,6 +81,12 @@ pub enum Error {
     Unavailable(String),
     #[error("{0}")]
     BadDns(String),
+    #[error("{0}")]
+    Refused(String),
+    #[error("{0}")]
+    Busy(String),
+    #[error("{0}")]
+    Misconfigured(String),
     #[error("{}: cannot write: {source}", path.display())]
     Write {
         path: PathBuf,
@@ -103,7 +109,9 @@ impl Error {
             ) => exit::INTERNAL,
             Error::Write { .. } | Error::Output(_) => exit::IO,
             Error::Unavailable(_) => exit::TEMPORARY,
-            Error::BadDns(_) => exit::CONFIG,
+            Error::BadDns(_) | Error::Misconfigured(_) => exit::CONFIG,
+            Error::Refused(_) => exit::REFUSED,
+            Error::Busy(_) => exit::TEMPORARY,
             Error::Compose(ComposeError::Render(RenderError::Read { .. })) => exit::CONFIG,
             Error::Compose(ComposeError::Render(_)) => exit::DATA,
             Error::Compose(ComposeError::Sign(SignError::Key { .. })) => exit::CONFIG,

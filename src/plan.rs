@@ -109,15 +109,20 @@ pub struct Audience {
 }
 
 impl Audience {
-    /// Loads the sets for `campaign` from `store`.
-    pub fn load(store: &Store, campaign: &Campaign) -> Result<Audience, StoreError> {
+    /// Loads the sets for `campaign` from `store`; with `retry_unknown`,
+    /// recipients whose outcome is unknown are offered again.
+    pub fn load(
+        store: &Store,
+        campaign: &Campaign,
+        retry_unknown: bool,
+    ) -> Result<Audience, StoreError> {
         Ok(Audience {
             suppressed: store.suppressed_for(&campaign.list)?,
             consented: match campaign.kind {
                 Kind::Advertisement => Some(store.consented_for(&campaign.list)?),
                 Kind::Notice => None,
             },
-            settled: store.settled_for(&campaign.id)?,
+            settled: store.settled_for(&campaign.id, retry_unknown)?,
         })
     }
 }
@@ -226,9 +231,13 @@ pub struct Plan {
 
 impl Plan {
     /// Opens the list and loads the store's sets for `campaign`.
-    pub fn open(campaign: &Campaign, store: &Store) -> Result<Plan, PlanError> {
+    pub fn open(
+        campaign: &Campaign,
+        store: &Store,
+        retry_unknown: bool,
+    ) -> Result<Plan, PlanError> {
         let reader = RecipientReader::open(&campaign.recipients)?;
-        let planner = Planner::new(Audience::load(store, campaign)?);
+        let planner = Planner::new(Audience::load(store, campaign, retry_unknown)?);
         Ok(Plan {
             reader,
             planner,

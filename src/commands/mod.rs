@@ -55,7 +55,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
     match cli.command {
         Command::Check(args) => preview::check(&context, &args),
         Command::Preview(args) => preview::preview(&context, &args),
-        Command::Send(args) => send::send(&context, &args),
+        Command::Send(args) => return send::send(&context, &args),
         Command::Suppress(command) => suppress::run(&context, command),
         Command::Consent(command) => consent::run(&context, command),
     }?;

@@ -1,27 +1,55 @@
-//! `send`: for now the dry run, which is the whole pipeline with the delivery
-//! stage swapped for "write .eml files" (or for nothing, to measure).
+//! `send`: the whole pipeline. Everything that can be wrong with the input is
+//! found before the first SMTP connection: a first pass plans every row and
+//! renders every eligible message. The second pass plans again (the store may
+//! have changed), composes and signs on worker threads, records each message's
+//! unsubscribe token, and hands the messages to the connections.
+//!
+//! `--dry-run` is the same pipeline with delivery swapped for "write .eml
+//! files" (or for nothing, to measure).
 
-use std::io::Write;
-use std::time::Instant;
-
-use serde_json::json;
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use super::Context;
-use super::preview::{plan_json, write_plan};
+use super::preview::write_plan;
 use super::session::{Session, TokenLog};
+use crate::address::Address;
 use crate::cli::SendArgs;
 use crate::compose::Composer;
+use crate::config::{Campaign, Kind, Limits};
 use crate::csv_input::Row;
 use crate::deliver::eml::EmlFolder;
-use crate::error::Error;
+use crate::deliver::lock::{LockError, SendLock};
+use crate::deliver::log::{DeliveryLog, default_path};
+use crate::deliver::run::{RunCounts, RunSetup, Shared, run};
+use crate::deliver::scheduler::{Job, Pushed, Scheduler, Stop};
+use crate::deliver::smtp::{Relay, SmtpError};
+use crate::error::{Error, exit};
 use crate::output::group;
 use crate::plan::Verdict;
-use crate::store::now_unix;
+use crate::store::journal::DeliveryState;
+use crate::store::{Store, now_unix};
 
-/// `hikyaku send CAMPAIGN --dry-run`.
-pub fn send(context: &Context, args: &SendArgs) -> Result<(), Error> {
+/// Threads that render and sign while the connections send.
+const COMPOSE_WORKERS: usize = 2;
+/// Messages composed, their tokens recorded in one transaction, then queued.
+const COMPOSE_BATCH: usize = 64;
+
+/// `hikyaku send CAMPAIGN`.
+pub fn send(context: &Context, args: &SendArgs) -> Result<u8, Error> {
+    if args.dry_run {
+        dry_run(context, args)?;
+        return Ok(exit::OK);
+    }
+    deliver(context, args)
+}
+
+fn dry_run(context: &Context, args: &SendArgs) -> Result<(), Error> {
     let started = Instant::now();
-    let mut session = Session::open(context, &args.campaign, "composing")?;
+    let mut session = Session::open_with(context, &args.campaign, "composing", args.retry_unknown)?;
     let keys = session.store.keys()?;
     let composer = Composer::new(&session.campaign, session.plan.headers(), keys)?;
     let folder = args
@@ -83,8 +111,468 @@ pub fn send(context: &Context, args: &SendArgs) -> Result<(), Error> {
     if let Some(folder) = &folder {
         writeln!(out, "messages written to {}", folder.dir().display())?;
     }
-    context
-        .ui
-        .detail(json!({"plan": plan_json(&walked), "composed": composed, "seconds": seconds}));
     Ok(())
+}
+
+/// How long the send window stays open from now, or why sending must wait.
+fn window_open_for(limits: &Limits) -> Result<Option<Duration>, String> {
+    let (Some(window), Some(tz)) = (&limits.window, &limits.timezone) else {
+        return Ok(None);
+    };
+    let now = jiff::Timestamp::now().to_zoned(tz.clone());
+    let minute = (now.hour() as u16) * 60 + now.minute() as u16;
+    let zone = tz.iana_name().unwrap_or("the configured time zone");
+    if !window.contains(minute) {
+        return Err(format!(
+            "outside the send window {window} ({zone}): it is {} there; nothing was sent, run again inside the window",
+            now.strftime("%H:%M")
+        ));
+    }
+    let minutes_left = (window.end_minute as i64 - minute as i64).rem_euclid(1440);
+    let seconds_left = minutes_left * 60 - now.second() as i64;
+    Ok(Some(Duration::from_secs(seconds_left.max(1) as u64)))
+}
+
+/// Asks on a terminal before sending; true to go on.
+fn confirm(
+    context: &Context,
+    args: &SendArgs,
+    eligible: u64,
+    campaign: &Campaign,
+) -> Result<bool, Error> {
+    if args.yes
+        || context.ui.quiet
+        || !std::io::stdin().is_terminal()
+        || !std::io::stderr().is_terminal()
+    {
+        return Ok(true);
+    }
+    let smtp = campaign
+        .smtp
+        .as_ref()
+        .map(|s| format!("{}:{}", s.host, s.port))
+        .unwrap_or_default();
+    eprint!(
+        "Send campaign {} to {} recipients through {smtp}? [y/N] ",
+        campaign.id,
+        group(eligible)
+    );
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer)?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "Yes"))
+}
+
+fn deliver(context: &Context, args: &SendArgs) -> Result<u8, Error> {
+    let campaign = Campaign::load(&args.campaign)?;
+    let Some(smtp) = campaign.smtp.clone() else {
+        return Err(Error::Misconfigured(format!(
+            "{}: [smtp] is missing: sending needs the relay (host, port, security, username and \
+             password_env); use --dry-run to do everything else",
+            campaign.path.display()
+        )));
+    };
+    if campaign.approval.required {
+        return Err(Error::Refused(format!(
+            "{}: approval.required is true, and this version of hikyaku cannot record approvals yet; \
+             nothing was sent. Have a colleague review `hikyaku preview` and set [approval] required = false \
+             to send without the digest-bound sign-off",
+            campaign.path.display()
+        )));
+    }
+    let store_path = context.store_path(Some(&campaign));
+    let _lock = SendLock::acquire(&store_path, &campaign.id).map_err(|e| match e {
+        LockError::Held { .. } => Error::Busy(e.to_string()),
+        LockError::Io { path, source } => Error::Write { path, source },
+    })?;
+    let window_left = match window_open_for(&campaign.limits) {
+        Ok(left) => left,
+        Err(message) => {
+            context.ui.warn(message);
+            return Ok(exit::TEMPORARY);
+        }
+    };
+    let relay = Relay::from_config(&smtp).map_err(|e| Error::Misconfigured(e.to_string()))?;
+
+    // Pass 1: every row planned and every message rendered before any connection.
+    let eligible = validate(context, &args.campaign, args.retry_unknown)?;
+    if eligible == 0 {
+        context
+            .ui
+            .info("nothing to send: every eligible recipient is settled");
+        return Ok(exit::OK);
+    }
+    if !confirm(context, args, eligible, &campaign)? {
+        context.ui.info("not sent");
+        return Ok(exit::OK);
+    }
+
+    // Pass 2: plan again, compose, send.
+    let started = Instant::now();
+    let mut session = Session::open_with(context, &args.campaign, "", args.retry_unknown)?;
+    let campaign = session.campaign.clone();
+    let keys = session.store.keys()?;
+    let composer = Composer::new(&campaign, session.plan.headers(), keys)?;
+    let log_path = campaign
+        .log
+        .clone()
+        .unwrap_or_else(|| default_path(&store_path, &campaign.id));
+    let log = DeliveryLog::open(&log_path).map_err(|source| Error::Write {
+        path: log_path.clone(),
+        source,
+    })?;
+    let cap = match (args.limit, campaign.limits.max_per_run) {
+        (Some(limit), 0) => limit,
+        (Some(limit), max) => limit.min(max),
+        (None, 0) => u64::MAX,
+        (None, max) => max,
+    };
+    let shared = Arc::new(Shared::new(
+        RunSetup {
+            campaign: campaign.id.clone(),
+            list: campaign.list.clone(),
+            needs_consent: campaign.kind == Kind::Advertisement,
+            retry_unknown: args.retry_unknown,
+            envelope_sender: campaign.envelope_sender().to_string(),
+            connections: smtp.connections,
+            retry_attempts: campaign.limits.retry_attempts.max(1),
+            retry_delay: campaign.limits.retry_delay,
+            max_failure_rate: campaign.limits.max_failure_rate,
+            failure_window: campaign.limits.failure_window,
+        },
+        relay,
+        Scheduler::new(&campaign.limits),
+        Store::open(&store_path)?,
+        Some(log),
+    ));
+    let left = AtomicU64::new(0);
+    let producer_error: Mutex<Option<Error>> = Mutex::new(None);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(Error::Output)?;
+    let date = now_unix();
+    let (rows, inbox) = std::sync::mpsc::sync_channel::<(u64, Address, Vec<String>)>(1024);
+    let inbox = Mutex::new(inbox);
+    let workers_left = AtomicUsize::new(COMPOSE_WORKERS);
+    let fail = |error: Error| {
+        producer_error
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get_or_insert(error);
+        shared
+            .scheduler
+            .stop(Stop::Unavailable("composing failed".into()));
+    };
+
+    std::thread::scope(|scope| {
+        for _ in 0..COMPOSE_WORKERS {
+            scope.spawn(|| {
+                if let Err(error) =
+                    compose_worker(&composer, &inbox, &shared, &store_path, date, &left)
+                {
+                    fail(error);
+                }
+                if workers_left.fetch_sub(1, Ordering::SeqCst) == 1 {
+                    shared.scheduler.close();
+                }
+            });
+        }
+        let producer_shared = &shared;
+        let (left, fail) = (&left, &fail);
+        scope.spawn(move || {
+            let mut row = Row::default();
+            let mut queued = 0u64;
+            loop {
+                if producer_shared.scheduler.stopped().is_some() {
+                    break;
+                }
+                match session.next(&mut row) {
+                    Ok(Some(Verdict::Eligible(address))) => {
+                        if queued == cap {
+                            left.fetch_add(1, Ordering::Relaxed);
+                            continue;
+                        }
+                        queued += 1;
+                        if rows.send((row.line, address, row.fields.clone())).is_err() {
+                            break;
+                        }
+                    }
+                    Ok(Some(_)) => {}
+                    Ok(None) => break,
+                    Err(error) => {
+                        fail(error);
+                        break;
+                    }
+                }
+            }
+        });
+        runtime.block_on(supervise(
+            context,
+            shared.clone(),
+            window_left,
+            eligible.min(cap),
+        ));
+    });
+
+    if let Some(error) = producer_error
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner())
+    {
+        return Err(error);
+    }
+    if let Some(error) = shared
+        .store_error
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .take()
+    {
+        return Err(error.into());
+    }
+    let not_sent = shared.scheduler.drain().len() as u64 + left.load(Ordering::Relaxed);
+    let counts = shared
+        .counts
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
+    let deferred_total = shared
+        .store
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .journal_counts(&campaign.id)?
+        .into_iter()
+        .find(|(s, _)| *s == DeliveryState::Deferred)
+        .map_or(0, |(_, n)| n);
+    let stop = shared.scheduler.stopped();
+    summarize(
+        context,
+        &counts,
+        started.elapsed(),
+        not_sent,
+        deferred_total,
+        stop.as_ref(),
+        &log_path,
+    );
+    Ok(match stop {
+        Some(Stop::Unavailable(_)) => exit::UNAVAILABLE,
+        Some(_) => exit::TEMPORARY,
+        None if not_sent > 0 || deferred_total > 0 => exit::TEMPORARY,
+        None => exit::OK,
+    })
+}
+
+/// Pass 1: plans every row and renders every eligible message; returns how
+/// many are eligible. Any bad row or template stops the send here.
+fn validate(context: &Context, path: &Path, retry_unknown: bool) -> Result<u64, Error> {
+    let mut session = Session::open_with(context, path, "checking", retry_unknown)?;
+    let keys = session.store.keys()?;
+    let composer = Composer::new(&session.campaign, session.plan.headers(), keys)?;
+    let date = now_unix();
+    let mut row = Row::default();
+    let mut eligible = 0;
+    while let Some(verdict) = session.next(&mut row)? {
+        if let Verdict::Eligible(address) = verdict {
+            if eligible == 0 {
+                // One signature proves the key before anything leaves.
+                composer.compose(row.line, &address, &row.fields, date)?;
+            } else {
+                composer.compose_unsigned(row.line, &address, &row.fields, date)?;
+            }
+            eligible += 1;
+        }
+    }
+    Ok(eligible)
+}
+
+/// Composes rows from `inbox`, records their tokens, and queues them.
+fn compose_worker(
+    composer: &Composer,
+    inbox: &Mutex<std::sync::mpsc::Receiver<(u64, Address, Vec<String>)>>,
+    shared: &Shared,
+    store_path: &Path,
+    date: i64,
+    left: &AtomicU64,
+) -> Result<(), Error> {
+    let mut store = Store::open(store_path)?;
+    let mut batch: Vec<Job> = Vec::with_capacity(COMPOSE_BATCH);
+    let mut tokens = Vec::with_capacity(COMPOSE_BATCH);
+    loop {
+        let next = inbox.lock().unwrap_or_else(|p| p.into_inner()).recv();
+        let more = match next {
+            Ok((line, address, fields)) => {
+                if shared.scheduler.stopped().is_some() {
+                    left.fetch_add(1, Ordering::Relaxed);
+                    continue;
+                }
+                let composed = composer.compose(line, &address, &fields, date)?;
+                tokens.push(composed.token);
+                batch.push(Job {
+                    line,
+                    recipient: address.to_string(),
+                    key: address.key(),
+                    domain: address.domain().to_owned(),
+                    message_id: composed.message_id,
+                    bytes: composed.bytes,
+                    attempts: 0,
+                });
+                true
+            }
+            Err(_) => false,
+        };
+        if batch.len() == COMPOSE_BATCH || (!more && !batch.is_empty()) {
+            // A token must resolve before its message can reach anyone.
+            store.record_tokens(&tokens)?;
+            tokens.clear();
+            for job in batch.drain(..) {
+                match shared.scheduler.push(job) {
+                    Pushed::Queued => {}
+                    Pushed::Postponed(_) | Pushed::Stopped(_) => {
+                        left.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }
+        }
+        if !more {
+            return Ok(());
+        }
+    }
+}
+
+/// Runs the connections, with signals, the window and progress watched.
+async fn supervise(
+    context: &Context,
+    shared: Arc<Shared>,
+    window_left: Option<Duration>,
+    total: u64,
+) {
+    let watcher = shared.clone();
+    let signals = tokio::spawn(async move {
+        let mut terminate =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        let sigterm = async {
+            match terminate.as_mut() {
+                Some(signal) => {
+                    signal.recv().await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = sigterm => {}
+        }
+        watcher.scheduler.stop(Stop::Signal);
+    });
+    let closer = shared.clone();
+    let window = tokio::spawn(async move {
+        if let Some(left) = window_left {
+            tokio::time::sleep(left).await;
+            closer.scheduler.stop(Stop::WindowClosed);
+        }
+    });
+    let reporter = shared.clone();
+    let ui = context.ui;
+    let progress = tokio::spawn(async move {
+        let terminal = std::io::stderr().is_terminal();
+        if ui.quiet {
+            return;
+        }
+        let bar = terminal.then(|| {
+            let bar = indicatif::ProgressBar::new(total);
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "sending [{bar:30}] {pos}/{len} {per_sec} eta {eta} {msg}",
+            ) {
+                bar.set_style(style.progress_chars("=> "));
+            }
+            bar
+        });
+        let started = Instant::now();
+        let mut tick = tokio::time::interval(if terminal {
+            Duration::from_millis(250)
+        } else {
+            Duration::from_secs(10)
+        });
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            let counts = reporter
+                .counts
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone();
+            let done =
+                counts.sent + counts.failed + counts.unknown + counts.deferred + counts.skipped;
+            let message = format!(
+                "sent {} deferred {} failed {}",
+                group(counts.sent),
+                group(counts.deferred + counts.retried),
+                group(counts.failed)
+            );
+            match &bar {
+                Some(bar) => {
+                    bar.set_position(done);
+                    bar.set_message(message);
+                }
+                None => eprintln!(
+                    "{:>6.0}s  {message}  of {}  ({:.0} msg/s)",
+                    started.elapsed().as_secs_f64(),
+                    group(total),
+                    counts.sent as f64 / started.elapsed().as_secs_f64().max(1.0)
+                ),
+            }
+        }
+    });
+    run(shared).await;
+    signals.abort();
+    window.abort();
+    progress.abort();
+    let _ = progress.await;
+}
+
+fn summarize(
+    context: &Context,
+    counts: &RunCounts,
+    elapsed: Duration,
+    not_sent: u64,
+    deferred_total: u64,
+    stop: Option<&Stop>,
+    log: &Path,
+) {
+    let seconds = elapsed.as_secs_f64();
+    let mut line = format!(
+        "sent {}, failed {}, unknown {}, skipped {} (opted out since the plan), deferred {} in {seconds:.1} s ({:.0} msg/s)",
+        group(counts.sent),
+        group(counts.failed),
+        group(counts.unknown),
+        group(counts.skipped),
+        group(deferred_total),
+        counts.sent as f64 / seconds.max(0.001)
+    );
+    if not_sent > 0 {
+        line.push_str(&format!("; {} left for the next run", group(not_sent)));
+    }
+    println!("{line}");
+    match stop {
+        Some(Stop::Signal) => context.ui.warn(
+            "interrupted: the messages in flight were finished and recorded; run again to continue",
+        ),
+        Some(Stop::WindowClosed) => context
+            .ui
+            .warn("the send window closed; run again when it opens"),
+        Some(Stop::Unavailable(why)) => context.ui.warn(format!("stopped: {why}")),
+        Some(Stop::FailureRate(why)) => context.ui.warn(format!("stopped: {why}")),
+        None => {}
+    }
+    if deferred_total > 0 && stop.is_none() {
+        context.ui.info(format!(
+            "{} deferred recipients will be tried again by the next run",
+            group(deferred_total)
+        ));
+    }
+    context.ui.detail(format!("log: {}", log.display()));
+}
+
+impl From<SmtpError> for Error {
+    fn from(error: SmtpError) -> Self {
+        Error::Misconfigured(error.to_string())
+    }
 }

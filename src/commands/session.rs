@@ -48,7 +48,19 @@ pub struct Walked {
 
 impl Session {
     /// Loads the campaign at `path`, opens its store and hashes its files.
+    /// `what` labels the progress bar; empty hides it.
     pub fn open(context: &Context, path: &Path, what: &str) -> Result<Session, Error> {
+        Session::open_with(context, path, what, false)
+    }
+
+    /// As [`Session::open`]; with `retry_unknown`, recipients whose outcome is
+    /// unknown count as eligible again.
+    pub fn open_with(
+        context: &Context,
+        path: &Path,
+        what: &str,
+        retry_unknown: bool,
+    ) -> Result<Session, Error> {
         let campaign = Campaign::load(path)?;
         let store = context.open_store(Some(&campaign))?;
         let digest = CampaignDigest::of_campaign_files(&campaign).map_err(|source| {
@@ -61,9 +73,13 @@ impl Session {
                 }],
             }
         })?;
-        let plan = Plan::open(&campaign, &store)?;
+        let plan = Plan::open(&campaign, &store, retry_unknown)?;
         let list_size = std::fs::metadata(&campaign.recipients.path).map_or(0, |m| m.len());
-        let progress = context.ui.byte_progress(list_size, what);
+        let progress = if what.is_empty() {
+            ProgressBar::hidden()
+        } else {
+            context.ui.byte_progress(list_size, what)
+        };
         Ok(Session {
             campaign,
             store,
@@ -78,7 +94,7 @@ impl Session {
     pub fn next(&mut self, row: &mut Row) -> Result<Option<Verdict>, Error> {
         let verdict = self.plan.next(row)?;
         self.rows += 1;
-        if self.rows % PROGRESS_EVERY_ROWS == 0 {
+        if self.rows.is_multiple_of(PROGRESS_EVERY_ROWS) {
             self.progress.set_position(self.plan.bytes_parsed());
         }
         Ok(verdict)

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::limits::{Rate, SendWindow};
+use super::limits::{Delay, Rate, SendWindow};
 use super::{FooterLocale, Kind, Security};
 use crate::address::{Address, Mailbox};
 use crate::csv_input::Encoding;
@@ -20,6 +20,7 @@ pub(super) struct CampaignFile {
     pub kind: Kind,
     pub list: Spanned<String>,
     pub store: Option<PathBuf>,
+    pub log: Option<PathBuf>,
     pub sender: Sender,
     pub message: Message,
     pub recipients: Recipients,
@@ -116,6 +117,10 @@ pub(super) struct Limits {
     pub max_per_run: u64,
     pub window: Option<Spanned<SendWindow>>,
     pub timezone: Option<Spanned<String>>,
+    pub retry_attempts: Option<u32>,
+    pub retry_delay: Option<Delay>,
+    pub max_failure_rate: Option<Spanned<f64>>,
+    pub failure_window: Option<Spanned<u32>>,
 }
 
 #[derive(Deserialize)]

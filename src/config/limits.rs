@@ -60,6 +60,42 @@ impl<'de> Deserialize<'de> for Rate {
     }
 }
 
+/// A duration written as `500ms`, `30s`, `5min` or `1h`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Delay(pub Duration);
+
+impl Delay {
+    /// Parses `N` followed by `ms`, `s`, `min` or `h`.
+    pub fn parse(text: &str) -> Result<Delay, String> {
+        let text = text.trim();
+        let split = text
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len());
+        let (number, unit) = text.split_at(split);
+        let number: u64 = number.parse().map_err(|_| {
+            format!("{text:?} is not a duration: write it as 500ms, 30s, 5min or 1h")
+        })?;
+        let duration = match unit.trim() {
+            "ms" => Duration::from_millis(number),
+            "s" => Duration::from_secs(number),
+            "min" => Duration::from_secs(number * 60),
+            "h" => Duration::from_secs(number * 3600),
+            other => {
+                return Err(format!(
+                    "{text:?}: unknown unit {other:?}; write it as 500ms, 30s, 5min or 1h"
+                ));
+            }
+        };
+        Ok(Delay(duration))
+    }
+}
+
+impl<'de> Deserialize<'de> for Delay {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Delay::parse(&String::deserialize(deserializer)?).map_err(serde::de::Error::custom)
+    }
+}
+
 /// A daily window such as `09:00-20:00`, in minutes after midnight. A window
 /// whose end is before its start runs past midnight (`22:00-06:00`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -131,6 +167,13 @@ mod tests {
         for bad in ["10", "0/s", "-1/s", "ten/s", "10/day", ""] {
             assert!(Rate::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn parses_delays() {
+        assert_eq!(Delay::parse("250ms").unwrap().0, Duration::from_millis(250));
+        assert_eq!(Delay::parse("2min").unwrap().0, Duration::from_secs(120));
+        assert!(Delay::parse("2 days").is_err() && Delay::parse("s").is_err());
     }
 
     #[test]

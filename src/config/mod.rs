@@ -12,11 +12,12 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde::Deserialize;
 use toml::Spanned;
 
-pub use self::limits::{Rate, SendWindow};
+pub use self::limits::{Delay, Rate, SendWindow};
 use crate::address::{Address, Mailbox};
 use crate::csv_input::Encoding;
 
@@ -64,6 +65,19 @@ pub enum Security {
     None,
 }
 
+/// Defaults of `[limits]` beyond design.md's keys.
+pub mod defaults {
+    use std::time::Duration;
+    /// Attempts for a 4xx within one run.
+    pub const RETRY_ATTEMPTS: u32 = 3;
+    /// The first retry waits this long, then twice as long each time.
+    pub const RETRY_DELAY: Duration = Duration::from_secs(60);
+    /// 5 % of the last 200 attempts failing stops a run.
+    pub const MAX_FAILURE_RATE: f64 = 0.05;
+    /// See [`MAX_FAILURE_RATE`].
+    pub const FAILURE_WINDOW: u32 = 200;
+}
+
 /// A validated campaign with absolute paths.
 #[derive(Debug, Clone)]
 pub struct Campaign {
@@ -77,6 +91,8 @@ pub struct Campaign {
     pub list: String,
     /// The store named in the file, resolved; the CLI decides precedence.
     pub store: Option<PathBuf>,
+    /// The JSON Lines delivery log, when the file names one.
+    pub log: Option<PathBuf>,
     /// Who sends.
     pub sender: Sender,
     /// What is sent.
@@ -189,7 +205,7 @@ pub struct Smtp {
 }
 
 /// The `[limits]` table.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Limits {
     /// The global rate; unlimited when absent.
     pub rate: Option<Rate>,
@@ -201,6 +217,15 @@ pub struct Limits {
     pub window: Option<SendWindow>,
     /// The time zone the window is read in.
     pub timezone: Option<jiff::tz::TimeZone>,
+    /// Attempts per recipient within one run for temporary failures (4xx).
+    pub retry_attempts: u32,
+    /// The wait before the first retry; it doubles with each further one.
+    pub retry_delay: Duration,
+    /// The share of permanent failures among the last `failure_window`
+    /// attempts above which a run stops.
+    pub max_failure_rate: f64,
+    /// How many recent attempts `max_failure_rate` looks at.
+    pub failure_window: u32,
 }
 
 /// The `[approval]` table.
@@ -451,6 +476,7 @@ impl Checker<'_> {
             kind: raw.kind,
             list: raw.list.into_inner(),
             store: raw.store.map(|store| self.dir.join(store)),
+            log: raw.log.map(|log| self.dir.join(log)),
             sender,
             message,
             recipients,
@@ -723,12 +749,41 @@ impl Checker<'_> {
                  (for Japan: timezone = \"Asia/Tokyo\")",
             );
         }
+        let max_failure_rate = raw
+            .max_failure_rate
+            .map_or(defaults::MAX_FAILURE_RATE, |rate| {
+                let value = *rate.get_ref();
+                if !(0.0..=1.0).contains(&value) {
+                    self.report(
+                        Some(&rate.span()),
+                        "limits.max_failure_rate",
+                        "must be a share between 0.0 and 1.0, such as 0.05 for 5 %",
+                    );
+                }
+                value
+            });
+        let failure_window = raw
+            .failure_window
+            .map_or(defaults::FAILURE_WINDOW, |window| {
+                if *window.get_ref() == 0 {
+                    self.report(
+                        Some(&window.span()),
+                        "limits.failure_window",
+                        "must be at least 1",
+                    );
+                }
+                *window.get_ref()
+            });
         Limits {
             rate: raw.rate,
             domain_rates,
             max_per_run: raw.max_per_run,
             window: raw.window.map(Spanned::into_inner),
             timezone,
+            retry_attempts: raw.retry_attempts.unwrap_or(defaults::RETRY_ATTEMPTS),
+            retry_delay: raw.retry_delay.map_or(defaults::RETRY_DELAY, |d| d.0),
+            max_failure_rate,
+            failure_window,
         }
     }
 

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 
 use super::{Store, StoreError};
 use crate::address_set::AddressSet;
@@ -68,7 +68,180 @@ impl fmt::Display for DeliveryState {
     }
 }
 
+/// What the store says right before a transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admission {
+    /// Still allowed: the recipient is now `sending`.
+    Go,
+    /// Suppressed since the plan was made (an unsubscribe, a bounce…).
+    Suppressed,
+    /// An advertisement whose consent was revoked since the plan was made.
+    NoConsent,
+    /// Another run settled it since the plan was made.
+    Settled,
+}
+
+/// One journal row, for reports.
+#[derive(Debug, Clone)]
+pub struct JournalEntry {
+    /// The state.
+    pub state: DeliveryState,
+    /// The last SMTP reply.
+    pub smtp_reply: Option<String>,
+    /// Attempts made.
+    pub attempts: i64,
+    /// When it last changed, unix seconds.
+    pub updated_at: i64,
+}
+
+impl DeliveryState {
+    fn parse(text: &str) -> Option<DeliveryState> {
+        DeliveryState::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+}
+
 impl Store {
+    /// Right before a transaction: checks the suppression list (and, for
+    /// advertisements, consent) again, and if the recipient may still get the
+    /// campaign marks it `sending`, committed before any byte of the message
+    /// leaves. If the process dies from here until the outcome is recorded,
+    /// the recipient stays `sending`, which later runs treat as unknown.
+    /// With `retry_unknown`, a recipient whose outcome is unknown is admitted.
+    #[allow(clippy::too_many_arguments)]
+    pub fn admit(
+        &mut self,
+        campaign: &str,
+        list: &str,
+        email: &str,
+        message_id: &str,
+        needs_consent: bool,
+        retry_unknown: bool,
+        at: i64,
+    ) -> Result<Admission, StoreError> {
+        let batch = self.batch()?;
+        let suppressed: bool = batch
+            .tx
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM suppression WHERE email = ?1 AND list IN ('', ?2))",
+            )
+            .and_then(|mut s| s.query_row(params![email, list], |r| r.get(0)))
+            .map_err(|e| batch.error(e))?;
+        if suppressed {
+            return Ok(Admission::Suppressed);
+        }
+        if needs_consent {
+            let consented: bool = batch
+                .tx
+                .prepare_cached(
+                    "SELECT EXISTS (SELECT 1 FROM consent c WHERE c.email = ?1 AND c.list IN (?2, '*')
+                       AND NOT EXISTS (SELECT 1 FROM consent_revocation r
+                           WHERE r.email = c.email AND r.list IN (?2, '*') AND r.revoked_at >= c.obtained_at_unix))",
+                )
+                .and_then(|mut s| s.query_row(params![email, list], |r| r.get(0)))
+                .map_err(|e| batch.error(e))?;
+            if !consented {
+                return Ok(Admission::NoConsent);
+            }
+        }
+        let current: Option<String> = batch
+            .tx
+            .prepare_cached("SELECT state FROM journal WHERE campaign = ?1 AND email = ?2")
+            .and_then(|mut s| {
+                s.query_row(params![campaign, email], |r| r.get(0))
+                    .optional()
+            })
+            .map_err(|e| batch.error(e))?;
+        let settled = |state: DeliveryState| match state {
+            DeliveryState::Unknown | DeliveryState::Sending if retry_unknown => false,
+            other => other.is_settled(),
+        };
+        if current
+            .as_deref()
+            .and_then(DeliveryState::parse)
+            .is_some_and(settled)
+        {
+            return Ok(Admission::Settled);
+        }
+        batch
+            .tx
+            .prepare_cached(
+                "INSERT INTO journal (campaign, email, state, message_id, attempts, updated_at)
+                 VALUES (?1, ?2, 'sending', ?3, 1, ?4)
+                 ON CONFLICT (campaign, email) DO UPDATE SET
+                     state = 'sending', message_id = excluded.message_id,
+                     attempts = attempts + 1, updated_at = excluded.updated_at",
+            )
+            .and_then(|mut s| s.execute(params![campaign, email, message_id, at]))
+            .map_err(|e| batch.error(e))?;
+        batch.commit()?;
+        Ok(Admission::Go)
+    }
+
+    /// Records the outcome of the transaction [`Store::admit`] began.
+    pub fn settle(
+        &mut self,
+        campaign: &str,
+        email: &str,
+        state: DeliveryState,
+        smtp_reply: &str,
+        at: i64,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached(
+                "UPDATE journal SET state = ?3, smtp_reply = ?4, updated_at = ?5
+                 WHERE campaign = ?1 AND email = ?2",
+            )
+            .and_then(|mut s| s.execute(params![campaign, email, state.as_str(), smtp_reply, at]))
+            .map_err(|e| self.error(e))?;
+        Ok(())
+    }
+
+    /// How many recipients of `campaign` are in each state.
+    pub fn journal_counts(&self, campaign: &str) -> Result<Vec<(DeliveryState, u64)>, StoreError> {
+        let mut counts: Vec<(DeliveryState, u64)> =
+            DeliveryState::ALL.iter().map(|s| (*s, 0)).collect();
+        self.conn
+            .prepare("SELECT state, COUNT(*) FROM journal WHERE campaign = ?1 GROUP BY state")
+            .and_then(|mut statement| {
+                let mut rows = statement.query([campaign])?;
+                while let Some(row) = rows.next()? {
+                    let state: String = row.get(0)?;
+                    let count: i64 = row.get(1)?;
+                    if let Some(entry) = counts.iter_mut().find(|(s, _)| s.as_str() == state) {
+                        entry.1 = count as u64;
+                    }
+                }
+                Ok(())
+            })
+            .map_err(|e| self.error(e))?;
+        Ok(counts)
+    }
+
+    /// The journal row of one recipient.
+    pub fn journal_entry(
+        &self,
+        campaign: &str,
+        email: &str,
+    ) -> Result<Option<JournalEntry>, StoreError> {
+        self.conn
+            .prepare_cached(
+                "SELECT state, smtp_reply, attempts, updated_at FROM journal WHERE campaign = ?1 AND email = ?2",
+            )
+            .and_then(|mut s| {
+                s.query_row(params![campaign, email], |row| {
+                    let state: String = row.get(0)?;
+                    Ok(JournalEntry {
+                        state: DeliveryState::parse(&state).unwrap_or(DeliveryState::Unknown),
+                        smtp_reply: row.get(1)?,
+                        attempts: row.get(2)?,
+                        updated_at: row.get(3)?,
+                    })
+                })
+                .optional()
+            })
+            .map_err(|e| self.error(e))
+    }
+
     /// Records `state` for `email` in `campaign`, with the server's reply if any.
     pub fn record_delivery(
         &mut self,
@@ -91,14 +264,24 @@ impl Store {
         Ok(())
     }
 
-    /// The recipients of `campaign` that are settled (see [`DeliveryState::is_settled`]).
-    pub fn settled_for(&self, campaign: &str) -> Result<AddressSet, StoreError> {
+    /// The recipients of `campaign` that are settled (see
+    /// [`DeliveryState::is_settled`]); with `retry_unknown`, those whose outcome
+    /// is unknown are left out, so that the plan offers them again.
+    pub fn settled_for(
+        &self,
+        campaign: &str,
+        retry_unknown: bool,
+    ) -> Result<AddressSet, StoreError> {
         let mut set = AddressSet::new();
+        let states = if retry_unknown {
+            "('sent', 'failed')"
+        } else {
+            "('sent', 'failed', 'sending', 'unknown')"
+        };
         self.conn
-            .prepare(
-                "SELECT email FROM journal
-                 WHERE campaign = ?1 AND state IN ('sent', 'failed', 'sending', 'unknown')",
-            )
+            .prepare(&format!(
+                "SELECT email FROM journal WHERE campaign = ?1 AND state IN {states}"
+            ))
             .and_then(|mut statement| {
                 let mut rows = statement.query([campaign])?;
                 while let Some(row) = rows.next()? {
@@ -124,7 +307,7 @@ mod tests {
                 .record_delivery("c1", &format!("{i}@example.jp"), *state, None, 1)
                 .unwrap();
         }
-        let settled = store.settled_for("c1").unwrap();
+        let settled = store.settled_for("c1", false).unwrap();
         for (i, state) in DeliveryState::ALL.iter().enumerate() {
             assert_eq!(
                 settled.contains(&format!("{i}@example.jp")),
@@ -132,6 +315,9 @@ mod tests {
                 "{state}"
             );
         }
-        assert!(store.settled_for("c2").unwrap().is_empty());
+        assert!(store.settled_for("c2", false).unwrap().is_empty());
+        let retrying = store.settled_for("c1", true).unwrap();
+        assert!(!retrying.contains("5@example.jp") && !retrying.contains("1@example.jp"));
+        assert!(retrying.contains("2@example.jp"));
     }
 }

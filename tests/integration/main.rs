@@ -2,9 +2,11 @@
 
 mod configuration;
 mod consent;
+mod delivery;
 mod dkim;
 mod messages;
 mod plan;
 mod recipients;
+mod smtp_server;
 mod support;
 mod suppression;

@@ -117,6 +117,16 @@ impl Invocation {
         self
     }
 
+    /// Starts it without waiting, with its output captured.
+    pub fn spawn(mut self) -> std::process::Child {
+        self.command
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start hikyaku")
+    }
+
     /// Runs it to the end.
     pub fn run(mut self) -> Run {
         let Output {
@@ -129,6 +139,21 @@ impl Invocation {
             stdout: String::from_utf8_lossy(&stdout).into_owned(),
             stderr: String::from_utf8_lossy(&stderr).into_owned(),
         }
+    }
+}
+
+/// Waits for a spawned run to end.
+pub fn finish(child: std::process::Child) -> Run {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = child.wait_with_output().expect("wait for hikyaku");
+    Run {
+        // A process killed by a signal has no code; -1 stands for that.
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
     }
 }
 

@@ -1,0 +1,98 @@
+//! One `send` of a campaign at a time. The lock is an exclusive lock on a file
+//! beside the store, taken with the kernel's file locking, so it is released
+//! even when the holder is killed with SIGKILL. The file says who holds it.
+
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, Write};
+use std::path::{Path, PathBuf};
+
+/// A held send lock; released when dropped or when the process ends.
+pub struct SendLock {
+    _file: File,
+}
+
+/// Why the lock could not be taken.
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    /// Another process holds it.
+    #[error("campaign {campaign} is already being sent by {holder}; wait for it to finish (lock file {})", path.display())]
+    Held {
+        campaign: String,
+        holder: String,
+        path: PathBuf,
+    },
+    /// The lock file could not be used.
+    #[error("{}: cannot use the lock file: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+impl SendLock {
+    /// Takes the lock of `campaign` in the store at `store`.
+    pub fn acquire(store: &Path, campaign: &str) -> Result<SendLock, LockError> {
+        let path = PathBuf::from(format!("{}.{campaign}.send.lock", store.display()));
+        let io = |source| LockError::Io {
+            path: path.clone(),
+            source,
+        };
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(io)?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let mut holder = String::new();
+                let _ = file.read_to_string(&mut holder);
+                return Err(LockError::Held {
+                    campaign: campaign.to_owned(),
+                    holder: holder.trim().to_owned(),
+                    path,
+                });
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
+        }
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+        let started = jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ");
+        file.set_len(0).map_err(io)?;
+        file.rewind().map_err(io)?;
+        write!(
+            file,
+            "process {} on {} since {started}",
+            std::process::id(),
+            host.trim()
+        )
+        .map_err(io)?;
+        file.flush().map_err(io)?;
+        Ok(SendLock { _file: file })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_holder_is_refused_and_told_who_holds_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = dir.path().join("s.db");
+        let first = SendLock::acquire(&store, "c1").unwrap();
+        let second = SendLock::acquire(&store, "c1");
+        let message = second.err().unwrap().to_string();
+        assert!(
+            message.contains(&format!("process {}", std::process::id())),
+            "{message}"
+        );
+        assert!(
+            SendLock::acquire(&store, "c2").is_ok(),
+            "other campaigns are independent"
+        );
+        drop(first);
+        assert!(SendLock::acquire(&store, "c1").is_ok());
+    }
+}

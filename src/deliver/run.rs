@@ -1,0 +1,281 @@
+//! The connections of a run: exactly `smtp.connections` tasks, each holding
+//! one connection that it reuses, taking messages from the scheduler.
+//!
+//! For every message: the store admits it (suppression and consent checked
+//! again, `sending` committed), the transaction runs, the outcome is recorded
+//! in the journal and the log. Nothing is retried that may have been
+//! delivered; what was certainly not delivered is tried again.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use super::log::{DeliveryLog, Event};
+use super::scheduler::{Job, Scheduler, Stop};
+use super::smtp::{Connection, Outcome, Relay, is_no_such_user};
+use crate::store::journal::{Admission, DeliveryState};
+use crate::store::suppression::{GLOBAL, Suppression};
+use crate::store::{Store, StoreError, now_unix};
+
+/// Tries to (re)connect before the relay counts as unavailable.
+const CONNECT_ATTEMPTS: u32 = 3;
+
+/// What a run needs besides the scheduler.
+pub struct RunSetup {
+    pub campaign: String,
+    pub list: String,
+    pub needs_consent: bool,
+    pub retry_unknown: bool,
+    pub envelope_sender: String,
+    pub connections: u32,
+    pub retry_attempts: u32,
+    pub retry_delay: Duration,
+    pub max_failure_rate: f64,
+    pub failure_window: u32,
+}
+
+/// Counts of a run, shared with the progress display.
+#[derive(Debug, Default, Clone)]
+pub struct RunCounts {
+    pub sent: u64,
+    pub deferred: u64,
+    pub failed: u64,
+    pub unknown: u64,
+    /// Suppressed or without consent since the plan was made.
+    pub skipped: u64,
+    /// Temporary failures that will be tried again in this run.
+    pub retried: u64,
+}
+
+/// Everything the connection tasks share.
+pub struct Shared {
+    pub setup: RunSetup,
+    pub relay: Relay,
+    pub scheduler: Scheduler,
+    pub store: Mutex<Store>,
+    pub log: Mutex<Option<DeliveryLog>>,
+    pub counts: Mutex<RunCounts>,
+    recent_failures: Mutex<VecDeque<bool>>,
+    /// The first store error, which ends the run.
+    pub store_error: Mutex<Option<StoreError>>,
+}
+
+impl Shared {
+    /// Bundles what the tasks share.
+    pub fn new(
+        setup: RunSetup,
+        relay: Relay,
+        scheduler: Scheduler,
+        store: Store,
+        log: Option<DeliveryLog>,
+    ) -> Shared {
+        Shared {
+            setup,
+            relay,
+            scheduler,
+            store: Mutex::new(store),
+            log: Mutex::new(log),
+            counts: Mutex::default(),
+            recent_failures: Mutex::default(),
+            store_error: Mutex::default(),
+        }
+    }
+
+    fn store(&self) -> std::sync::MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn counts(&self) -> std::sync::MutexGuard<'_, RunCounts> {
+        self.counts.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn log(&self, job: &Job, state: &str, reply: &str) {
+        let mut log = self.log.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(log) = log.as_mut() {
+            let event = Event {
+                time: crate::store::format_unix(now_unix()),
+                campaign: &self.setup.campaign,
+                recipient: &job.recipient,
+                state,
+                smtp_reply: reply,
+                message_id: &job.message_id,
+                attempt: job.attempts,
+            };
+            // The journal is the record; a log that cannot be written only warns.
+            if let Err(e) = log.write(&event) {
+                eprintln!(
+                    "warning: {}: cannot write the log: {e}",
+                    log.path().display()
+                );
+            }
+        }
+    }
+
+    fn store_failed(&self, error: StoreError) {
+        let mut slot = self.store_error.lock().unwrap_or_else(|p| p.into_inner());
+        slot.get_or_insert(error);
+        drop(slot);
+        self.scheduler
+            .stop(Stop::Unavailable("the store could not be written".into()));
+    }
+
+    /// Notes a final outcome for the failure-rate guard; stops the run when
+    /// permanent failures pass the threshold.
+    fn note_outcome(&self, failed: bool) {
+        let window = self.setup.failure_window.max(1) as usize;
+        let mut recent = self
+            .recent_failures
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        recent.push_back(failed);
+        if recent.len() > window {
+            recent.pop_front();
+        }
+        let failures = recent.iter().filter(|f| **f).count();
+        let allowed = (self.setup.max_failure_rate * window as f64).floor() as usize;
+        if failures > allowed {
+            drop(recent);
+            self.scheduler.stop(Stop::FailureRate(format!(
+                "{failures} of the last {window} attempts failed permanently (limit {:.1} %); \
+                 check the list before sending more (limits.max_failure_rate)",
+                self.setup.max_failure_rate * 100.0
+            )));
+        }
+    }
+}
+
+/// Runs the connection tasks until the scheduler has nothing more.
+pub async fn run(shared: Arc<Shared>) {
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..shared.setup.connections.max(1) {
+        tasks.spawn(connection_task(shared.clone()));
+    }
+    while tasks.join_next().await.is_some() {}
+}
+
+async fn connect(shared: &Shared) -> Option<Connection> {
+    let mut last_error = String::new();
+    for attempt in 0..CONNECT_ATTEMPTS {
+        if attempt > 0 {
+            tokio::time::sleep(Duration::from_secs(1 << (attempt - 1))).await;
+        }
+        match shared.relay.connect().await {
+            Ok(connection) => return Some(connection),
+            Err(error) => last_error = error.to_string(),
+        }
+    }
+    shared.scheduler.stop(Stop::Unavailable(last_error));
+    None
+}
+
+async fn connection_task(shared: Arc<Shared>) {
+    let mut connection: Option<Connection> = None;
+    while let Some(mut job) = shared.scheduler.next().await {
+        if connection.as_ref().is_none_or(|c| !c.is_usable()) {
+            connection = connect(&shared).await;
+        }
+        let Some(open) = connection.as_mut() else {
+            // Not admitted, so the journal is untouched: it stays pending.
+            shared.scheduler.done();
+            break;
+        };
+        let setup = &shared.setup;
+        let admission = shared.store().admit(
+            &setup.campaign,
+            &setup.list,
+            &job.key,
+            &job.message_id,
+            setup.needs_consent,
+            setup.retry_unknown,
+            now_unix(),
+        );
+        match admission {
+            Ok(Admission::Go) => {}
+            Ok(refused) => {
+                let reason = match refused {
+                    Admission::Suppressed => "suppressed since the plan was made",
+                    Admission::NoConsent => "consent revoked since the plan was made",
+                    _ => "settled by another run",
+                };
+                shared.counts().skipped += 1;
+                shared.log(&job, "skipped", reason);
+                shared.scheduler.done();
+                continue;
+            }
+            Err(error) => {
+                shared.store_failed(error);
+                shared.scheduler.done();
+                break;
+            }
+        }
+        job.attempts += 1;
+        let outcome = open
+            .transmit(&setup.envelope_sender, &job.recipient, &job.bytes)
+            .await;
+        record(&shared, job, outcome, &mut connection);
+        shared.scheduler.done();
+    }
+    if let Some(connection) = connection {
+        connection.quit().await;
+    }
+}
+
+/// Journals and logs an outcome, and decides what happens next to the message.
+fn record(shared: &Shared, job: Job, outcome: Outcome, connection: &mut Option<Connection>) {
+    let setup = &shared.setup;
+    let (state, reply) = match &outcome {
+        Outcome::Accepted(reply) => (DeliveryState::Sent, reply.clone()),
+        Outcome::Deferred(reply) => (DeliveryState::Deferred, reply.clone()),
+        Outcome::Failed(reply) => (DeliveryState::Failed, reply.clone()),
+        Outcome::Unknown(reply) => (DeliveryState::Unknown, reply.clone()),
+        Outcome::NotSent(reply) => (DeliveryState::Deferred, format!("not sent: {reply}")),
+    };
+    let at = now_unix();
+    let mut store = shared.store();
+    let mut result = store.settle(&setup.campaign, &job.key, state, &reply, at);
+    if let (Outcome::Failed(reply), Ok(())) = (&outcome, &result)
+        && is_no_such_user(reply)
+    {
+        result = store
+            .suppress(&Suppression {
+                email: job.key.clone(),
+                list: GLOBAL.to_owned(),
+                reason: "hard_bounce".into(),
+                source: format!("smtp: {}", setup.campaign),
+                created_at: at,
+            })
+            .map(|_| ());
+    }
+    drop(store);
+    if let Err(error) = result {
+        shared.store_failed(error);
+        return;
+    }
+    shared.log(&job, state.as_str(), &reply);
+    {
+        let mut counts = shared.counts();
+        match state {
+            DeliveryState::Sent => counts.sent += 1,
+            DeliveryState::Failed => counts.failed += 1,
+            DeliveryState::Unknown => counts.unknown += 1,
+            _ => {}
+        }
+    }
+    match outcome {
+        Outcome::Accepted(_) => shared.note_outcome(false),
+        Outcome::Failed(_) => shared.note_outcome(true),
+        Outcome::Unknown(_) => *connection = None,
+        Outcome::Deferred(_) | Outcome::NotSent(_) => {
+            if matches!(outcome, Outcome::NotSent(_)) {
+                *connection = None;
+            }
+            if job.attempts < setup.retry_attempts {
+                shared.counts().retried += 1;
+                let backoff = setup.retry_delay * 2u32.saturating_pow(job.attempts - 1);
+                shared.scheduler.retry_at(job, Instant::now() + backoff);
+            } else {
+                shared.counts().deferred += 1;
+            }
+        }
+    }
+}

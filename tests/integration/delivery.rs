@@ -1,0 +1,557 @@
+//! Delivery over SMTP to the test server on 127.0.0.1: journal states, resume
+//! after SIGKILL, pace, window, cap, lock, and an unsubscribe during the run.
+
+use std::time::Duration;
+
+use hikyaku::store::journal::DeliveryState;
+
+use crate::smtp_server::{Behaviour, SmtpServer};
+use crate::support::{CAMPAIGN, Scratch};
+
+/// A notice campaign (no consent needed) sent to the test server.
+fn campaign(server: &SmtpServer, extra: &str) -> String {
+    let base = CAMPAIGN.replace("\"advertisement\"", "\"notice\"").replace(
+        "contact = \"052-000-0000\"",
+        "contact = \"052-000-0000\"\nreturn_path = \"bounces@example.co.jp\"",
+    );
+    format!(
+        "{base}\n[smtp]\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"none\"\nconnections = 2\n\n\
+         [approval]\nrequired = false\n\n[limits]\nretry_delay = \"10ms\"\n{extra}\n",
+        server.port()
+    )
+}
+
+fn recipients(count: usize, domain: &str) -> String {
+    let mut csv = String::from("email,name\n");
+    for i in 0..count {
+        csv.push_str(&format!("user{i:03}@{domain},User {i}\n"));
+    }
+    csv
+}
+
+fn scratch(server: &SmtpServer, csv: &str, extra: &str) -> Scratch {
+    let scratch = Scratch::with_recipients(csv);
+    scratch.write("campaign.toml", campaign(server, extra));
+    scratch
+}
+
+fn state_of(scratch: &Scratch, email: &str) -> Option<DeliveryState> {
+    scratch
+        .store()
+        .journal_entry("test-campaign", email)
+        .unwrap()
+        .map(|e| e.state)
+}
+
+#[test]
+fn every_recipient_gets_one_message_byte_exact_and_the_journal_says_sent() {
+    let server = SmtpServer::start();
+    let scratch = scratch(&server, &recipients(20, "example.jp"), "");
+    scratch
+        .run(&[
+            "preview",
+            "campaign.toml",
+            "--out",
+            "preview",
+            "--sample",
+            "1",
+        ])
+        .expect_code(0);
+    scratch.run(&["send", "campaign.toml"]).expect_code(0);
+    let received = server.received();
+    assert_eq!(received.len(), 20);
+    let mut to: Vec<String> = received.iter().map(|m| m.to.join(",")).collect();
+    to.sort();
+    to.dedup();
+    assert_eq!(
+        to.len(),
+        20,
+        "one message per recipient, one recipient per message"
+    );
+    assert!(
+        received.iter().all(|m| m.from == "bounces@example.co.jp"),
+        "envelope sender is return_path"
+    );
+    // What arrived is what preview wrote for that recipient, byte for byte (but the date).
+    let preview = std::fs::read(scratch.path("preview/000002_user000@example.jp.eml")).unwrap();
+    let arrived = received
+        .iter()
+        .find(|m| m.to == ["user000@example.jp"])
+        .unwrap();
+    let strip_date = |bytes: &[u8]| {
+        String::from_utf8_lossy(bytes)
+            .lines()
+            .filter(|l| !l.starts_with("Date:"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(strip_date(&arrived.data), strip_date(&preview));
+    assert_eq!(
+        state_of(&scratch, "user007@example.jp"),
+        Some(DeliveryState::Sent)
+    );
+    let log = std::fs::read_to_string(scratch.path("store.test-campaign.jsonl")).unwrap();
+    assert_eq!(log.lines().count(), 20);
+    let event: serde_json::Value = serde_json::from_str(log.lines().next().unwrap()).unwrap();
+    assert_eq!(event["state"], "sent");
+    assert!(
+        event["smtp_reply"].as_str().unwrap().starts_with("250"),
+        "{event}"
+    );
+
+    // A second run sends nothing more.
+    scratch.run(&["send", "campaign.toml"]).expect_code(0);
+    assert_eq!(server.received().len(), 20);
+}
+
+#[test]
+fn each_reply_leads_to_its_journal_state() {
+    let server = SmtpServer::start();
+    server.rule(
+        "user001@example.jp",
+        Behaviour::RcptReply(550, "5.1.1 no such user"),
+    );
+    server.rule(
+        "user002@example.jp",
+        Behaviour::DataReply(554, "5.7.1 rejected as spam"),
+    );
+    server.rule(
+        "user003@example.jp",
+        Behaviour::RcptReply(451, "4.7.1 greylisted, try later"),
+    );
+    server.rule("user004@example.jp", Behaviour::DropAfterData);
+    server.rule("user005@example.jp", Behaviour::DropBeforeData);
+    let scratch = scratch(&server, &recipients(8, "example.jp"), "retry_attempts = 2");
+    let run = scratch.run(&["send", "campaign.toml"]);
+    run.expect_code(75);
+    use DeliveryState::*;
+    assert_eq!(state_of(&scratch, "user000@example.jp"), Some(Sent));
+    assert_eq!(state_of(&scratch, "user001@example.jp"), Some(Failed));
+    assert_eq!(state_of(&scratch, "user002@example.jp"), Some(Failed));
+    assert_eq!(state_of(&scratch, "user003@example.jp"), Some(Deferred));
+    assert_eq!(state_of(&scratch, "user004@example.jp"), Some(Unknown));
+    assert_eq!(
+        state_of(&scratch, "user005@example.jp"),
+        Some(Deferred),
+        "dropped before DATA: not sent, tried again later"
+    );
+    // The 5.1.1 is now suppressed as a hard bounce; the spam refusal is not.
+    let store = scratch.store();
+    assert!(
+        store
+            .is_suppressed("user001@example.jp", "newsletter")
+            .unwrap()
+    );
+    assert!(
+        !store
+            .is_suppressed("user002@example.jp", "newsletter")
+            .unwrap()
+    );
+    let entry = store
+        .journal_entry("test-campaign", "user003@example.jp")
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        entry.attempts, 2,
+        "retried within the run up to retry_attempts"
+    );
+    assert!(entry.smtp_reply.unwrap().starts_with("451"));
+    drop(store);
+
+    // The next run retries the deferred ones and never the unknown one.
+    server.clear_rule("user003@example.jp");
+    server.clear_rule("user005@example.jp");
+    scratch.run(&["send", "campaign.toml"]).expect_code(0);
+    assert_eq!(state_of(&scratch, "user003@example.jp"), Some(Sent));
+    assert_eq!(state_of(&scratch, "user005@example.jp"), Some(Sent));
+    assert_eq!(state_of(&scratch, "user004@example.jp"), Some(Unknown));
+    assert_eq!(server.unacknowledged(), ["user004@example.jp"]);
+    assert!(
+        !server
+            .recipients()
+            .contains(&"user004@example.jp".to_owned())
+    );
+
+    // Only when asked.
+    server.clear_rule("user004@example.jp");
+    scratch
+        .run(&["send", "campaign.toml", "--retry-unknown"])
+        .expect_code(0);
+    assert_eq!(state_of(&scratch, "user004@example.jp"), Some(Sent));
+}
+
+#[test]
+fn an_unreachable_relay_is_exit_69_with_nothing_journaled() {
+    let server = SmtpServer::start();
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let scratch = scratch(&server, &recipients(3, "example.jp"), "");
+    scratch.write(
+        "campaign.toml",
+        scratch.read("campaign.toml").replace(
+            &format!("port = {}", server.port()),
+            &format!("port = {port}"),
+        ),
+    );
+    scratch
+        .run(&["send", "campaign.toml"])
+        .expect_code(69)
+        .stderr_has(&["127.0.0.1"]);
+    assert_eq!(
+        state_of(&scratch, "user000@example.jp"),
+        None,
+        "still pending"
+    );
+}
+
+#[test]
+fn bad_input_never_half_sends() {
+    let server = SmtpServer::start();
+    let mut csv = recipients(30, "example.jp");
+    csv.push_str("user999@example.jp\n");
+    let scratch = scratch(&server, &csv, "");
+    scratch
+        .run(&["send", "campaign.toml"])
+        .expect_code(65)
+        .stderr_has(&["recipients.csv:32"]);
+    scratch.write("recipients.csv", recipients(30, "example.jp"));
+    scratch.write(
+        "body.txt",
+        "{% if email == \"user029@example.jp\" %}{{ missing }}{% endif %}\n",
+    );
+    scratch
+        .run(&["send", "campaign.toml"])
+        .expect_code(65)
+        .stderr_has(&["recipients.csv line 31"]);
+    assert_eq!(
+        server.connections(),
+        0,
+        "no SMTP connection before every message rendered"
+    );
+}
+
+#[test]
+fn sending_needs_the_relay_and_approval_until_approvals_exist() {
+    let server = SmtpServer::start();
+    let scratch = scratch(&server, &recipients(2, "example.jp"), "");
+    let without_approval_switch = scratch
+        .read("campaign.toml")
+        .replace("required = false", "required = true");
+    scratch.write("campaign.toml", &without_approval_switch);
+    scratch
+        .run(&["send", "campaign.toml"])
+        .expect_code(77)
+        .stderr_has(&["approval"]);
+    scratch.write("campaign.toml", CAMPAIGN);
+    scratch
+        .run(&["send", "campaign.toml"])
+        .expect_code(78)
+        .stderr_has(&["[smtp] is missing"]);
+    assert_eq!(server.connections(), 0);
+}
+
+/// Asserts nobody got two copies; returns who got one.
+fn once_each(server: &SmtpServer) -> Vec<String> {
+    let recipients = server.recipients();
+    let mut unique = recipients.clone();
+    unique.dedup();
+    assert_eq!(unique, recipients, "a recipient received two copies");
+    recipients
+}
+
+#[test]
+fn sigkill_mid_transaction_leaves_it_unknown_and_never_resends() {
+    let server = SmtpServer::start();
+    server.rule("user010@example.jp", Behaviour::Hold);
+    let scratch = scratch(&server, &recipients(30, "example.jp"), "rate = \"200/s\"");
+    let mut child = scratch.command(&["send", "campaign.toml"]).spawn();
+    assert!(
+        server.wait_until_holding(Duration::from_secs(30)),
+        "the held transaction started"
+    );
+    child.kill().unwrap();
+    crate::support::finish(child);
+    assert_eq!(
+        state_of(&scratch, "user010@example.jp"),
+        Some(DeliveryState::Sending)
+    );
+    // The relay accepts the held message after all: it was delivered once.
+    server.release();
+    server.clear_rule("user010@example.jp");
+    scratch.run(&["send", "campaign.toml"]).expect_code(0);
+    let got = once_each(&server);
+    assert_eq!(
+        got.len(),
+        30,
+        "everyone else was sent on the re-run: {got:?}"
+    );
+    assert_eq!(
+        state_of(&scratch, "user010@example.jp"),
+        Some(DeliveryState::Sending),
+        "never resent"
+    );
+}
+
+#[test]
+fn sigkill_at_any_moment_duplicates_nothing() {
+    let server = SmtpServer::start();
+    let scratch = scratch(&server, &recipients(40, "example.jp"), "rate = \"100/s\"");
+    for kill_after in [3, 11, 24] {
+        let mut child = scratch.command(&["send", "campaign.toml"]).spawn();
+        assert!(server.wait_for_messages(kill_after, Duration::from_secs(30)));
+        child.kill().unwrap();
+        crate::support::finish(child);
+        once_each(&server);
+    }
+    scratch.run(&["send", "campaign.toml"]).expect_code(0);
+    let got = once_each(&server);
+    // Whoever was cut off mid-transaction by a kill stays in doubt, never resent.
+    let store = scratch.store();
+    let in_doubt: Vec<String> = (0..40)
+        .map(|i| format!("user{i:03}@example.jp"))
+        .filter(|e| {
+            matches!(
+                store
+                    .journal_entry("test-campaign", e)
+                    .unwrap()
+                    .map(|j| j.state),
+                Some(DeliveryState::Sending | DeliveryState::Unknown)
+            )
+        })
+        .collect();
+    assert!(
+        in_doubt.len() <= 3 * 2,
+        "at most the in-flight ones per kill: {in_doubt:?}"
+    );
+    assert_eq!(
+        got.len() + in_doubt.iter().filter(|e| !got.contains(e)).count(),
+        40
+    );
+}
+
+#[test]
+fn sigterm_finishes_what_is_in_flight_and_exits_75() {
+    let server = SmtpServer::start();
+    let scratch = scratch(&server, &recipients(40, "example.jp"), "rate = \"20/s\"");
+    let child = scratch.command(&["send", "campaign.toml"]).spawn();
+    assert!(server.wait_for_messages(4, Duration::from_secs(30)));
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let run = crate::support::finish(child);
+    run.expect_code(75).stderr_has(&["interrupted"]);
+    let counts = scratch.store().journal_counts("test-campaign").unwrap();
+    let sending = counts
+        .iter()
+        .find(|(s, _)| *s == DeliveryState::Sending)
+        .unwrap()
+        .1;
+    assert_eq!(sending, 0, "nothing left in doubt: {counts:?}");
+    let sent = counts
+        .iter()
+        .find(|(s, _)| *s == DeliveryState::Sent)
+        .unwrap()
+        .1 as usize;
+    assert_eq!(sent, server.received().len());
+    assert!(sent < 40);
+    scratch.run(&["send", "campaign.toml"]).expect_code(0);
+    assert_eq!(once_each(&server).len(), 40);
+}
+
+#[test]
+fn a_second_send_of_the_same_campaign_is_refused_with_the_holder() {
+    let server = SmtpServer::start();
+    server.rule("user000@example.jp", Behaviour::Hold);
+    let scratch = scratch(&server, &recipients(3, "example.jp"), "");
+    let first = scratch.command(&["send", "campaign.toml"]).spawn();
+    assert!(server.wait_until_holding(Duration::from_secs(30)));
+    scratch
+        .run(&["send", "campaign.toml"])
+        .expect_code(75)
+        .stderr_has(&["already being sent by process", &first.id().to_string()]);
+    server.release();
+    crate::support::finish(first).expect_code(0);
+    assert_eq!(once_each(&server).len(), 3);
+}
+
+#[test]
+fn an_unsubscribe_during_the_run_stops_the_next_send_to_that_address() {
+    let server = SmtpServer::start();
+    let scratch = scratch(&server, &recipients(30, "example.jp"), "rate = \"10/s\"");
+    // Two compose workers split the rows, so the last row goes out 15th at the
+    // earliest: 1.5 s in at 10/s, long after the unsubscribe below.
+    let child = scratch.command(&["send", "campaign.toml"]).spawn();
+    assert!(server.wait_for_messages(3, Duration::from_secs(30)));
+    scratch
+        .run(&[
+            "suppress",
+            "add",
+            "user029@example.jp",
+            "--reason",
+            "unsubscribe",
+        ])
+        .expect_code(0);
+    crate::support::finish(child).expect_code(0);
+    let got = once_each(&server);
+    assert!(!got.contains(&"user029@example.jp".to_owned()));
+    assert_eq!(got.len(), 29);
+    assert_eq!(state_of(&scratch, "user029@example.jp"), None);
+    let log = std::fs::read_to_string(scratch.path("store.test-campaign.jsonl")).unwrap();
+    assert!(
+        log.lines()
+            .any(|l| l.contains("user029@example.jp") && l.contains("\"skipped\"")),
+        "{log}"
+    );
+}
+
+/// Sent messages per sliding one-second window, at most.
+fn busiest_second(times: &[std::time::Instant]) -> usize {
+    (0..times.len())
+        .map(|i| {
+            times[i..]
+                .iter()
+                .take_while(|t| t.duration_since(times[i]) < Duration::from_secs(1))
+                .count()
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+#[test]
+fn the_global_rate_holds_over_every_second_and_on_average() {
+    let server = SmtpServer::start();
+    let scratch = scratch(&server, &recipients(61, "example.jp"), "rate = \"20/s\"");
+    scratch.run(&["send", "campaign.toml"]).expect_code(0);
+    let mut times: Vec<_> = server.received().iter().map(|m| m.at).collect();
+    times.sort();
+    assert_eq!(times.len(), 61);
+    assert!(
+        busiest_second(&times) <= 20 + 2,
+        "at most rate + connections in any second: {}",
+        busiest_second(&times)
+    );
+    let span = times[60].duration_since(times[0]).as_secs_f64();
+    let rate = 60.0 / span;
+    assert!(
+        (rate - 20.0).abs() / 20.0 <= 0.03,
+        "average {rate:.2}/s is not within 3 % of 20/s"
+    );
+}
+
+#[test]
+fn a_slow_domain_does_not_stall_the_fast_ones() {
+    let server = SmtpServer::start();
+    let mut csv = recipients(30, "fast.example");
+    for i in 0..4 {
+        csv.push_str(&format!("slow{i}@slow.example,Slow\n"));
+    }
+    let scratch = scratch(
+        &server,
+        &csv,
+        "domain_rates = { \"slow.example\" = \"2/s\" }",
+    );
+    scratch.run(&["send", "campaign.toml"]).expect_code(0);
+    let received = server.received();
+    let start = received.iter().map(|m| m.at).min().unwrap();
+    let fast_done = received
+        .iter()
+        .filter(|m| m.to[0].ends_with("fast.example"))
+        .map(|m| m.at)
+        .max()
+        .unwrap();
+    let mut slow: Vec<_> = received
+        .iter()
+        .filter(|m| m.to[0].ends_with("slow.example"))
+        .map(|m| m.at)
+        .collect();
+    slow.sort();
+    assert_eq!(slow.len(), 4);
+    assert!(
+        fast_done.duration_since(start) < Duration::from_millis(1000),
+        "fast ones waited: {:?}",
+        fast_done.duration_since(start)
+    );
+    for pair in slow.windows(2) {
+        assert!(
+            pair[1].duration_since(pair[0]) >= Duration::from_millis(450),
+            "slow domain too fast"
+        );
+    }
+}
+
+#[test]
+fn outside_the_window_nothing_is_sent() {
+    let server = SmtpServer::start();
+    let now = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC);
+    let start = (now.hour() as i32 + 2) % 24;
+    let window = format!(
+        "window = \"{start:02}:00-{:02}:00\"\ntimezone = \"UTC\"",
+        (start + 1) % 24
+    );
+    let scratch = scratch(&server, &recipients(3, "example.jp"), &window);
+    scratch
+        .run(&["send", "campaign.toml"])
+        .expect_code(75)
+        .stderr_has(&["outside the send window"]);
+    assert_eq!(server.connections(), 0);
+}
+
+#[test]
+fn the_per_run_cap_leaves_the_rest_for_the_next_run() {
+    let server = SmtpServer::start();
+    let scratch = scratch(&server, &recipients(12, "example.jp"), "max_per_run = 5");
+    let run = scratch.run(&["send", "campaign.toml"]);
+    run.expect_code(75);
+    assert!(
+        run.stdout.contains("7 left for the next run"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(server.received().len(), 5);
+    scratch
+        .run(&["send", "campaign.toml", "--limit", "3"])
+        .expect_code(75);
+    assert_eq!(server.received().len(), 8);
+    // The last four fit under the cap: the campaign is done.
+    scratch.run(&["send", "campaign.toml"]).expect_code(0);
+    assert_eq!(once_each(&server).len(), 12);
+}
+
+#[test]
+fn too_many_permanent_failures_stop_the_run() {
+    let server = SmtpServer::start();
+    // Eight refusals at the head of the list: whichever way the compose
+    // workers interleave the rows, more than 2 land within 20 attempts.
+    for i in 0..8 {
+        server.rule(
+            &format!("user{i:03}@example.jp"),
+            Behaviour::RcptReply(550, "5.7.1 refused"),
+        );
+    }
+    let scratch = scratch(
+        &server,
+        &recipients(40, "example.jp"),
+        "rate = \"50/s\"\nmax_failure_rate = 0.1\nfailure_window = 20",
+    );
+    scratch
+        .run(&["send", "campaign.toml"])
+        .expect_code(75)
+        .stderr_has(&["failed permanently", "max_failure_rate"]);
+    assert!(server.received().len() < 32, "stopped early");
+}
+
+#[test]
+fn a_slow_server_is_waited_for() {
+    let server = SmtpServer::start();
+    server.rule(
+        "user001@example.jp",
+        Behaviour::Slow(Duration::from_millis(700)),
+    );
+    let scratch = scratch(&server, &recipients(4, "example.jp"), "");
+    scratch.run(&["send", "campaign.toml"]).expect_code(0);
+    assert_eq!(once_each(&server).len(), 4);
+}

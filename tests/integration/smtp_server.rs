@@ -1,0 +1,263 @@
+//! A small SMTP server for the tests, listening on 127.0.0.1. Per recipient it
+//! can accept, answer 4xx or 5xx at RCPT or after DATA, drop the connection
+//! before or after DATA, answer slowly, or hold a transaction open until the
+//! test lets it go (to kill the client at a known moment). It records every
+//! message byte-exact (after dot-unstuffing) with the time it was accepted.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+/// What the server does with one recipient.
+#[derive(Debug, Clone)]
+pub enum Behaviour {
+    /// Reply to RCPT TO with this code and text.
+    RcptReply(u16, &'static str),
+    /// Take the message, then reply with this code and text.
+    DataReply(u16, &'static str),
+    /// Close the connection when DATA is sent.
+    DropBeforeData,
+    /// Read the whole message, then close without a reply.
+    DropAfterData,
+    /// Read the whole message and wait before accepting it.
+    Slow(Duration),
+    /// Read the whole message, tell the test, and reply only when released.
+    Hold,
+}
+
+/// A message the server accepted.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub from: String,
+    pub to: Vec<String>,
+    pub data: Vec<u8>,
+    pub at: Instant,
+}
+
+#[derive(Default)]
+struct State {
+    rules: HashMap<String, Behaviour>,
+    received: Vec<Received>,
+    connections: usize,
+    holding: usize,
+    released: bool,
+    /// Messages whose body arrived but that got no reply (dropped after DATA).
+    unacknowledged: Vec<String>,
+}
+
+/// The server; it stops accepting when dropped (its threads end with the test).
+pub struct SmtpServer {
+    address: SocketAddr,
+    shared: Arc<(Mutex<State>, Condvar)>,
+}
+
+impl SmtpServer {
+    /// Starts listening on a free port of 127.0.0.1.
+    pub fn start() -> SmtpServer {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a test port");
+        let address = listener.local_addr().unwrap();
+        let shared: Arc<(Mutex<State>, Condvar)> = Arc::default();
+        let accepting = shared.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { break };
+                let shared = accepting.clone();
+                shared.0.lock().unwrap().connections += 1;
+                std::thread::spawn(move || {
+                    let _ = serve(stream, &shared);
+                });
+            }
+        });
+        SmtpServer { address, shared }
+    }
+
+    /// The port to configure.
+    pub fn port(&self) -> u16 {
+        self.address.port()
+    }
+
+    /// Sets what happens to `recipient`.
+    pub fn rule(&self, recipient: &str, behaviour: Behaviour) {
+        self.shared
+            .0
+            .lock()
+            .unwrap()
+            .rules
+            .insert(recipient.to_owned(), behaviour);
+    }
+
+    /// Removes the rule of `recipient`.
+    pub fn clear_rule(&self, recipient: &str) {
+        self.shared.0.lock().unwrap().rules.remove(recipient);
+    }
+
+    /// Every accepted message so far.
+    pub fn received(&self) -> Vec<Received> {
+        self.shared.0.lock().unwrap().received.clone()
+    }
+
+    /// The recipients of the accepted messages, sorted, with repeats.
+    pub fn recipients(&self) -> Vec<String> {
+        let mut all: Vec<String> = self.received().into_iter().flat_map(|m| m.to).collect();
+        all.sort();
+        all
+    }
+
+    /// Recipients whose message arrived in full but got no reply.
+    pub fn unacknowledged(&self) -> Vec<String> {
+        self.shared.0.lock().unwrap().unacknowledged.clone()
+    }
+
+    /// How many connections were opened.
+    pub fn connections(&self) -> usize {
+        self.shared.0.lock().unwrap().connections
+    }
+
+    /// Waits until a held transaction is waiting; false after `timeout`.
+    pub fn wait_until_holding(&self, timeout: Duration) -> bool {
+        let (lock, condvar) = &*self.shared;
+        let state = lock.lock().unwrap();
+        let (state, _) = condvar
+            .wait_timeout_while(state, timeout, |s| s.holding == 0)
+            .unwrap();
+        state.holding > 0
+    }
+
+    /// Waits until `count` messages were accepted; false after `timeout`.
+    pub fn wait_for_messages(&self, count: usize, timeout: Duration) -> bool {
+        let (lock, condvar) = &*self.shared;
+        let state = lock.lock().unwrap();
+        let (state, _) = condvar
+            .wait_timeout_while(state, timeout, |s| s.received.len() < count)
+            .unwrap();
+        state.received.len() >= count
+    }
+
+    /// Lets held transactions go on (they are then accepted).
+    pub fn release(&self) {
+        let (lock, condvar) = &*self.shared;
+        lock.lock().unwrap().released = true;
+        condvar.notify_all();
+    }
+}
+
+fn serve(stream: TcpStream, shared: &(Mutex<State>, Condvar)) -> std::io::Result<()> {
+    let (lock, condvar) = shared;
+    let mut writer = stream.try_clone()?;
+    let mut reader = BufReader::new(stream);
+    let mut reply = |text: &str| writer.write_all(format!("{text}\r\n").as_bytes());
+    reply("220 test.invalid ESMTP hikyaku-test")?;
+    let (mut from, mut to) = (String::new(), Vec::<String>::new());
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if reader.read_line(&mut line)? == 0 {
+            return Ok(());
+        }
+        let command = line.trim_end().to_owned();
+        let upper = command.to_ascii_uppercase();
+        if upper.starts_with("EHLO") || upper.starts_with("HELO") {
+            reply(
+                "250-test.invalid\r\n250-8BITMIME\r\n250-ENHANCEDSTATUSCODES\r\n250 AUTH PLAIN LOGIN",
+            )?;
+        } else if upper.starts_with("AUTH") {
+            reply("235 2.7.0 accepted")?;
+        } else if upper.starts_with("MAIL FROM:") {
+            from = angle(&command);
+            to.clear();
+            reply("250 2.1.0 ok")?;
+        } else if upper.starts_with("RCPT TO:") {
+            let recipient = angle(&command);
+            let rule = lock.lock().unwrap().rules.get(&recipient).cloned();
+            match rule {
+                Some(Behaviour::RcptReply(code, text)) => reply(&format!("{code} {text}"))?,
+                _ => {
+                    to.push(recipient);
+                    reply("250 2.1.5 ok")?;
+                }
+            }
+        } else if upper == "DATA" {
+            let rule = to
+                .first()
+                .and_then(|r| lock.lock().unwrap().rules.get(r).cloned());
+            if matches!(rule, Some(Behaviour::DropBeforeData)) {
+                return Ok(());
+            }
+            if to.is_empty() {
+                reply("554 5.5.1 no valid recipients")?;
+                continue;
+            }
+            reply("354 go ahead")?;
+            let data = read_data(&mut reader)?;
+            match rule {
+                Some(Behaviour::DataReply(code, text)) => {
+                    reply(&format!("{code} {text}"))?;
+                    continue;
+                }
+                Some(Behaviour::DropAfterData) => {
+                    lock.lock().unwrap().unacknowledged.extend(to.clone());
+                    return Ok(());
+                }
+                Some(Behaviour::Slow(delay)) => std::thread::sleep(delay),
+                Some(Behaviour::Hold) => {
+                    let mut state = lock.lock().unwrap();
+                    state.holding += 1;
+                    condvar.notify_all();
+                    let _state = condvar.wait_while(state, |s| !s.released).unwrap();
+                }
+                _ => {}
+            }
+            let mut state = lock.lock().unwrap();
+            state.received.push(Received {
+                from: from.clone(),
+                to: std::mem::take(&mut to),
+                data,
+                at: Instant::now(),
+            });
+            let id = state.received.len();
+            condvar.notify_all();
+            drop(state);
+            reply(&format!("250 2.0.0 queued as {id}"))?;
+        } else if upper == "RSET" || upper == "NOOP" {
+            to.clear();
+            reply("250 2.0.0 ok")?;
+        } else if upper == "QUIT" {
+            reply("221 2.0.0 bye")?;
+            return Ok(());
+        } else {
+            reply("502 5.5.2 not implemented")?;
+        }
+    }
+}
+
+/// The address between angle brackets.
+fn angle(command: &str) -> String {
+    let start = command.find('<').map_or(0, |i| i + 1);
+    let end = command[start..]
+        .find('>')
+        .map_or(command.len(), |i| start + i);
+    command[start..end].to_owned()
+}
+
+/// Reads message data up to the lone dot, undoing dot-stuffing.
+fn read_data(reader: &mut impl BufRead) -> std::io::Result<Vec<u8>> {
+    let mut data = Vec::new();
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line)? == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        if line == b".\r\n" {
+            return Ok(data);
+        }
+        let unstuffed = if line.starts_with(b"..") {
+            &line[1..]
+        } else {
+            &line[..]
+        };
+        data.extend_from_slice(unstuffed);
+    }
+}
