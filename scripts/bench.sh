@@ -2,15 +2,24 @@
 # Reproduces the performance figures quoted in closing notes, on generated data.
 #
 #   scripts/bench.sh [ROWS]        (default 1,000,000 recipients)
+#   scripts/bench.sh send          only the send benchmark (3 below)
+#   scripts/bench.sh send-memory   peak RSS of sending 100,000 and 1,000,000 (slow)
 #
 # 1. preview: ROWS recipient rows against ROWS consent records and 0.3×ROWS
 #    suppression entries; prints wall time and peak RSS of each step.
 # 2. compose: render + build + DKIM-sign throughput of 5 KB messages on one
 #    core, RSA-2048 and Ed25519, next to bare signing (cargo bench --bench compose).
+# 3. send: 20,000 recipients, DKIM RSA-2048, no rate limit, 4 connections, to
+#    Postfix's smtp-sink on 127.0.0.1:2525 (installed with apt-get if missing),
+#    next to bare RSA-2048 signing on every core in the same run.
 # Needs the Rust toolchain, awk and GNU time (/usr/bin/time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+mode=all
+case "${1:-}" in
+  send|send-memory) mode=$1; shift ;;
+esac
 rows=${1:-1000000}
 suppressed=$((rows * 3 / 10))
 work=target/bench
@@ -24,6 +33,69 @@ timed() {
   local label=$1; shift
   /usr/bin/time -f "$label: %e s wall, %M KB peak RSS" "$@"
 }
+
+# The send benchmark: ROWS recipients of a notice campaign through smtp-sink.
+send_bench() {
+  local count=$1 key=$2 label=$3
+  if ! command -v smtp-sink >/dev/null; then
+    echo "   installing postfix for smtp-sink"
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postfix >/dev/null
+  fi
+  pkill -f "smtp-sink.*2525" 2>/dev/null || true
+  smtp-sink -u postfix 127.0.0.1:2525 1000 &
+  local sink=$!
+  trap 'kill $sink 2>/dev/null' RETURN
+  awk -v n="$count" 'BEGIN { print "email,name"; for (i = 0; i < n; i++) printf "user%d@domain%d.example.jp,山田 太郎 %d\n", i, i % 500, i }' > "$work/send.csv"
+  cp tests/fixtures/keys/$key "$work/send-key.pem"
+  local paragraph="いつもお世話になっております。年末年始の営業日と新製品のご案内をお届けします。"
+  { echo "{{ name }}様"; for i in 1 2 3 4 5 6 7; do echo "$paragraph"; done; } > "$work/send.txt"
+  { echo "<p>{{ name }}様</p>"; for i in 1 2 3 4 5 6 7; do echo "<p>$paragraph</p>"; done; } > "$work/send.html"
+  cat > "$work/send.toml" <<TOML
+id = "bench-send"
+kind = "notice"
+list = "newsletter"
+store = "send.db"
+[sender]
+from = "ASUE株式会社 <news@example.co.jp>"
+organization = "ASUE株式会社"
+postal_address = "〒450-0002 愛知県名古屋市中村区名駅1-1-1"
+contact = "052-000-0000"
+[message]
+subject = "{{ name }}様 12月のお知らせ"
+text = "send.txt"
+html = "send.html"
+[recipients]
+path = "send.csv"
+[unsubscribe]
+url = "https://example.co.jp/unsubscribe"
+[dkim]
+domain = "example.co.jp"
+selector = "bench"
+private_key = "send-key.pem"
+[smtp]
+host = "127.0.0.1"
+port = 2525
+security = "none"
+connections = 4
+[approval]
+required = false
+TOML
+  rm -f "$work"/send.db* "$work"/send.bench-send.*
+  env -u HIKYAKU_STORE /usr/bin/time -f "$label: %e s wall for both passes, %M KB peak RSS" \
+    "$bin" send "$work/send.toml" --yes
+}
+
+if [ "$mode" = send ]; then
+  send_bench 20000 rsa2048.pem "send 20,000 (RSA-2048, 4 connections)"
+  [ -n "${BENCH_ED25519:-}" ] && send_bench 20000 ed25519.pem "send 20,000 (Ed25519, 4 connections)"
+  cargo bench --quiet --bench compose -- --sign-threads 3000 2>/dev/null | grep -v '^$'
+  exit 0
+fi
+if [ "$mode" = send-memory ]; then
+  send_bench 100000 ed25519.pem "send 100,000 (Ed25519)"
+  send_bench 1000000 ed25519.pem "send 1,000,000 (Ed25519)"
+  exit 0
+fi
 
 echo "== generating $rows recipients, $rows consents, $suppressed suppressions"
 # Recipients: 1 % invalid, 1 % duplicates (differing in case), Japanese columns.
@@ -90,3 +162,7 @@ timed "preview again, warm cache" "$bin" preview "$work/bench.toml" --format jso
 
 echo "== compose (target: render+build under 25 % of the signing time)"
 cargo bench --quiet --bench compose 2>/dev/null | grep -v '^$'
+
+echo "== send (target: >= 50 % of the bare signing rate on every core, <= 150 MB peak RSS)"
+send_bench 20000 rsa2048.pem "send 20,000 (RSA-2048, 4 connections)"
+cargo bench --quiet --bench compose -- --sign-threads 3000 2>/dev/null | grep -v '^$'

@@ -62,6 +62,18 @@ pub enum Command {
         interrupted). 69: the relay could not be reached. A re-run never resends what was sent.")]
     Send(SendArgs),
 
+    /// Count the campaign's recipients per state: pending, sent, deferred, failed, unknown, skipped
+    #[command(after_help = "Examples:\n  \
+        hikyaku status campaign.toml\n  \
+        hikyaku status campaign.toml --format json | jq .pending")]
+    Status(StatusArgs),
+
+    /// One row per recipient: email, state, reason, smtp reply, time
+    #[command(after_help = "Examples:\n  \
+        hikyaku report campaign.toml > report.csv\n  \
+        hikyaku report campaign.toml --format json")]
+    Report(ReportArgs),
+
     /// Manage the suppression list: addresses that must never receive mail
     #[command(subcommand)]
     Suppress(SuppressCommand),
@@ -178,6 +190,28 @@ pub struct SendArgs {
     /// server's reply (state unknown); they may get the message twice
     #[arg(long)]
     pub retry_unknown: bool,
+}
+
+/// Arguments of `status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// The campaign file
+    pub campaign: PathBuf,
+
+    /// Output format
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ReportFormat,
+}
+
+/// Arguments of `report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The campaign file
+    pub campaign: PathBuf,
+
+    /// Output format
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: ListFormat,
 }
 
 /// `suppress` subcommands.

@@ -255,6 +255,11 @@ impl Plan {
         self.reader.bytes_parsed()
     }
 
+    /// The address field of `row`, as written.
+    pub fn email<'r>(&self, row: &'r Row) -> &'r str {
+        self.reader.email(row)
+    }
+
     /// Reads the next row into `row` and returns its verdict; None at the end.
     pub fn next(&mut self, row: &mut Row) -> Result<Option<Verdict>, CsvError> {
         if !self.reader.read(row)? {

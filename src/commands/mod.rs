@@ -7,6 +7,7 @@ mod import;
 mod preview;
 mod send;
 mod session;
+mod status;
 mod suppress;
 
 use std::path::PathBuf;
@@ -56,6 +57,8 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Check(args) => preview::check(&context, &args),
         Command::Preview(args) => preview::preview(&context, &args),
         Command::Send(args) => return send::send(&context, &args),
+        Command::Status(args) => status::status(&context, &args),
+        Command::Report(args) => status::report(&context, &args),
         Command::Suppress(command) => suppress::run(&context, command),
         Command::Consent(command) => consent::run(&context, command),
     }?;

@@ -246,7 +246,10 @@ fn deliver(context: &Context, args: &SendArgs) -> Result<u8, Error> {
     ));
     let left = AtomicU64::new(0);
     let producer_error: Mutex<Option<Error>> = Mutex::new(None);
-    let runtime = tokio::runtime::Builder::new_current_thread()
+    // Two workers, so that the connections' I/O and the journal can use
+    // whichever core the signing threads leave free.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
         .enable_all()
         .build()
         .map_err(Error::Output)?;

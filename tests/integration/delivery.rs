@@ -555,3 +555,71 @@ fn a_slow_server_is_waited_for() {
     scratch.run(&["send", "campaign.toml"]).expect_code(0);
     assert_eq!(once_each(&server).len(), 4);
 }
+
+#[test]
+fn status_and_report_say_where_every_recipient_stands() {
+    let server = SmtpServer::start();
+    server.rule(
+        "user001@example.jp",
+        Behaviour::RcptReply(550, "5.1.1 no such user"),
+    );
+    server.rule(
+        "user002@example.jp",
+        Behaviour::RcptReply(451, "4.7.1 try later"),
+    );
+    let mut csv = recipients(5, "example.jp");
+    csv.push_str("broken-address,X\n");
+    let scratch = scratch(&server, &csv, "retry_attempts = 1\nmax_per_run = 4");
+    scratch
+        .run(&["suppress", "add", "user004@example.jp"])
+        .expect_code(0);
+    scratch.run(&["send", "campaign.toml"]).expect_code(75);
+
+    let run = scratch.run(&["status", "campaign.toml", "--format", "json"]);
+    run.expect_code(0);
+    let status: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(status["sent"], 2, "{status}");
+    assert_eq!(status["failed"], 1);
+    assert_eq!(status["deferred"], 1);
+    assert_eq!(status["pending"], 0);
+    assert_eq!(status["unknown"], 0);
+    assert_eq!(
+        status["skipped"], 2,
+        "the suppressed and the invalid row: {status}"
+    );
+
+    let report = scratch.run(&["report", "campaign.toml"]);
+    report.expect_code(0);
+    let lines: Vec<&str> = report.stdout.lines().collect();
+    assert_eq!(lines[0], "email,state,reason,smtp_reply,updated_at");
+    assert_eq!(lines.len(), 7);
+    assert!(
+        lines[1].starts_with("user000@example.jp,sent,,250 "),
+        "{}",
+        report.stdout
+    );
+    assert!(
+        lines[2].starts_with("user001@example.jp,failed,,550 5.1.1 no such user,20"),
+        "{}",
+        report.stdout
+    );
+    assert!(
+        lines[3].starts_with("user002@example.jp,deferred,,451 "),
+        "{}",
+        report.stdout
+    );
+    assert!(
+        report
+            .stdout
+            .contains("user004@example.jp,skipped,suppressed,,"),
+        "{}",
+        report.stdout
+    );
+    assert!(
+        report
+            .stdout
+            .contains("broken-address,skipped,invalid_address: there is no @,,"),
+        "{}",
+        report.stdout
+    );
+}

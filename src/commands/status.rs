@@ -1,0 +1,139 @@
+//! `status` and `report`: where every recipient of a campaign stands. The
+//! recipient list is walked through the plan, and each row that is or was
+//! due is looked up in the journal: never attempted is `pending`; a row the
+//! plan skips for another reason than the journal is `skipped` with it.
+
+use std::io::Write;
+
+use serde_json::json;
+
+use super::Context;
+use super::session::Session;
+use crate::address::Address;
+use crate::cli::{ReportArgs, StatusArgs};
+use crate::csv_input::Row;
+use crate::error::Error;
+use crate::output::{RecordSink, group};
+use crate::plan::{SkipReason, Verdict};
+use crate::store::format_unix;
+use crate::store::journal::DeliveryState;
+
+/// The states `status` counts, in order.
+const STATES: [&str; 7] = [
+    "pending", "sending", "sent", "deferred", "failed", "unknown", "skipped",
+];
+
+/// One recipient's standing.
+struct Standing {
+    email: String,
+    state: &'static str,
+    reason: String,
+    smtp_reply: String,
+    updated_at: String,
+}
+
+/// Walks the campaign, calling `each` per row.
+fn walk(
+    context: &Context,
+    args_campaign: &std::path::Path,
+    mut each: impl FnMut(Standing) -> Result<(), Error>,
+) -> Result<String, Error> {
+    let mut session = Session::open(context, args_campaign, "reading")?;
+    let campaign_id = session.campaign.id.clone();
+    let mut row = Row::default();
+    while let Some(verdict) = session.next(&mut row)? {
+        let raw = session.plan.email(&row).trim().to_owned();
+        let skipped = |reason: String| Standing {
+            email: raw.clone(),
+            state: "skipped",
+            reason,
+            smtp_reply: String::new(),
+            updated_at: String::new(),
+        };
+        // A recipient the journal knows stands where the journal says, even if
+        // the plan would now skip it (a hard bounce is suppressed afterwards).
+        let standing = match verdict {
+            Verdict::Invalid(error) => skipped(format!("{}: {error}", SkipReason::InvalidAddress)),
+            Verdict::Skipped(SkipReason::Duplicate) => {
+                skipped(SkipReason::Duplicate.as_str().to_owned())
+            }
+            verdict => {
+                let address =
+                    Address::parse(&raw).map_err(|e| Error::BadArgument(e.to_string()))?;
+                match session.store.journal_entry(&campaign_id, &address.key())? {
+                    Some(entry) => Standing {
+                        email: address.to_string(),
+                        state: match entry.state {
+                            DeliveryState::Pending => "pending",
+                            other => other.as_str(),
+                        },
+                        reason: String::new(),
+                        smtp_reply: entry.smtp_reply.unwrap_or_default(),
+                        updated_at: format_unix(entry.updated_at),
+                    },
+                    None => match verdict.skip_reason() {
+                        Some(reason) => skipped(reason.as_str().to_owned()),
+                        None => Standing {
+                            email: address.to_string(),
+                            state: "pending",
+                            reason: String::new(),
+                            smtp_reply: String::new(),
+                            updated_at: String::new(),
+                        },
+                    },
+                }
+            }
+        };
+        each(standing)?;
+    }
+    Ok(campaign_id)
+}
+
+/// `hikyaku status CAMPAIGN`.
+pub fn status(context: &Context, args: &StatusArgs) -> Result<(), Error> {
+    let mut counts = [0u64; STATES.len()];
+    let campaign = walk(context, &args.campaign, |standing| {
+        if let Some(i) = STATES.iter().position(|s| *s == standing.state) {
+            counts[i] += 1;
+        }
+        Ok(())
+    })?;
+    match args.format {
+        crate::cli::ReportFormat::Json => {
+            let mut report = serde_json::Map::new();
+            report.insert("campaign".into(), json!(campaign));
+            for (state, count) in STATES.iter().zip(counts) {
+                report.insert((*state).into(), json!(count));
+            }
+            println!("{}", serde_json::Value::Object(report));
+        }
+        crate::cli::ReportFormat::Text => {
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "campaign {campaign}")?;
+            let width = counts.iter().map(|c| group(*c).len()).max().unwrap_or(1);
+            for (state, count) in STATES.iter().zip(counts) {
+                writeln!(out, "  {state:<9} {:>width$}", group(count))?;
+            }
+            if counts[1] > 0 {
+                writeln!(
+                    out,
+                    "\n'sending' recipients are in flight, or were cut off by a crash: if no send is running, \
+                     their outcome is unknown and they are not resent unless you pass send --retry-unknown"
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `hikyaku report CAMPAIGN`.
+pub fn report(context: &Context, args: &ReportArgs) -> Result<(), Error> {
+    let columns: &'static [&'static str] =
+        &["email", "state", "reason", "smtp_reply", "updated_at"];
+    let mut sink = RecordSink::new(args.format, columns, std::io::stdout().lock())?;
+    walk(context, &args.campaign, |s| {
+        sink.write(&[&s.email, s.state, &s.reason, &s.smtp_reply, &s.updated_at])
+    })?;
+    sink.finish()?;
+    Ok(())
+}
