@@ -36,18 +36,21 @@ pub struct Recipient {
 /// The keyed functions of one store's secret.
 #[derive(Clone)]
 pub struct Keys {
-    secret: [u8; SECRET_LEN],
+    /// HMAC already keyed with the secret: cloning it skips hashing the key
+    /// pads again for every recipient.
+    keyed: Hmac<Sha256>,
 }
 
 impl Keys {
     /// Keys from the store's secret.
     pub fn new(secret: [u8; SECRET_LEN]) -> Keys {
-        Keys { secret }
+        Keys {
+            keyed: <Hmac<Sha256>>::new_from_slice(&secret).expect("HMAC takes any key length"),
+        }
     }
 
     fn keyed(&self, purpose: &[u8], parts: &[&[u8]]) -> Hmac<Sha256> {
-        let mut mac =
-            <Hmac<Sha256>>::new_from_slice(&self.secret).expect("HMAC takes any key length");
+        let mut mac = self.keyed.clone();
         mac.update(purpose);
         for part in parts {
             // Length-prefixed, so that ("ab", "c") and ("a", "bc") differ.

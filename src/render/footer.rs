@@ -11,15 +11,14 @@ use minijinja::HtmlEscape;
 
 use crate::config::{FooterLocale, Sender};
 
-/// The per-campaign part of the footer; [`FooterText::for_recipient`] adds the
-/// recipient's own unsubscribe URL.
+/// The per-campaign part of the footer, built once: everything but the
+/// recipient's unsubscribe URL, which [`FooterText::for_recipient`] inserts.
 #[derive(Debug, Clone)]
 pub struct FooterText {
-    locale: FooterLocale,
-    organization: Option<String>,
-    postal_address: Option<String>,
-    contact: Option<String>,
-    mailto: Option<String>,
+    /// The text footer up to the URL, and after it.
+    text: (String, String),
+    /// The HTML footer up to the link's href, between href and link text, and after.
+    html: (String, String, String),
 }
 
 /// The footer of one message, as text and as HTML.
@@ -68,78 +67,79 @@ const ENGLISH: Labels = Labels {
 };
 
 impl FooterText {
-    /// The campaign's footer fields.
+    /// The campaign's footer.
     pub fn new(sender: &Sender, locale: FooterLocale, mailto: Option<String>) -> FooterText {
-        FooterText {
-            locale,
-            organization: sender.organization.clone(),
-            postal_address: sender.postal_address.clone(),
-            contact: sender.contact.clone(),
-            mailto,
-        }
-    }
-
-    fn labels(&self) -> &'static Labels {
-        match self.locale {
+        let labels = match locale {
             FooterLocale::Japanese => &JAPANESE,
             FooterLocale::English => &ENGLISH,
-        }
-    }
-
-    fn identity(&self) -> Vec<(&'static str, &str)> {
-        let labels = self.labels();
-        [
-            (labels.organization, &self.organization),
-            (labels.postal_address, &self.postal_address),
-            (labels.contact, &self.contact),
+        };
+        let (separator, open, close) = (labels.separator, labels.open, labels.close);
+        let identity: Vec<(&str, &str)> = [
+            (labels.organization, &sender.organization),
+            (labels.postal_address, &sender.postal_address),
+            (labels.contact, &sender.contact),
         ]
         .into_iter()
         .filter_map(|(label, value)| value.as_deref().map(|v| (label, v)))
-        .collect()
-    }
+        .collect();
 
-    /// The footer for a recipient whose unsubscribe URL is `url`.
-    pub fn for_recipient(&self, url: &str) -> Footer {
-        let labels = self.labels();
-        let separator = labels.separator;
-        let (open, close) = (labels.open, labels.close);
-
-        let mut text = format!("{}\n", labels.rule);
-        for (label, value) in self.identity() {
-            text.push_str(&format!("{label}{separator}{value}\n"));
+        let mut text_head = format!("{}\n", labels.rule);
+        for (label, value) in &identity {
+            text_head.push_str(&format!("{label}{separator}{value}\n"));
         }
-        text.push_str(&format!("{}\n{url}\n", labels.refuse));
-        if let Some(mailto) = &self.mailto {
-            text.push_str(&format!(
+        text_head.push_str(&format!("{}\n", labels.refuse));
+        let mut text_tail = String::from("\n");
+        if let Some(mailto) = &mailto {
+            text_tail.push_str(&format!(
                 "{open}{}{separator}{mailto}{close}\n",
                 labels.mailto
             ));
         }
 
-        let mut html = String::from(
+        let mut html_head = String::from(
             "<div style=\"margin-top:24px;padding-top:12px;border-top:1px solid #999999;\
              color:#333333;font-size:13px;line-height:1.6\">\n<p style=\"margin:0\">",
         );
-        let identity: Vec<String> = self
-            .identity()
-            .into_iter()
+        let identity: Vec<String> = identity
+            .iter()
             .map(|(label, value)| format!("{label}{separator}{}", HtmlEscape(value)))
             .collect();
-        html.push_str(&identity.join("<br>\n"));
-        html.push_str(&format!(
-            "</p>\n<p style=\"margin:8px 0 0\">{} <a href=\"{url}\">{url}</a></p>\n",
-            labels.refuse,
-            url = HtmlEscape(url)
+        html_head.push_str(&identity.join("<br>\n"));
+        html_head.push_str(&format!(
+            "</p>\n<p style=\"margin:8px 0 0\">{} <a href=\"",
+            labels.refuse
         ));
-        if let Some(mailto) = &self.mailto {
-            html.push_str(&format!(
+        let mut html_tail = String::from("</a></p>\n");
+        if let Some(mailto) = &mailto {
+            html_tail.push_str(&format!(
                 "<p style=\"margin:4px 0 0\">{open}{}{separator}<a href=\"mailto:{m}?subject=unsubscribe\">{m}</a>{close}</p>\n",
                 labels.mailto,
                 m = HtmlEscape(mailto)
             ));
         }
-        html.push_str("</div>\n");
-        Footer { text, html }
+        html_tail.push_str("</div>\n");
+        FooterText {
+            text: (text_head, text_tail),
+            html: (html_head, "\">".to_owned(), html_tail),
+        }
+    }
+
+    /// The footer for a recipient whose unsubscribe URL is `url`.
+    pub fn for_recipient(&self, url: &str) -> Footer {
+        let escaped = HtmlEscape(url).to_string();
+        let (head, tail) = &self.text;
+        let (html_head, html_middle, html_tail) = &self.html;
+        Footer {
+            text: [head.as_str(), url, tail].concat(),
+            html: [
+                html_head.as_str(),
+                &escaped,
+                html_middle,
+                &escaped,
+                html_tail,
+            ]
+            .concat(),
+        }
     }
 }
 
