@@ -101,11 +101,27 @@ impl Verdict {
 }
 
 /// What the store says about this campaign's audience.
-pub struct Audience {
-    suppressed: AddressSet,
-    /// None for notices, which need no consent.
-    consented: Option<AddressSet>,
-    settled: AddressSet,
+pub enum Audience {
+    /// The store's sets for this campaign, held in memory: fastest, for
+    /// previews and checks.
+    Loaded {
+        suppressed: AddressSet,
+        /// None for notices, which need no consent.
+        consented: Option<AddressSet>,
+        settled: AddressSet,
+    },
+    /// The store asked row by row (indexed lookups): memory does not grow
+    /// with the list or the store, for sends of any size.
+    Lookup(StoreLookup),
+}
+
+/// Per-row questions to the store.
+pub struct StoreLookup {
+    store: Store,
+    campaign: String,
+    list: String,
+    needs_consent: bool,
+    retry_unknown: bool,
 }
 
 impl Audience {
@@ -116,7 +132,7 @@ impl Audience {
         campaign: &Campaign,
         retry_unknown: bool,
     ) -> Result<Audience, StoreError> {
-        Ok(Audience {
+        Ok(Audience::Loaded {
             suppressed: store.suppressed_for(&campaign.list)?,
             consented: match campaign.kind {
                 Kind::Advertisement => Some(store.consented_for(&campaign.list)?),
@@ -125,12 +141,57 @@ impl Audience {
             settled: store.settled_for(&campaign.id, retry_unknown)?,
         })
     }
+
+    /// An audience that asks `store` about each row.
+    pub fn lookup(store: Store, campaign: &Campaign, retry_unknown: bool) -> Audience {
+        Audience::Lookup(StoreLookup {
+            store,
+            campaign: campaign.id.clone(),
+            list: campaign.list.clone(),
+            needs_consent: campaign.kind == Kind::Advertisement,
+            retry_unknown,
+        })
+    }
+
+    fn reason(&self, key: &str) -> Result<Option<SkipReason>, StoreError> {
+        match self {
+            Audience::Loaded {
+                suppressed,
+                consented,
+                settled,
+            } => Ok(if suppressed.contains(key) {
+                Some(SkipReason::Suppressed)
+            } else if consented.as_ref().is_some_and(|c| !c.contains(key)) {
+                Some(SkipReason::NoConsent)
+            } else if settled.contains(key) {
+                Some(SkipReason::AlreadySent)
+            } else {
+                None
+            }),
+            Audience::Lookup(lookup) => {
+                let store = &lookup.store;
+                Ok(if store.is_suppressed(key, &lookup.list)? {
+                    Some(SkipReason::Suppressed)
+                } else if lookup.needs_consent && !store.is_consented(key, &lookup.list)? {
+                    Some(SkipReason::NoConsent)
+                } else if store
+                    .journal_entry(&lookup.campaign, key)?
+                    .is_some_and(|entry| entry.state.is_settled_for(lookup.retry_unknown))
+                {
+                    Some(SkipReason::AlreadySent)
+                } else {
+                    None
+                })
+            }
+        }
+    }
 }
 
 /// Gives each row its verdict, remembering the addresses seen.
 pub struct Planner {
     audience: Audience,
-    seen: AddressSet,
+    /// None when duplicates are left to the journal (see [`Plan::open_for_sending`]).
+    seen: Option<AddressSet>,
 }
 
 impl Planner {
@@ -138,37 +199,24 @@ impl Planner {
     pub fn new(audience: Audience) -> Planner {
         Planner {
             audience,
-            seen: AddressSet::new(),
+            seen: Some(AddressSet::new()),
         }
     }
 
     /// The verdict on a row whose address field holds `raw`.
-    pub fn classify(&mut self, raw: &str) -> Verdict {
+    pub fn classify(&mut self, raw: &str) -> Result<Verdict, StoreError> {
         let address = match Address::parse(raw) {
             Ok(address) => address,
-            Err(error) => return Verdict::Invalid(error),
+            Err(error) => return Ok(Verdict::Invalid(error)),
         };
         let key = address.key();
-        let audience = &self.audience;
-        let reason = if !self.seen.insert(&key) {
-            Some(SkipReason::Duplicate)
-        } else if audience.suppressed.contains(&key) {
-            Some(SkipReason::Suppressed)
-        } else if audience
-            .consented
-            .as_ref()
-            .is_some_and(|c| !c.contains(&key))
-        {
-            Some(SkipReason::NoConsent)
-        } else if audience.settled.contains(&key) {
-            Some(SkipReason::AlreadySent)
-        } else {
-            None
-        };
-        match reason {
+        if self.seen.as_mut().is_some_and(|seen| !seen.insert(&key)) {
+            return Ok(Verdict::Skipped(SkipReason::Duplicate));
+        }
+        Ok(match self.audience.reason(&key)? {
             Some(reason) => Verdict::Skipped(reason),
             None => Verdict::Eligible(address),
-        }
+        })
     }
 }
 
@@ -230,6 +278,26 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// Opens the list for sending: memory stays flat whatever the size of the
+    /// list, because the store is asked about each row and a second row with
+    /// the same address is left to the journal, which admits one transaction
+    /// per address and campaign (it is reported as skipped when its turn comes).
+    pub fn open_for_sending(
+        campaign: &Campaign,
+        store: Store,
+        retry_unknown: bool,
+    ) -> Result<Plan, PlanError> {
+        let reader = RecipientReader::open(&campaign.recipients)?;
+        Ok(Plan {
+            reader,
+            planner: Planner {
+                audience: Audience::lookup(store, campaign, retry_unknown),
+                seen: None,
+            },
+            counts: PlanCounts::default(),
+        })
+    }
+
     /// Opens the list and loads the store's sets for `campaign`.
     pub fn open(
         campaign: &Campaign,
@@ -261,11 +329,11 @@ impl Plan {
     }
 
     /// Reads the next row into `row` and returns its verdict; None at the end.
-    pub fn next(&mut self, row: &mut Row) -> Result<Option<Verdict>, CsvError> {
+    pub fn next(&mut self, row: &mut Row) -> Result<Option<Verdict>, PlanError> {
         if !self.reader.read(row)? {
             return Ok(None);
         }
-        let verdict = self.planner.classify(self.reader.email(row));
+        let verdict = self.planner.classify(self.reader.email(row))?;
         self.counts.add(&verdict);
         Ok(Some(verdict))
     }
@@ -284,7 +352,7 @@ mod tests {
     use super::*;
 
     fn audience(suppressed: &[&str], consented: Option<&[&str]>, settled: &[&str]) -> Audience {
-        Audience {
+        Audience::Loaded {
             suppressed: suppressed.iter().copied().collect(),
             consented: consented.map(|c| c.iter().copied().collect()),
             settled: settled.iter().copied().collect(),
@@ -308,7 +376,7 @@ mod tests {
             "both@example.jp",
         ]
         .iter()
-        .map(|raw| planner.classify(raw).skip_reason())
+        .map(|raw| planner.classify(raw).unwrap().skip_reason())
         .collect();
         use SkipReason::*;
         assert_eq!(
@@ -329,15 +397,15 @@ mod tests {
     fn notices_need_no_consent_and_duplicates_of_skipped_rows_stay_duplicates() {
         let mut planner = Planner::new(audience(&["x@example.jp"], None, &[]));
         assert!(matches!(
-            planner.classify("anyone@example.jp"),
+            planner.classify("anyone@example.jp").unwrap(),
             Verdict::Eligible(_)
         ));
         assert_eq!(
-            planner.classify("x@example.jp").skip_reason(),
+            planner.classify("x@example.jp").unwrap().skip_reason(),
             Some(SkipReason::Suppressed)
         );
         assert_eq!(
-            planner.classify("X@example.jp").skip_reason(),
+            planner.classify("X@example.jp").unwrap().skip_reason(),
             Some(SkipReason::Duplicate)
         );
     }

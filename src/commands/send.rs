@@ -208,7 +208,7 @@ fn deliver(context: &Context, args: &SendArgs) -> Result<u8, Error> {
 
     // Pass 2: plan again, compose, send.
     let started = Instant::now();
-    let mut session = Session::open_with(context, &args.campaign, "", args.retry_unknown)?;
+    let mut session = Session::open_for_sending(context, &args.campaign, "", args.retry_unknown)?;
     let campaign = session.campaign.clone();
     let keys = session.store.keys()?;
     let composer = Composer::new(&campaign, session.plan.headers(), keys)?;
@@ -366,7 +366,7 @@ fn deliver(context: &Context, args: &SendArgs) -> Result<u8, Error> {
 /// Pass 1: plans every row and renders every eligible message; returns how
 /// many are eligible. Any bad row or template stops the send here.
 fn validate(context: &Context, path: &Path, retry_unknown: bool) -> Result<u64, Error> {
-    let mut session = Session::open_with(context, path, "checking", retry_unknown)?;
+    let mut session = Session::open_for_sending(context, path, "checking", retry_unknown)?;
     let keys = session.store.keys()?;
     let composer = Composer::new(&session.campaign, session.plan.headers(), keys)?;
     let date = now_unix();

@@ -61,6 +61,28 @@ impl Session {
         what: &str,
         retry_unknown: bool,
     ) -> Result<Session, Error> {
+        Session::open_mode(context, path, what, retry_unknown, false)
+    }
+
+    /// For sending: the plan asks the store row by row and leaves duplicates
+    /// to the journal, so memory does not grow with the list
+    /// (see [`Plan::open_for_sending`]).
+    pub fn open_for_sending(
+        context: &Context,
+        path: &Path,
+        what: &str,
+        retry_unknown: bool,
+    ) -> Result<Session, Error> {
+        Session::open_mode(context, path, what, retry_unknown, true)
+    }
+
+    fn open_mode(
+        context: &Context,
+        path: &Path,
+        what: &str,
+        retry_unknown: bool,
+        for_sending: bool,
+    ) -> Result<Session, Error> {
         let campaign = Campaign::load(path)?;
         let store = context.open_store(Some(&campaign))?;
         let digest = CampaignDigest::of_campaign_files(&campaign).map_err(|source| {
@@ -73,7 +95,12 @@ impl Session {
                 }],
             }
         })?;
-        let plan = Plan::open(&campaign, &store, retry_unknown)?;
+        let plan = if for_sending {
+            let lookups = Store::open(store.path())?;
+            Plan::open_for_sending(&campaign, lookups, retry_unknown)?
+        } else {
+            Plan::open(&campaign, &store, retry_unknown)?
+        };
         let list_size = std::fs::metadata(&campaign.recipients.path).map_or(0, |m| m.len());
         let progress = if what.is_empty() {
             ProgressBar::hidden()

@@ -101,6 +101,7 @@ pub(super) struct Smtp {
     pub password: Option<Spanned<toml::Value>>,
     #[serde(default = "default_connections")]
     pub connections: Spanned<u32>,
+    pub ca_file: Option<Spanned<PathBuf>>,
 }
 
 fn default_connections() -> Spanned<u32> {

@@ -202,6 +202,8 @@ pub struct Smtp {
     pub password: PasswordSource,
     /// Concurrent connections.
     pub connections: u32,
+    /// A PEM certificate (an internal CA) to trust beside the system's roots.
+    pub ca_file: Option<PathBuf>,
 }
 
 /// The `[limits]` table.
@@ -700,7 +702,11 @@ impl Checker<'_> {
             Security::Tls => 465,
             Security::None => 25,
         });
+        let ca_file = raw
+            .ca_file
+            .map(|ca| self.existing_file("smtp.ca_file", &ca));
         Some(Smtp {
+            ca_file,
             host: raw.host.into_inner().trim().to_owned(),
             port,
             security: raw.security,

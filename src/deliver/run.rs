@@ -195,7 +195,9 @@ async fn connection_task(shared: Arc<Shared>) {
                 let reason = match refused {
                     Admission::Suppressed => "suppressed since the plan was made",
                     Admission::NoConsent => "consent revoked since the plan was made",
-                    _ => "settled by another run",
+                    _ => {
+                        "already sent to this address in this campaign (a duplicate row, or another run)"
+                    }
                 };
                 shared.counts().skipped += 1;
                 shared.log(&job, "skipped", reason);

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use lettre::address::Address as LettreAddress;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
-use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
+use lettre::transport::smtp::client::{AsyncSmtpConnection, Certificate, TlsParameters};
 use lettre::transport::smtp::commands::{Data, Mail, Quit, Rcpt, Rset};
 use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
 use tokio::net::TcpStream;
@@ -73,6 +73,8 @@ pub struct Relay {
     security: Security,
     credentials: Option<Credentials>,
     hello: ClientId,
+    /// An extra root certificate (PEM) from `smtp.ca_file`.
+    ca: Option<Vec<u8>>,
 }
 
 impl Relay {
@@ -100,7 +102,19 @@ impl Relay {
             (Some(user), Some(password)) => Some(Credentials::new(user.clone(), password)),
             _ => None,
         };
+        let ca = smtp
+            .ca_file
+            .as_ref()
+            .map(|path| {
+                std::fs::read(path).map_err(|e| SmtpError::Tls {
+                    host: smtp.host.clone(),
+                    port: smtp.port,
+                    message: format!("{}: cannot read smtp.ca_file: {e}", path.display()),
+                })
+            })
+            .transpose()?;
         Ok(Relay {
+            ca,
             host: smtp.host.clone(),
             port: smtp.port,
             security: smtp.security,
@@ -118,11 +132,16 @@ impl Relay {
     }
 
     fn tls(&self) -> Result<TlsParameters, SmtpError> {
-        TlsParameters::new_rustls(self.host.clone()).map_err(|e| SmtpError::Tls {
+        let error = |e: lettre::transport::smtp::Error| SmtpError::Tls {
             host: self.host.clone(),
             port: self.port,
             message: e.to_string(),
-        })
+        };
+        let mut builder = TlsParameters::builder(self.host.clone());
+        if let Some(pem) = &self.ca {
+            builder = builder.add_root_certificate(Certificate::from_pem(pem).map_err(error)?);
+        }
+        builder.build_rustls().map_err(error)
     }
 
     /// Opens a connection: TCP with TCP_NODELAY, greeting, EHLO, TLS and AUTH

@@ -15,6 +15,11 @@ use serde::Serialize;
 use super::{Batch, Store, StoreError};
 use crate::address_set::AddressSet;
 
+/// Whether ?1 has a consent that counts for list ?2.
+pub(super) const IS_CONSENTED: &str = "SELECT EXISTS (SELECT 1 FROM consent c WHERE c.email = ?1 AND c.list IN (?2, '*')
+       AND NOT EXISTS (SELECT 1 FROM consent_revocation r
+           WHERE r.email = c.email AND r.list IN (?2, '*') AND r.revoked_at >= c.obtained_at_unix))";
+
 /// The `list` value of a consent that covers every list.
 pub const EVERY_LIST: &str = "*";
 
@@ -193,6 +198,14 @@ impl Store {
         let active_after = batch.active_consents(email, list)?;
         batch.commit()?;
         Ok(active_before - active_after)
+    }
+
+    /// Whether `email` has a consent that counts for `list`.
+    pub fn is_consented(&self, email: &str, list: &str) -> Result<bool, StoreError> {
+        self.conn
+            .prepare_cached(IS_CONSENTED)
+            .and_then(|mut s| s.query_row(params![email, list], |r| r.get(0)))
+            .map_err(|e| self.error(e))
     }
 
     /// Every address whose consent counts for `list`.

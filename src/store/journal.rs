@@ -95,6 +95,15 @@ pub struct JournalEntry {
 }
 
 impl DeliveryState {
+    /// [`DeliveryState::is_settled`], except that with `retry_unknown` a
+    /// recipient in doubt is offered again.
+    pub fn is_settled_for(self, retry_unknown: bool) -> bool {
+        match self {
+            DeliveryState::Unknown | DeliveryState::Sending if retry_unknown => false,
+            other => other.is_settled(),
+        }
+    }
+
     fn parse(text: &str) -> Option<DeliveryState> {
         DeliveryState::ALL.into_iter().find(|s| s.as_str() == text)
     }
@@ -132,11 +141,7 @@ impl Store {
         if needs_consent {
             let consented: bool = batch
                 .tx
-                .prepare_cached(
-                    "SELECT EXISTS (SELECT 1 FROM consent c WHERE c.email = ?1 AND c.list IN (?2, '*')
-                       AND NOT EXISTS (SELECT 1 FROM consent_revocation r
-                           WHERE r.email = c.email AND r.list IN (?2, '*') AND r.revoked_at >= c.obtained_at_unix))",
-                )
+                .prepare_cached(super::consent::IS_CONSENTED)
                 .and_then(|mut s| s.query_row(params![email, list], |r| r.get(0)))
                 .map_err(|e| batch.error(e))?;
             if !consented {

@@ -623,3 +623,97 @@ fn status_and_report_say_where_every_recipient_stands() {
         report.stdout
     );
 }
+
+/// A tiny CA and a leaf for 127.0.0.1: the server's TLS config and the CA's PEM.
+fn test_tls() -> (std::sync::Arc<rustls::ServerConfig>, String) {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let leaf_key = KeyPair::generate().unwrap();
+    let leaf = CertificateParams::new(vec!["127.0.0.1".to_owned()])
+        .unwrap()
+        .signed_by(&leaf_key, &Issuer::from_params(&ca_params, &ca_key))
+        .unwrap();
+    let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![leaf.der().clone()],
+            rustls::pki_types::PrivateKeyDer::Pkcs8(leaf_key.serialize_der().into()),
+        )
+        .unwrap();
+    (std::sync::Arc::new(config), ca.pem())
+}
+
+#[test]
+fn starttls_and_auth_with_a_password_from_the_environment() {
+    let (tls, ca_pem) = test_tls();
+    let server = SmtpServer::start_with(Some(tls));
+    let scratch = scratch(&server, &recipients(3, "example.jp"), "");
+    scratch.write("ca.pem", &ca_pem);
+    let campaign = scratch.read("campaign.toml").replace(
+        "security = \"none\"",
+        "security = \"starttls\"\nca_file = \"ca.pem\"\nusername = \"news\"\npassword_env = \"HIKYAKU_TEST_SMTP_PASSWORD\"",
+    );
+    scratch.write("campaign.toml", campaign);
+    let missing = scratch
+        .command(&["send", "campaign.toml"])
+        .env_remove("HIKYAKU_TEST_SMTP_PASSWORD")
+        .run();
+    missing
+        .expect_code(78)
+        .stderr_has(&["HIKYAKU_TEST_SMTP_PASSWORD", "not set"]);
+
+    let run = scratch
+        .command(&["send", "campaign.toml"])
+        .env("HIKYAKU_TEST_SMTP_PASSWORD", "s3cret-pw")
+        .run();
+    run.expect_code(0);
+    assert!(!run.stdout.contains("s3cret-pw") && !run.stderr.contains("s3cret-pw"));
+    let received = server.received();
+    assert_eq!(received.len(), 3);
+    assert!(
+        received.iter().all(|m| m.tls),
+        "every message went over TLS"
+    );
+    assert!(
+        server.logins().iter().all(|l| l == "news:s3cret-pw"),
+        "{:?}",
+        server.logins()
+    );
+    let log = std::fs::read_to_string(scratch.path("store.test-campaign.jsonl")).unwrap();
+    assert!(!log.contains("s3cret-pw"));
+}
+
+#[test]
+fn a_certificate_nobody_vouches_for_is_refused() {
+    let (tls, _) = test_tls();
+    let server = SmtpServer::start_with(Some(tls));
+    let scratch = scratch(&server, &recipients(2, "example.jp"), "");
+    let campaign = scratch
+        .read("campaign.toml")
+        .replace("security = \"none\"", "security = \"starttls\"");
+    scratch.write("campaign.toml", campaign);
+    scratch
+        .run(&["send", "campaign.toml"])
+        .expect_code(69)
+        .stderr_has(&["TLS"]);
+    assert!(server.received().is_empty());
+    assert_eq!(state_of(&scratch, "user000@example.jp"), None);
+}
+
+#[test]
+fn duplicate_rows_get_one_message_when_the_journal_catches_them() {
+    let server = SmtpServer::start();
+    let mut csv = recipients(6, "example.jp");
+    csv.push_str("USER001@EXAMPLE.JP,Again\nuser003@example.jp,Again\n");
+    let scratch = scratch(&server, &csv, "");
+    let run = scratch.run(&["send", "campaign.toml"]);
+    run.expect_code(0);
+    assert_eq!(once_each(&server).len(), 6);
+    assert!(run.stdout.contains("skipped 2"), "{}", run.stdout);
+}

@@ -5,7 +5,7 @@
 //! message byte-exact (after dot-unstuffing) with the time it was accepted.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
@@ -34,6 +34,8 @@ pub struct Received {
     pub to: Vec<String>,
     pub data: Vec<u8>,
     pub at: Instant,
+    /// Whether it came over TLS (after STARTTLS).
+    pub tls: bool,
 }
 
 #[derive(Default)]
@@ -45,6 +47,8 @@ struct State {
     released: bool,
     /// Messages whose body arrived but that got no reply (dropped after DATA).
     unacknowledged: Vec<String>,
+    /// "user:password" of each AUTH PLAIN.
+    logins: Vec<String>,
 }
 
 /// The server; it stops accepting when dropped (its threads end with the test).
@@ -56,6 +60,11 @@ pub struct SmtpServer {
 impl SmtpServer {
     /// Starts listening on a free port of 127.0.0.1.
     pub fn start() -> SmtpServer {
+        SmtpServer::start_with(None)
+    }
+
+    /// Starts a server that requires STARTTLS with `tls` before any mail.
+    pub fn start_with(tls: Option<Arc<rustls::ServerConfig>>) -> SmtpServer {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a test port");
         let address = listener.local_addr().unwrap();
         let shared: Arc<(Mutex<State>, Condvar)> = Arc::default();
@@ -65,8 +74,9 @@ impl SmtpServer {
                 let Ok(stream) = stream else { break };
                 let shared = accepting.clone();
                 shared.0.lock().unwrap().connections += 1;
+                let tls = tls.clone();
                 std::thread::spawn(move || {
-                    let _ = serve(stream, &shared);
+                    let _ = serve(stream, &shared, tls);
                 });
             }
         });
@@ -103,6 +113,11 @@ impl SmtpServer {
         let mut all: Vec<String> = self.received().into_iter().flat_map(|m| m.to).collect();
         all.sort();
         all
+    }
+
+    /// The credentials of every AUTH PLAIN, as "user:password".
+    pub fn logins(&self) -> Vec<String> {
+        self.shared.0.lock().unwrap().logins.clone()
     }
 
     /// Recipients whose message arrived in full but got no reply.
@@ -143,12 +158,55 @@ impl SmtpServer {
     }
 }
 
-fn serve(stream: TcpStream, shared: &(Mutex<State>, Condvar)) -> std::io::Result<()> {
+fn send(stream: &mut impl Write, text: &str) -> std::io::Result<()> {
+    stream.write_all(format!("{text}\r\n").as_bytes())?;
+    stream.flush()
+}
+
+fn serve(
+    mut stream: TcpStream,
+    shared: &(Mutex<State>, Condvar),
+    tls: Option<Arc<rustls::ServerConfig>>,
+) -> std::io::Result<()> {
+    send(&mut stream, "220 test.invalid ESMTP hikyaku-test")?;
+    let Some(config) = tls else {
+        return session(stream, shared, false);
+    };
+    // Before STARTTLS only EHLO and STARTTLS are accepted.
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if reader.read_line(&mut line)? == 0 {
+            return Ok(());
+        }
+        let upper = line.trim_end().to_ascii_uppercase();
+        if upper.starts_with("EHLO") {
+            send(
+                &mut stream,
+                "250-test.invalid\r\n250-STARTTLS\r\n250 8BITMIME",
+            )?;
+        } else if upper == "STARTTLS" {
+            send(&mut stream, "220 2.0.0 ready to start TLS")?;
+            break;
+        } else if upper == "QUIT" {
+            return send(&mut stream, "221 2.0.0 bye");
+        } else {
+            send(&mut stream, "530 5.7.0 must issue a STARTTLS command first")?;
+        }
+    }
+    drop(reader);
+    let connection = rustls::ServerConnection::new(config).map_err(std::io::Error::other)?;
+    session(rustls::StreamOwned::new(connection, stream), shared, true)
+}
+
+fn session(
+    stream: impl Read + Write,
+    shared: &(Mutex<State>, Condvar),
+    tls: bool,
+) -> std::io::Result<()> {
     let (lock, condvar) = shared;
-    let mut writer = stream.try_clone()?;
     let mut reader = BufReader::new(stream);
-    let mut reply = |text: &str| writer.write_all(format!("{text}\r\n").as_bytes());
-    reply("220 test.invalid ESMTP hikyaku-test")?;
     let (mut from, mut to) = (String::new(), Vec::<String>::new());
     let mut line = String::new();
     loop {
@@ -158,24 +216,35 @@ fn serve(stream: TcpStream, shared: &(Mutex<State>, Condvar)) -> std::io::Result
         }
         let command = line.trim_end().to_owned();
         let upper = command.to_ascii_uppercase();
+        let out = reader.get_mut();
         if upper.starts_with("EHLO") || upper.starts_with("HELO") {
-            reply(
+            send(
+                out,
                 "250-test.invalid\r\n250-8BITMIME\r\n250-ENHANCEDSTATUSCODES\r\n250 AUTH PLAIN LOGIN",
             )?;
-        } else if upper.starts_with("AUTH") {
-            reply("235 2.7.0 accepted")?;
+        } else if upper.starts_with("AUTH PLAIN ") {
+            use base64::Engine as _;
+            let decoded = base64::engine::general_purpose::STANDARD
+                .decode(command[11..].trim())
+                .unwrap_or_default();
+            let parts: Vec<String> = decoded
+                .split(|b| *b == 0)
+                .map(|p| String::from_utf8_lossy(p).into_owned())
+                .collect();
+            lock.lock().unwrap().logins.push(parts[1..].join(":"));
+            send(out, "235 2.7.0 accepted")?;
         } else if upper.starts_with("MAIL FROM:") {
             from = angle(&command);
             to.clear();
-            reply("250 2.1.0 ok")?;
+            send(out, "250 2.1.0 ok")?;
         } else if upper.starts_with("RCPT TO:") {
             let recipient = angle(&command);
             let rule = lock.lock().unwrap().rules.get(&recipient).cloned();
             match rule {
-                Some(Behaviour::RcptReply(code, text)) => reply(&format!("{code} {text}"))?,
+                Some(Behaviour::RcptReply(code, text)) => send(out, &format!("{code} {text}"))?,
                 _ => {
                     to.push(recipient);
-                    reply("250 2.1.5 ok")?;
+                    send(out, "250 2.1.5 ok")?;
                 }
             }
         } else if upper == "DATA" {
@@ -186,14 +255,15 @@ fn serve(stream: TcpStream, shared: &(Mutex<State>, Condvar)) -> std::io::Result
                 return Ok(());
             }
             if to.is_empty() {
-                reply("554 5.5.1 no valid recipients")?;
+                send(out, "554 5.5.1 no valid recipients")?;
                 continue;
             }
-            reply("354 go ahead")?;
+            send(out, "354 go ahead")?;
             let data = read_data(&mut reader)?;
+            let out = reader.get_mut();
             match rule {
                 Some(Behaviour::DataReply(code, text)) => {
-                    reply(&format!("{code} {text}"))?;
+                    send(out, &format!("{code} {text}"))?;
                     continue;
                 }
                 Some(Behaviour::DropAfterData) => {
@@ -215,19 +285,20 @@ fn serve(stream: TcpStream, shared: &(Mutex<State>, Condvar)) -> std::io::Result
                 to: std::mem::take(&mut to),
                 data,
                 at: Instant::now(),
+                tls,
             });
             let id = state.received.len();
             condvar.notify_all();
             drop(state);
-            reply(&format!("250 2.0.0 queued as {id}"))?;
+            send(out, &format!("250 2.0.0 queued as {id}"))?;
         } else if upper == "RSET" || upper == "NOOP" {
             to.clear();
-            reply("250 2.0.0 ok")?;
+            send(out, "250 2.0.0 ok")?;
         } else if upper == "QUIT" {
-            reply("221 2.0.0 bye")?;
+            send(out, "221 2.0.0 bye")?;
             return Ok(());
         } else {
-            reply("502 5.5.2 not implemented")?;
+            send(out, "502 5.5.2 not implemented")?;
         }
     }
 }
