@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use mail_auth::common::crypto::{Ed25519Key, RsaKey, Sha256};
+use mail_auth::common::crypto::{Ed25519Key, RsaKey, Sha256, SigningKey};
 use mail_auth::common::headers::HeaderWriter;
 use mail_auth::dkim::{Canonicalization, DkimSigner, Done};
 use rustls_pki_types::PrivateKeyDer;
@@ -64,12 +64,7 @@ impl Signer {
                     match RsaKey::<Sha256>::from_key_der(der.clone_key()) {
                         Ok(rsa) => {
                             let public_key = spki_from_pkcs1(&rsa.public_key());
-                            let signer = DkimSigner::from_key(rsa)
-                                .domain(&domain)
-                                .selector(&selector)
-                                .headers(signed)
-                                .header_canonicalization(Canonicalization::Relaxed)
-                                .body_canonicalization(Canonicalization::Relaxed);
+                            let signer = configure(rsa, &domain, &selector, signed);
                             (Key::Rsa(Box::new(signer)), public_key)
                         }
                         Err(rsa_error) => {
@@ -86,12 +81,7 @@ impl Signer {
                                 key_error(&dkim.private_key, rsa_refusal(&rsa_error.to_string()))
                             })?;
                             let public_key = ed.public_key();
-                            let signer = DkimSigner::from_key(ed)
-                                .domain(&domain)
-                                .selector(&selector)
-                                .headers(signed)
-                                .header_canonicalization(Canonicalization::Relaxed)
-                                .body_canonicalization(Canonicalization::Relaxed);
+                            let signer = configure(ed, &domain, &selector, signed);
                             (Key::Ed25519(Box::new(signer)), public_key)
                         }
                     }
@@ -146,6 +136,21 @@ impl Signer {
             bytes == self.public_key || spki_from_pkcs1(&bytes) == self.public_key
         })
     }
+}
+
+/// A signer for `key`: relaxed/relaxed, no body length, `headers` in `h=`.
+fn configure<K: SigningKey>(
+    key: K,
+    domain: &str,
+    selector: &str,
+    headers: Vec<String>,
+) -> DkimSigner<K, Done> {
+    DkimSigner::from_key(key)
+        .domain(domain)
+        .selector(selector)
+        .headers(headers)
+        .header_canonicalization(Canonicalization::Relaxed)
+        .body_canonicalization(Canonicalization::Relaxed)
 }
 
 fn key_error(path: &Path, message: String) -> SignError {

@@ -210,24 +210,14 @@ impl Store {
 
     /// Every address whose consent counts for `list`.
     pub fn consented_for(&self, list: &str) -> Result<AddressSet, StoreError> {
-        let mut set = AddressSet::new();
-        self.conn
-            .prepare(
-                "SELECT c.email FROM consent c
+        self.address_set(
+            "SELECT c.email FROM consent c
                  WHERE c.list IN (?1, '*')
                    AND NOT EXISTS (SELECT 1 FROM consent_revocation r
                        WHERE r.email = c.email AND r.list IN (?1, '*')
                          AND r.revoked_at >= c.obtained_at_unix)",
-            )
-            .and_then(|mut statement| {
-                let mut rows = statement.query([list])?;
-                while let Some(row) = rows.next()? {
-                    set.insert(row.get_ref(0)?.as_str()?);
-                }
-                Ok(())
-            })
-            .map_err(|e| self.error(e))?;
-        Ok(set)
+            [list],
+        )
     }
 
     /// Calls `each` for every record, ordered by address and time, optionally

@@ -277,25 +277,15 @@ impl Store {
         campaign: &str,
         retry_unknown: bool,
     ) -> Result<AddressSet, StoreError> {
-        let mut set = AddressSet::new();
         let states = if retry_unknown {
             "('sent', 'failed')"
         } else {
             "('sent', 'failed', 'sending', 'unknown')"
         };
-        self.conn
-            .prepare(&format!(
-                "SELECT email FROM journal WHERE campaign = ?1 AND state IN {states}"
-            ))
-            .and_then(|mut statement| {
-                let mut rows = statement.query([campaign])?;
-                while let Some(row) = rows.next()? {
-                    set.insert(row.get_ref(0)?.as_str()?);
-                }
-                Ok(())
-            })
-            .map_err(|e| self.error(e))?;
-        Ok(set)
+        self.address_set(
+            &format!("SELECT email FROM journal WHERE campaign = ?1 AND state IN {states}"),
+            [campaign],
+        )
     }
 }
 

@@ -16,6 +16,8 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
+use crate::address_set::AddressSet;
+
 /// How long a writer waits for another process's transaction before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -225,6 +227,26 @@ impl Store {
             tx,
             path: &self.path,
         })
+    }
+
+    /// The addresses (first column) that `sql` selects with `params`.
+    fn address_set(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<AddressSet, StoreError> {
+        let mut set = AddressSet::new();
+        self.conn
+            .prepare(sql)
+            .and_then(|mut statement| {
+                let mut rows = statement.query(params)?;
+                while let Some(row) = rows.next()? {
+                    set.insert(row.get_ref(0)?.as_str()?);
+                }
+                Ok(())
+            })
+            .map_err(|e| self.error(e))?;
+        Ok(set)
     }
 
     fn error(&self, source: rusqlite::Error) -> StoreError {

@@ -92,18 +92,10 @@ impl Store {
 
     /// Every address suppressed for `list`, globally or for that list.
     pub fn suppressed_for(&self, list: &str) -> Result<AddressSet, StoreError> {
-        let mut set = AddressSet::new();
-        self.conn
-            .prepare("SELECT email FROM suppression WHERE list IN ('', ?1)")
-            .and_then(|mut statement| {
-                let mut rows = statement.query([list])?;
-                while let Some(row) = rows.next()? {
-                    set.insert(row.get_ref(0)?.as_str()?);
-                }
-                Ok(())
-            })
-            .map_err(|e| self.error(e))?;
-        Ok(set)
+        self.address_set(
+            "SELECT email FROM suppression WHERE list IN ('', ?1)",
+            [list],
+        )
     }
 
     /// Calls `each` for every entry, ordered by address, optionally only those
