@@ -270,9 +270,7 @@ fn deliver(context: &Context, args: &SendArgs) -> Result<u8, Error> {
     std::thread::scope(|scope| {
         for _ in 0..COMPOSE_WORKERS {
             scope.spawn(|| {
-                if let Err(error) =
-                    compose_worker(&composer, &inbox, &shared, &store_path, date, &left)
-                {
+                if let Err(error) = compose_worker(&composer, &inbox, &shared, date, &left) {
                     fail(error);
                 }
                 if workers_left.fetch_sub(1, Ordering::SeqCst) == 1 {
@@ -391,11 +389,9 @@ fn compose_worker(
     composer: &Composer,
     inbox: &Mutex<std::sync::mpsc::Receiver<(u64, Address, Vec<String>)>>,
     shared: &Shared,
-    store_path: &Path,
     date: i64,
     left: &AtomicU64,
 ) -> Result<(), Error> {
-    let mut store = Store::open(store_path)?;
     let mut batch: Vec<Job> = Vec::with_capacity(COMPOSE_BATCH);
     let mut tokens = Vec::with_capacity(COMPOSE_BATCH);
     loop {
@@ -422,8 +418,15 @@ fn compose_worker(
             Err(_) => false,
         };
         if batch.len() == COMPOSE_BATCH || (!more && !batch.is_empty()) {
-            // A token must resolve before its message can reach anyone.
-            store.record_tokens(&tokens)?;
+            // A token must resolve before its message can reach anyone. It is
+            // written through the journal's connection: a second connection
+            // would contend for SQLite's write lock, and a busy wait stalls a
+            // sending thread for a millisecond or more.
+            shared
+                .store
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .record_tokens(&tokens)?;
             tokens.clear();
             for job in batch.drain(..) {
                 match shared.scheduler.push(job) {
