@@ -1,7 +1,8 @@
 //! `status` and `report`: where every recipient of a campaign stands. The
-//! recipient list is walked through the plan, and each row that is or was
-//! due is looked up in the journal: never attempted is `pending`; a row the
-//! plan skips for another reason than the journal is `skipped` with it.
+//! recipient list is walked through the plan; a recipient the journal knows
+//! stands where the journal says (a hard bounce is `failed`, though it is now
+//! also suppressed), an eligible one it does not know is `pending`, and any
+//! other row is `skipped` with the plan's reason.
 
 use std::io::Write;
 
