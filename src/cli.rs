@@ -62,6 +62,15 @@ pub enum Command {
         interrupted). 69: the relay could not be reached. A re-run never resends what was sent.")]
     Send(SendArgs),
 
+    /// Record your sign-off of exactly what `preview` showed (the digest)
+    #[command(after_help = "Example:\n  \
+        hikyaku preview campaign.toml --out preview/      # look at the plan and the messages\n  \
+        hikyaku approve campaign.toml --by \"Sato Hanako\" --note \"checked footer and list\"\n\n\
+        The approval binds to the SHA-256 of the campaign file, templates, attachments and\n\
+        recipient list. Changing any of them needs a new preview and approval; new suppressions\n\
+        and opt-outs do not.")]
+    Approve(ApproveArgs),
+
     /// Count the campaign's recipients per state: pending, sent, deferred, failed, unknown, skipped
     #[command(after_help = "Examples:\n  \
         hikyaku status campaign.toml\n  \
@@ -190,6 +199,21 @@ pub struct SendArgs {
     /// server's reply (state unknown); they may get the message twice
     #[arg(long)]
     pub retry_unknown: bool,
+}
+
+/// Arguments of `approve`.
+#[derive(Debug, Args)]
+pub struct ApproveArgs {
+    /// The campaign file
+    pub campaign: PathBuf,
+
+    /// Your name, as it should stand in the record
+    #[arg(long, value_name = "NAME")]
+    pub by: String,
+
+    /// What you checked, or anything the record should say
+    #[arg(long, value_name = "TEXT")]
+    pub note: Option<String>,
 }
 
 /// Arguments of `status`.

@@ -25,6 +25,13 @@ pub struct FileDigest {
     pub sha256: [u8; 32],
 }
 
+impl FileDigest {
+    /// The SHA-256 in lower-case hex.
+    pub fn hex(&self) -> String {
+        to_hex(&self.sha256)
+    }
+}
+
 /// The digest of a whole campaign.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CampaignDigest {

@@ -1,6 +1,7 @@
 //! What each subcommand does: it loads what it needs, runs the stages, and
 //! reports. The stages themselves know nothing of the command line.
 
+mod approve;
 mod consent;
 mod dns;
 mod import;
@@ -57,6 +58,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Check(args) => preview::check(&context, &args),
         Command::Preview(args) => preview::preview(&context, &args),
         Command::Send(args) => return send::send(&context, &args),
+        Command::Approve(args) => approve::approve(&context, &args),
         Command::Status(args) => status::status(&context, &args),
         Command::Report(args) => status::report(&context, &args),
         Command::Suppress(command) => suppress::run(&context, command),

@@ -146,7 +146,12 @@ pub fn preview(context: &Context, args: &PreviewArgs) -> Result<(), Error> {
         }
     }
     tokens.flush(&mut session.store)?;
-    let walked = session.finish();
+    let mut walked = session.finish();
+    // What was shown can now be approved (see `approve`).
+    let digest = walked.digest.hex();
+    walked
+        .store
+        .record_preview(&walked.campaign.id, &digest, now_unix())?;
     if let Some(skipped) = skipped {
         skipped.finish()?;
     }

@@ -27,6 +27,7 @@ use crate::deliver::log::{DeliveryLog, default_path};
 use crate::deliver::run::{RunCounts, RunSetup, Shared, run};
 use crate::deliver::scheduler::{Job, Pushed, Scheduler, Stop};
 use crate::deliver::smtp::{Relay, SmtpError};
+use crate::digest::CampaignDigest;
 use crate::error::{Error, exit};
 use crate::output::group;
 use crate::plan::Verdict;
@@ -171,14 +172,6 @@ fn deliver(context: &Context, args: &SendArgs) -> Result<u8, Error> {
             campaign.path.display()
         )));
     };
-    if campaign.approval.required {
-        return Err(Error::Refused(format!(
-            "{}: approval.required is true, and this version of hikyaku cannot record approvals yet; \
-             nothing was sent. Have a colleague review `hikyaku preview` and set [approval] required = false \
-             to send without the digest-bound sign-off",
-            campaign.path.display()
-        )));
-    }
     let store_path = context.store_path(Some(&campaign));
     let _lock = SendLock::acquire(&store_path, &campaign.id).map_err(|e| match e {
         LockError::Held { .. } => Error::Busy(e.to_string()),
@@ -194,7 +187,9 @@ fn deliver(context: &Context, args: &SendArgs) -> Result<u8, Error> {
     let relay = Relay::from_config(&smtp).map_err(|e| Error::Misconfigured(e.to_string()))?;
 
     // Pass 1: every row planned and every message rendered before any connection.
-    let eligible = validate(context, &args.campaign, args.retry_unknown)?;
+    let (eligible, digest) = validate(context, &args.campaign, args.retry_unknown)?;
+    // The sign-off binds to exactly these bytes; --yes never bypasses it.
+    super::approve::gate(&Store::open(&store_path)?, &campaign, &digest)?;
     if eligible == 0 {
         context
             .ui
@@ -363,7 +358,11 @@ fn deliver(context: &Context, args: &SendArgs) -> Result<u8, Error> {
 
 /// Pass 1: plans every row and renders every eligible message; returns how
 /// many are eligible. Any bad row or template stops the send here.
-fn validate(context: &Context, path: &Path, retry_unknown: bool) -> Result<u64, Error> {
+fn validate(
+    context: &Context,
+    path: &Path,
+    retry_unknown: bool,
+) -> Result<(u64, CampaignDigest), Error> {
     let mut session = Session::open_for_sending(context, path, "checking", retry_unknown)?;
     let keys = session.store.keys()?;
     let composer = Composer::new(&session.campaign, session.plan.headers(), keys)?;
@@ -381,7 +380,7 @@ fn validate(context: &Context, path: &Path, retry_unknown: bool) -> Result<u64, 
             eligible += 1;
         }
     }
-    Ok(eligible)
+    Ok((eligible, session.finish().digest))
 }
 
 /// Composes rows from `inbox`, records their tokens, and queues them.

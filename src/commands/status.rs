@@ -38,7 +38,7 @@ fn walk(
     context: &Context,
     args_campaign: &std::path::Path,
     mut each: impl FnMut(Standing) -> Result<(), Error>,
-) -> Result<String, Error> {
+) -> Result<(String, Vec<crate::store::approval::Approval>), Error> {
     let mut session = Session::open(context, args_campaign, "reading")?;
     let campaign_id = session.campaign.id.clone();
     let mut row = Row::default();
@@ -87,13 +87,14 @@ fn walk(
         };
         each(standing)?;
     }
-    Ok(campaign_id)
+    let approvals = session.store.approvals(&campaign_id)?;
+    Ok((campaign_id, approvals))
 }
 
 /// `hikyaku status CAMPAIGN`.
 pub fn status(context: &Context, args: &StatusArgs) -> Result<(), Error> {
     let mut counts = [0u64; STATES.len()];
-    let campaign = walk(context, &args.campaign, |standing| {
+    let (campaign, approvals) = walk(context, &args.campaign, |standing| {
         if let Some(i) = STATES.iter().position(|s| *s == standing.state) {
             counts[i] += 1;
         }
@@ -103,6 +104,14 @@ pub fn status(context: &Context, args: &StatusArgs) -> Result<(), Error> {
         crate::cli::ReportFormat::Json => {
             let mut report = serde_json::Map::new();
             report.insert("campaign".into(), json!(campaign));
+            let approvals: Vec<serde_json::Value> = approvals
+                .iter()
+                .map(|a| {
+                    json!({"digest": a.digest, "by": a.approver, "os_user": a.os_user, "host": a.host,
+                           "at": format_unix(a.approved_at), "note": a.note})
+                })
+                .collect();
+            report.insert("approvals".into(), json!(approvals));
             for (state, count) in STATES.iter().zip(counts) {
                 report.insert((*state).into(), json!(count));
             }
@@ -114,6 +123,22 @@ pub fn status(context: &Context, args: &StatusArgs) -> Result<(), Error> {
             let width = counts.iter().map(|c| group(*c).len()).max().unwrap_or(1);
             for (state, count) in STATES.iter().zip(counts) {
                 writeln!(out, "  {state:<9} {:>width$}", group(count))?;
+            }
+            for a in &approvals {
+                writeln!(
+                    out,
+                    "approved by {} ({}@{}) at {} for digest {}{}",
+                    a.approver,
+                    a.os_user,
+                    a.host,
+                    format_unix(a.approved_at),
+                    &a.digest[..a.digest.len().min(16)],
+                    if a.note.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {}", a.note)
+                    }
+                )?;
             }
             if counts[1] > 0 {
                 writeln!(

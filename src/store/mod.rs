@@ -6,6 +6,7 @@
 //! send is running. The schema is created and migrated by the tool itself; the
 //! version lives in SQLite's `user_version`.
 
+pub mod approval;
 pub mod consent;
 pub mod journal;
 pub mod suppression;
@@ -98,6 +99,17 @@ const MIGRATIONS: &[&str] = &[
         list     TEXT NOT NULL,
         email    TEXT NOT NULL
     );
+    "#,
+    // 3: what was previewed (nobody can approve what nobody looked at), and
+    // the per-file hashes an approval covered (to name what changed since).
+    r#"
+    CREATE TABLE preview_record (
+        campaign     TEXT NOT NULL,
+        digest       TEXT NOT NULL,
+        previewed_at INTEGER NOT NULL,
+        PRIMARY KEY (campaign, digest)
+    ) WITHOUT ROWID;
+    ALTER TABLE approval ADD COLUMN files TEXT NOT NULL DEFAULT '[]';
     "#,
 ];
 

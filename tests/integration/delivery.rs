@@ -9,7 +9,7 @@ use crate::smtp_server::{Behaviour, SmtpServer};
 use crate::support::{CAMPAIGN, Scratch};
 
 /// A notice campaign (no consent needed) sent to the test server.
-fn campaign(server: &SmtpServer, extra: &str) -> String {
+pub fn campaign(server: &SmtpServer, extra: &str) -> String {
     let base = CAMPAIGN.replace("\"advertisement\"", "\"notice\"").replace(
         "contact = \"052-000-0000\"",
         "contact = \"052-000-0000\"\nreturn_path = \"bounces@example.co.jp\"",
@@ -21,7 +21,7 @@ fn campaign(server: &SmtpServer, extra: &str) -> String {
     )
 }
 
-fn recipients(count: usize, domain: &str) -> String {
+pub fn recipients(count: usize, domain: &str) -> String {
     let mut csv = String::from("email,name\n");
     for i in 0..count {
         csv.push_str(&format!("user{i:03}@{domain},User {i}\n"));
@@ -233,7 +233,7 @@ fn bad_input_never_half_sends() {
 }
 
 #[test]
-fn sending_needs_the_relay_and_approval_until_approvals_exist() {
+fn sending_needs_the_relay_and_an_approval() {
     let server = SmtpServer::start();
     let scratch = scratch(&server, &recipients(2, "example.jp"), "");
     let without_approval_switch = scratch

@@ -1,5 +1,6 @@
 //! Integration tests: the built binary on files the tests write.
 
+mod approval;
 mod configuration;
 mod consent;
 mod delivery;

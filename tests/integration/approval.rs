@@ -1,0 +1,131 @@
+//! The approval gate: nothing leaves unless enough distinct people approved
+//! exactly what was previewed.
+
+use crate::delivery::{campaign, recipients};
+use crate::smtp_server::SmtpServer;
+use crate::support::Scratch;
+
+/// A campaign to the test server that needs `approvers` approvals.
+fn gated(server: &SmtpServer, approvers: u32) -> Scratch {
+    let scratch = Scratch::with_recipients(&recipients(3, "example.jp"));
+    scratch.write(
+        "campaign.toml",
+        campaign(server, "").replace(
+            "required = false",
+            &format!("required = true\nmin_approvers = {approvers}"),
+        ),
+    );
+    scratch
+}
+
+#[test]
+fn an_unapproved_campaign_opens_no_connection() {
+    let server = SmtpServer::start();
+    let scratch = gated(&server, 1);
+    scratch
+        .run(&["send", "campaign.toml", "--yes"])
+        .expect_code(77)
+        .stderr_has(&["not approved", "0 of the 1 approvals", "hikyaku approve"]);
+    assert_eq!(server.connections(), 0);
+    // A dry run needs no approval.
+    scratch
+        .run(&["send", "campaign.toml", "--dry-run"])
+        .expect_code(0);
+}
+
+#[test]
+fn approving_needs_a_preview_of_the_same_digest() {
+    let server = SmtpServer::start();
+    let scratch = gated(&server, 1);
+    scratch
+        .run(&["approve", "campaign.toml", "--by", "Sato"])
+        .expect_code(77)
+        .stderr_has(&["nobody has previewed"]);
+    scratch.run(&["preview", "campaign.toml"]).expect_code(0);
+    let run = scratch.run(&[
+        "approve",
+        "campaign.toml",
+        "--by",
+        "Sato",
+        "--note",
+        "checked",
+    ]);
+    run.expect_code(0);
+    assert!(
+        run.stdout.contains("approved by Sato: 1 of 1"),
+        "{}",
+        run.stdout
+    );
+    let status = scratch.run(&["status", "campaign.toml", "--format", "json"]);
+    let status: serde_json::Value = serde_json::from_str(&status.stdout).unwrap();
+    assert_eq!(status["approvals"][0]["by"], "Sato");
+    assert_eq!(status["approvals"][0]["note"], "checked");
+    scratch.run(&["send", "campaign.toml"]).expect_code(0);
+    assert_eq!(server.received().len(), 3);
+}
+
+#[test]
+fn two_approvals_means_two_different_people() {
+    let server = SmtpServer::start();
+    let scratch = gated(&server, 2);
+    scratch.run(&["preview", "campaign.toml"]).expect_code(0);
+    scratch
+        .run(&["approve", "campaign.toml", "--by", "Sato"])
+        .expect_code(0);
+    scratch
+        .run(&["send", "campaign.toml"])
+        .expect_code(77)
+        .stderr_has(&["1 of the 2"]);
+    scratch
+        .run(&["approve", "campaign.toml", "--by", " sato "])
+        .expect_code(0);
+    scratch
+        .run(&["send", "campaign.toml"])
+        .expect_code(77)
+        .stderr_has(&["1 of the 2"]);
+    assert_eq!(server.connections(), 0);
+    scratch
+        .run(&["approve", "campaign.toml", "--by", "Tanaka"])
+        .expect_code(0);
+    scratch.run(&["send", "campaign.toml"]).expect_code(0);
+    assert_eq!(server.received().len(), 3);
+}
+
+#[test]
+fn a_change_after_approval_needs_a_new_one_and_is_named() {
+    for (file, contents) in [
+        ("body.txt", "{{ name }}様\n新しい本文\n".to_owned()),
+        ("recipients.csv", recipients(4, "example.jp")),
+    ] {
+        let server = SmtpServer::start();
+        let scratch = gated(&server, 1);
+        scratch.run(&["preview", "campaign.toml"]).expect_code(0);
+        scratch
+            .run(&["approve", "campaign.toml", "--by", "Sato"])
+            .expect_code(0);
+        scratch.write(file, &contents);
+        scratch
+            .run(&["send", "campaign.toml"])
+            .expect_code(77)
+            .stderr_has(&["changed since the approval by Sato", file]);
+        assert_eq!(server.connections(), 0, "{file}");
+    }
+}
+
+#[test]
+fn a_new_suppression_keeps_the_approval() {
+    let server = SmtpServer::start();
+    let scratch = gated(&server, 1);
+    scratch.run(&["preview", "campaign.toml"]).expect_code(0);
+    scratch
+        .run(&["approve", "campaign.toml", "--by", "Sato"])
+        .expect_code(0);
+    scratch
+        .run(&["suppress", "add", "user001@example.jp"])
+        .expect_code(0);
+    scratch.run(&["send", "campaign.toml"]).expect_code(0);
+    assert_eq!(
+        server.recipients(),
+        ["user000@example.jp", "user002@example.jp"]
+    );
+}
