@@ -57,7 +57,8 @@ pub enum Command {
         hikyaku send campaign.toml                             # asks first on a terminal\n  \
         hikyaku send campaign.toml --yes --limit 1000          # from cron: run until done (exit 0) or 75\n  \
         hikyaku send campaign.toml --dry-run                   # build and sign every message, report the rate\n  \
-        hikyaku send campaign.toml --dry-run --out outbox/     # and write them as .eml files\n\n\
+        hikyaku send campaign.toml --dry-run --out outbox/     # and write them as .eml files\n  \
+        hikyaku send campaign.toml --test-to me@example.co.jp  # one [TEST] message to yourself\n\n\
         Exit 0: every eligible recipient is settled. 75: run again later (cap, window, deferrals,\n\
         interrupted). 69: the relay could not be reached. A re-run never resends what was sent.")]
     Send(SendArgs),
@@ -199,6 +200,16 @@ pub struct SendArgs {
     /// server's reply (state unknown); they may get the message twice
     #[arg(long)]
     pub retry_unknown: bool,
+
+    /// Send one message, rendered for a row of the list, to this address only,
+    /// with [TEST] before the subject; not journaled, allowed before approval
+    #[arg(long, value_name = "ADDR", conflicts_with_all = ["dry_run", "limit", "retry_unknown"])]
+    pub test_to: Option<String>,
+
+    /// With --test-to: the row starting on CSV line N (as in error messages and
+    /// preview file names); default the first eligible row
+    #[arg(long, value_name = "N", requires = "test_to")]
+    pub row: Option<u64>,
 }
 
 /// Arguments of `approve`.

@@ -98,22 +98,58 @@ impl Composer {
         fields: &[String],
         date: i64,
     ) -> Result<Composed, ComposeError> {
-        let key = address.key();
+        self.build(line, address, fields, date, None)
+    }
+
+    /// The message of the row on `line`, signed, for a test send to
+    /// `test_to` alone: `[TEST]` before the subject, and the unsubscribe token
+    /// and Message-ID of the test address, so that unsubscribing from a test
+    /// message can never opt out the real recipient.
+    pub fn compose_test(
+        &self,
+        line: u64,
+        address: &Address,
+        fields: &[String],
+        date: i64,
+        test_to: &Address,
+    ) -> Result<Composed, ComposeError> {
+        let mut composed = self.build(line, address, fields, date, Some(test_to))?;
+        if let Some(signer) = &self.signer {
+            composed.bytes = signer.sign(&composed.bytes)?;
+        }
+        Ok(composed)
+    }
+
+    fn build(
+        &self,
+        line: u64,
+        address: &Address,
+        fields: &[String],
+        date: i64,
+        test_to: Option<&Address>,
+    ) -> Result<Composed, ComposeError> {
+        let key = test_to.unwrap_or(address).key();
         let recipient = TokenRecipient {
             campaign: self.campaign.clone(),
             list: self.list.clone(),
             email: key,
         };
         let (token_id, token) = self.keys.token(&recipient);
+        // A test message is a message of its own: never the real one's ID.
+        let id_scope = match test_to {
+            Some(_) => format!("{}-test-{date}", self.campaign),
+            None => self.campaign.clone(),
+        };
         let message_id = format!(
             "{}@{}",
-            self.keys.message_id_local(&self.campaign, &recipient.email),
+            self.keys.message_id_local(&id_scope, &recipient.email),
             self.message_id_domain
         );
         let identity = Identity {
             token,
             message_id: message_id.clone(),
             date,
+            test_to: test_to.cloned(),
         };
         let rendered = self.renderer.render(
             crate::render::Recipient {

@@ -41,6 +41,9 @@ const COMPOSE_BATCH: usize = 64;
 
 /// `hikyaku send CAMPAIGN`.
 pub fn send(context: &Context, args: &SendArgs) -> Result<u8, Error> {
+    if let Some(to) = &args.test_to {
+        return test_send(context, args, to);
+    }
     if args.dry_run {
         dry_run(context, args)?;
         return Ok(exit::OK);
@@ -113,6 +116,88 @@ fn dry_run(context: &Context, args: &SendArgs) -> Result<(), Error> {
         writeln!(out, "messages written to {}", folder.dir().display())?;
     }
     Ok(())
+}
+
+/// `send --test-to ADDR [--row N]`: one message, for approvers' eyes.
+fn test_send(context: &Context, args: &SendArgs, to: &str) -> Result<u8, Error> {
+    let test_to = Address::parse(to).map_err(|e| {
+        Error::BadArgument(format!("--test-to {to:?} is not a usable address: {e}"))
+    })?;
+    let mut session = Session::open(context, &args.campaign, "")?;
+    let Some(smtp) = session.campaign.smtp.clone() else {
+        return Err(Error::Misconfigured(format!(
+            "{}: [smtp] is missing: a test send needs the relay",
+            session.campaign.path.display()
+        )));
+    };
+    let relay = Relay::from_config(&smtp)?;
+    let keys = session.store.keys()?;
+    let composer = Composer::new(&session.campaign, session.plan.headers(), keys)?;
+    let mut row = Row::default();
+    let chosen = loop {
+        let Some(verdict) = session.next(&mut row)? else {
+            return Err(Error::BadArgument(match args.row {
+                Some(line) => format!("no row of the list starts on line {line}"),
+                None => "no row of the list is eligible, so there is nothing to test".into(),
+            }));
+        };
+        match (args.row, verdict) {
+            (None, Verdict::Eligible(address)) => break address,
+            (Some(line), verdict) if row.line == line => match verdict {
+                Verdict::Eligible(address) => break address,
+                Verdict::Invalid(error) => {
+                    return Err(Error::BadArgument(format!(
+                        "line {line} has no usable address: {error}"
+                    )));
+                }
+                Verdict::Skipped(reason) => {
+                    context.ui.warn(format!(
+                        "line {line} would be skipped in a send ({reason}); testing its message anyway"
+                    ));
+                    let raw = session.plan.email(&row).to_owned();
+                    break Address::parse(&raw).map_err(|e| Error::BadArgument(e.to_string()))?;
+                }
+            },
+            _ => {}
+        }
+    };
+    let message = composer.compose_test(row.line, &chosen, &row.fields, now_unix(), &test_to)?;
+    // The test address's own token must resolve if someone clicks it.
+    session
+        .store
+        .record_tokens(std::slice::from_ref(&message.token))?;
+    let envelope = session.campaign.envelope_sender().to_string();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(Error::Output)?;
+    let outcome = runtime.block_on(async {
+        let mut connection = relay.connect().await?;
+        let outcome = connection
+            .transmit(&envelope, test_to.as_str(), &message.bytes)
+            .await;
+        connection.quit().await;
+        Ok::<_, SmtpError>(outcome)
+    });
+    match outcome {
+        Ok(crate::deliver::smtp::Outcome::Accepted(reply)) => {
+            context.ui.info(format!(
+                "test message for line {} ({}) sent to {test_to}: \"{}\"; relay said {reply}",
+                row.line, chosen, message.subject
+            ));
+            Ok(exit::OK)
+        }
+        Ok(other) => {
+            context.ui.warn(format!(
+                "the relay did not take the test message: {other:?}"
+            ));
+            Ok(exit::UNAVAILABLE)
+        }
+        Err(error) => {
+            context.ui.warn(error);
+            Ok(exit::UNAVAILABLE)
+        }
+    }
 }
 
 /// How long the send window stays open from now, or why sending must wait.

@@ -78,6 +78,9 @@ pub struct Identity {
     pub message_id: String,
     /// The Date header, in unix seconds.
     pub date: i64,
+    /// For a test send: the only recipient, instead of the row's address, and
+    /// `[TEST]` before the subject.
+    pub test_to: Option<Address>,
 }
 
 /// A rendered message.
@@ -264,8 +267,11 @@ impl Renderer {
             })
         };
 
-        let subject =
+        let mut subject =
             header_text(&self.render_template(SUBJECT, vars(Value::from("")), recipient.line)?);
+        if identity.test_to.is_some() {
+            subject.insert_str(0, "[TEST] ");
+        }
         if subject.is_empty() {
             return Err(RenderError::Build {
                 recipients: self.recipients_path.clone(),
@@ -294,7 +300,8 @@ impl Renderer {
             .name_column
             .and_then(|i| recipient.fields.get(i))
             .map(|name| header_text(name))
-            .filter(|name| !name.is_empty());
+            .filter(|name| !name.is_empty() && identity.test_to.is_none());
+        let to = identity.test_to.as_ref().unwrap_or(recipient.address);
         let mut list_unsubscribe = format!("<{unsubscribe_url}>");
         if let Some(mailto) = &self.mailto {
             list_unsubscribe.push_str(&format!(", <mailto:{mailto}?subject=unsubscribe>"));
@@ -305,10 +312,7 @@ impl Renderer {
                 self.from.0.as_deref(),
                 self.from.1.as_str(),
             ))
-            .to(HeaderAddress::new_address(
-                display_name,
-                recipient.address.as_str(),
-            ))
+            .to(HeaderAddress::new_address(display_name, to.as_str()))
             .subject(subject.as_str())
             .date(identity.date)
             .message_id(identity.message_id.as_str());

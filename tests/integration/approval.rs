@@ -129,3 +129,57 @@ fn a_new_suppression_keeps_the_approval() {
         ["user000@example.jp", "user002@example.jp"]
     );
 }
+
+#[test]
+fn a_test_send_reaches_only_the_test_address_before_any_approval() {
+    let server = SmtpServer::start();
+    let scratch = gated(&server, 1);
+    scratch
+        .run(&[
+            "send",
+            "campaign.toml",
+            "--test-to",
+            "checker@example.co.jp",
+            "--row",
+            "3",
+        ])
+        .expect_code(0)
+        .stderr_has(&["line 3", "user001@example.jp"]);
+    let received = server.received();
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].to, ["checker@example.co.jp"]);
+    let message = mail_parser::MessageParser::default()
+        .parse(&received[0].data)
+        .unwrap();
+    assert_eq!(message.subject(), Some("[TEST] User 1様"));
+    assert_eq!(
+        message.to().unwrap().first().unwrap().address(),
+        Some("checker@example.co.jp")
+    );
+    let text = message.body_text(0).unwrap();
+    assert!(
+        text.contains("ASUE株式会社"),
+        "the legal footer is there: {text}"
+    );
+    // Not journaled: the real send still goes to everyone once approved.
+    assert!(
+        scratch
+            .store()
+            .journal_entry("test-campaign", "user001@example.jp")
+            .unwrap()
+            .is_none()
+    );
+    scratch
+        .run(&["send", "campaign.toml", "--test-to", "not-an-address"])
+        .expect_code(65);
+    scratch
+        .run(&[
+            "send",
+            "campaign.toml",
+            "--test-to",
+            "a@example.jp",
+            "--row",
+            "99",
+        ])
+        .expect_code(65);
+}
