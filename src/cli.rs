@@ -40,6 +40,30 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Write a runnable example campaign (file, templates, CSVs, a test DKIM key) into DIR
+    #[command(after_help = "Example:\n  \
+        hikyaku init my-campaign && cd my-campaign\n  \
+        hikyaku --store example.db consent import consent.csv\n  \
+        hikyaku preview campaign.toml --out preview/")]
+    Init {
+        /// The folder to write into (created if needed; existing files are never overwritten)
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
+
+    /// Print shell completions
+    #[command(after_help = "Examples:\n  \
+        hikyaku completions bash > /etc/bash_completion.d/hikyaku\n  \
+        hikyaku completions zsh > \"${fpath[1]}/_hikyaku\"")]
+    Completions {
+        /// The shell
+        shell: clap_complete::Shell,
+    },
+
+    /// Print the manual page (roff)
+    #[command(after_help = "Example:\n  hikyaku man > /usr/local/share/man/man1/hikyaku.1")]
+    Man,
+
     /// Validate a campaign as a send would: the campaign file, the recipient list, the store
     #[command(after_help = "Example:\n  hikyaku check campaign.toml && echo ready")]
     Check(CheckArgs),

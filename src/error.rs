@@ -84,6 +84,8 @@ pub enum Error {
     #[error("{0}")]
     Refused(String),
     #[error("{0}")]
+    Usage(String),
+    #[error("{0}")]
     Busy(String),
     #[error("{0}")]
     Misconfigured(String),
@@ -111,6 +113,7 @@ impl Error {
             Error::Unavailable(_) => exit::TEMPORARY,
             Error::BadDns(_) | Error::Misconfigured(_) => exit::CONFIG,
             Error::Refused(_) => exit::REFUSED,
+            Error::Usage(_) => exit::USAGE,
             Error::Busy(_) => exit::TEMPORARY,
             Error::Compose(ComposeError::Render(RenderError::Read { .. })) => exit::CONFIG,
             Error::Compose(ComposeError::Render(_)) => exit::DATA,

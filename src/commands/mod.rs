@@ -5,6 +5,7 @@ mod approve;
 mod consent;
 mod dns;
 mod import;
+mod init;
 mod preview;
 mod send;
 mod session;
@@ -55,6 +56,15 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         },
     };
     match cli.command {
+        Command::Init { dir } => init::init(&context, &dir),
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "hikyaku", &mut std::io::stdout());
+            Ok(())
+        }
+        Command::Man => clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
+            .render(&mut std::io::stdout())
+            .map_err(Error::Output),
         Command::Check(args) => preview::check(&context, &args),
         Command::Preview(args) => preview::preview(&context, &args),
         Command::Send(args) => return send::send(&context, &args),

@@ -5,6 +5,7 @@ mod configuration;
 mod consent;
 mod delivery;
 mod dkim;
+mod getting_started;
 mod messages;
 mod plan;
 mod recipients;

@@ -1,0 +1,88 @@
+//! A newcomer's first minute: init, consent import, preview; and the
+//! completions and manual page generated from the command line definitions.
+
+use crate::support::Scratch;
+
+#[test]
+fn init_writes_a_campaign_that_previews_and_never_overwrites() {
+    let scratch = Scratch::new();
+    std::fs::remove_file(scratch.path("body.txt")).unwrap();
+    scratch
+        .run(&["init", "demo"])
+        .expect_code(0)
+        .stderr_has(&["hikyaku preview campaign.toml"]);
+    let demo = scratch.path("demo");
+    let run = |args: &[&str]| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_hikyaku"))
+            .current_dir(&demo)
+            .env_remove("HIKYAKU_STORE")
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+        )
+    };
+    assert_eq!(
+        run(&["--store", "example.db", "consent", "import", "consent.csv"]).0,
+        Some(0)
+    );
+    let (code, stdout) = run(&[
+        "preview",
+        "campaign.toml",
+        "--format",
+        "json",
+        "--out",
+        "preview",
+    ]);
+    assert_eq!(code, Some(0), "{stdout}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["eligible"], 3, "{report}");
+    assert_eq!(report["messages_written"], 3);
+    let (code, _) = run(&["check", "campaign.toml"]);
+    assert_eq!(code, Some(0));
+    scratch
+        .run(&["init", "demo"])
+        .expect_code(2)
+        .stderr_has(&["never overwrites", "campaign.toml"]);
+}
+
+#[test]
+fn completions_and_the_manual_come_from_the_command_line() {
+    let scratch = Scratch::new();
+    let bash = scratch.run(&["completions", "bash"]);
+    bash.expect_code(0);
+    assert!(
+        bash.stdout.contains("hikyaku") && bash.stdout.contains("approve"),
+        "bash completion names the commands"
+    );
+    let man = scratch.run(&["man"]);
+    man.expect_code(0);
+    assert!(
+        man.stdout.starts_with(".ie") || man.stdout.contains(".TH hikyaku"),
+        "{}",
+        &man.stdout[..200.min(man.stdout.len())]
+    );
+    // Every subcommand's help teaches with an example.
+    for command in [
+        "init",
+        "check",
+        "preview",
+        "approve",
+        "send",
+        "status",
+        "report",
+        "suppress add",
+        "consent import",
+    ] {
+        let mut args: Vec<&str> = command.split(' ').collect();
+        args.push("--help");
+        let help = scratch.run(&args);
+        help.expect_code(0);
+        assert!(
+            help.stdout.contains("Example"),
+            "{command} --help has no example"
+        );
+    }
+}
