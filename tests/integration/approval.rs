@@ -113,6 +113,28 @@ fn a_change_after_approval_needs_a_new_one_and_is_named() {
 }
 
 #[test]
+fn a_changed_attachment_after_approval_needs_a_new_one() {
+    let server = SmtpServer::start();
+    let scratch = gated(&server, 1);
+    scratch.write("案内.pdf", "%PDF-1.4 v1");
+    let with_attachment = scratch.read("campaign.toml").replace(
+        "text = \"body.txt\"",
+        "text = \"body.txt\"\nattachments = [\"案内.pdf\"]",
+    );
+    scratch.write("campaign.toml", with_attachment);
+    scratch.run(&["preview", "campaign.toml"]).expect_code(0);
+    scratch
+        .run(&["approve", "campaign.toml", "--by", "Sato"])
+        .expect_code(0);
+    scratch.write("案内.pdf", "%PDF-1.4 v2");
+    scratch
+        .run(&["send", "campaign.toml"])
+        .expect_code(77)
+        .stderr_has(&["changed since the approval by Sato", "案内.pdf"]);
+    assert_eq!(server.connections(), 0);
+}
+
+#[test]
 fn a_new_suppression_keeps_the_approval() {
     let server = SmtpServer::start();
     let scratch = gated(&server, 1);
