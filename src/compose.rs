@@ -82,11 +82,7 @@ impl Composer {
         fields: &[String],
         date: i64,
     ) -> Result<Composed, ComposeError> {
-        let mut composed = self.compose_unsigned(line, address, fields, date)?;
-        if let Some(signer) = &self.signer {
-            composed.bytes = signer.sign(&composed.bytes)?;
-        }
-        Ok(composed)
+        self.sign(self.build(line, address, fields, date, None)?)
     }
 
     /// Renders the message without signing it, for checks that must cover
@@ -113,7 +109,11 @@ impl Composer {
         date: i64,
         test_to: &Address,
     ) -> Result<Composed, ComposeError> {
-        let mut composed = self.build(line, address, fields, date, Some(test_to))?;
+        self.sign(self.build(line, address, fields, date, Some(test_to))?)
+    }
+
+    /// Signs a built message when DKIM is configured.
+    fn sign(&self, mut composed: Composed) -> Result<Composed, ComposeError> {
         if let Some(signer) = &self.signer {
             composed.bytes = signer.sign(&composed.bytes)?;
         }

@@ -8,11 +8,10 @@ use std::path::{Path, PathBuf};
 use serde_json::json;
 
 use super::Context;
-use super::session::{Session, TokenLog, Walked};
+use super::session::{Outbox, Session, Walked};
 use crate::cli::{CheckArgs, PreviewArgs, ReportFormat};
 use crate::compose::Composer;
 use crate::csv_input::Row;
-use crate::deliver::eml::EmlFolder;
 use crate::error::Error;
 use crate::output::group;
 use crate::plan::{SkipReason, Verdict};
@@ -110,42 +109,34 @@ pub fn preview(context: &Context, args: &PreviewArgs) -> Result<(), Error> {
     if let Some(skipped) = skipped.as_mut() {
         skipped.write_header(session.plan.headers())?;
     }
-    let samples = match &args.out {
+    let mut samples = match &args.out {
         Some(dir) => {
-            let folder = EmlFolder::create(dir).map_err(|source| Error::Write {
-                path: dir.clone(),
-                source,
-            })?;
+            let outbox = Outbox::create(dir)?;
             let keys = session.store.keys()?;
             let composer = Composer::new(&session.campaign, session.plan.headers(), keys)?;
-            Some((folder, composer))
+            Some((outbox, composer))
         }
         None => None,
     };
     let wanted = if args.all { u64::MAX } else { args.sample };
     let date = now_unix();
     let mut written = 0u64;
-    let mut tokens = TokenLog::default();
     let mut row = Row::default();
     while let Some(verdict) = session.next(&mut row)? {
         if let Some(skipped) = skipped.as_mut() {
             skipped.write(&row, &verdict)?;
         }
-        if let (Some((folder, composer)), Verdict::Eligible(address)) = (&samples, &verdict)
+        if let (Some((outbox, composer)), Verdict::Eligible(address)) = (&mut samples, &verdict)
             && written < wanted
         {
             let composed = composer.compose(row.line, address, &row.fields, date)?;
-            folder
-                .write(row.line, address, &composed.bytes)
-                .map_err(|source| Error::Write {
-                    path: folder.dir().to_owned(),
-                    source,
-                })?;
-            tokens.push(&mut session.store, composed.token)?;
+            outbox.write(&mut session.store, row.line, address, composed)?;
             written += 1;
         }
     }
-    tokens.flush(&mut session.store)?;
+    if let Some((outbox, _)) = samples.as_mut() {
+        outbox.flush(&mut session.store)?;
+    }
     let mut walked = session.finish();
     // What was shown can now be approved (see `approve`).
     let digest = walked.digest.hex();

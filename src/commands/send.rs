@@ -15,13 +15,12 @@ use std::time::{Duration, Instant};
 
 use super::Context;
 use super::preview::write_plan;
-use super::session::{Session, TokenLog};
+use super::session::{Outbox, Session};
 use crate::address::Address;
 use crate::cli::SendArgs;
 use crate::compose::Composer;
 use crate::config::{Campaign, Kind, Limits};
 use crate::csv_input::Row;
-use crate::deliver::eml::EmlFolder;
 use crate::deliver::lock::{LockError, SendLock};
 use crate::deliver::log::{DeliveryLog, default_path};
 use crate::deliver::run::{RunCounts, RunSetup, Shared, run};
@@ -56,20 +55,10 @@ fn dry_run(context: &Context, args: &SendArgs) -> Result<(), Error> {
     let mut session = Session::open_with(context, &args.campaign, "composing", args.retry_unknown)?;
     let keys = session.store.keys()?;
     let composer = Composer::new(&session.campaign, session.plan.headers(), keys)?;
-    let folder = args
-        .out
-        .as_deref()
-        .map(|dir| {
-            EmlFolder::create(dir).map_err(|source| Error::Write {
-                path: dir.to_owned(),
-                source,
-            })
-        })
-        .transpose()?;
+    let mut outbox = args.out.as_deref().map(Outbox::create).transpose()?;
     let limit = args.limit.unwrap_or(u64::MAX);
     let date = now_unix();
     let (mut composed, mut bytes) = (0u64, 0u64);
-    let mut tokens = TokenLog::default();
     let mut row = Row::default();
     while let Some(verdict) = session.next(&mut row)? {
         let Verdict::Eligible(address) = verdict else {
@@ -80,18 +69,14 @@ fn dry_run(context: &Context, args: &SendArgs) -> Result<(), Error> {
         }
         let message = composer.compose(row.line, &address, &row.fields, date)?;
         bytes += message.bytes.len() as u64;
-        if let Some(folder) = &folder {
-            folder
-                .write(row.line, &address, &message.bytes)
-                .map_err(|source| Error::Write {
-                    path: folder.dir().to_owned(),
-                    source,
-                })?;
-            tokens.push(&mut session.store, message.token)?;
+        if let Some(outbox) = outbox.as_mut() {
+            outbox.write(&mut session.store, row.line, &address, message)?;
         }
         composed += 1;
     }
-    tokens.flush(&mut session.store)?;
+    if let Some(outbox) = outbox.as_mut() {
+        outbox.flush(&mut session.store)?;
+    }
     let walked = session.finish();
     let seconds = started.elapsed().as_secs_f64();
     let rate = composed as f64 / seconds.max(f64::EPSILON);
@@ -112,8 +97,8 @@ fn dry_run(context: &Context, args: &SendArgs) -> Result<(), Error> {
         bytes as f64 / 1e6,
     )?;
     writeln!(out, "signature: {signing}")?;
-    if let Some(folder) = &folder {
-        writeln!(out, "messages written to {}", folder.dir().display())?;
+    if let Some(outbox) = &outbox {
+        writeln!(out, "messages written to {}", outbox.dir().display())?;
     }
     Ok(())
 }

@@ -6,8 +6,11 @@ use std::path::Path;
 use indicatif::ProgressBar;
 
 use super::Context;
+use crate::address::Address;
+use crate::compose::Composed;
 use crate::config::{Campaign, ConfigError, Problem};
 use crate::csv_input::Row;
+use crate::deliver::eml::EmlFolder;
 use crate::digest::CampaignDigest;
 use crate::error::Error;
 use crate::plan::{Plan, PlanCounts, PlanError, Verdict};
@@ -142,28 +145,58 @@ impl Session {
     }
 }
 
-/// Unsubscribe tokens of messages that left hikyaku, recorded in batches so
-/// the unsubscribe endpoint can resolve them.
-#[derive(Default)]
-pub struct TokenLog {
-    pending: Vec<(i64, Recipient)>,
+/// A folder of .eml files for messages that leave hikyaku without SMTP
+/// (`preview --out`, `send --dry-run --out`). Each message's unsubscribe token
+/// is recorded, in batches, so the endpoint can resolve it.
+pub struct Outbox {
+    folder: EmlFolder,
+    tokens: Vec<(i64, Recipient)>,
 }
 
-impl TokenLog {
-    /// Notes a token; writes the batch when it is full.
-    pub fn push(&mut self, store: &mut Store, token: (i64, Recipient)) -> Result<(), Error> {
-        self.pending.push(token);
-        if self.pending.len() >= TOKENS_PER_TRANSACTION {
+impl Outbox {
+    /// Creates the folder (and its parents) if needed.
+    pub fn create(dir: &Path) -> Result<Outbox, Error> {
+        let folder = EmlFolder::create(dir).map_err(|source| Error::Write {
+            path: dir.to_owned(),
+            source,
+        })?;
+        Ok(Outbox {
+            folder,
+            tokens: Vec::new(),
+        })
+    }
+
+    /// The folder.
+    pub fn dir(&self) -> &Path {
+        self.folder.dir()
+    }
+
+    /// Writes the message of the row on `line` and notes its token.
+    pub fn write(
+        &mut self,
+        store: &mut Store,
+        line: u64,
+        address: &Address,
+        message: Composed,
+    ) -> Result<(), Error> {
+        self.folder
+            .write(line, address, &message.bytes)
+            .map_err(|source| Error::Write {
+                path: self.folder.dir().to_owned(),
+                source,
+            })?;
+        self.tokens.push(message.token);
+        if self.tokens.len() >= TOKENS_PER_TRANSACTION {
             self.flush(store)?;
         }
         Ok(())
     }
 
-    /// Writes what is pending.
+    /// Records the tokens not yet written; call after the last message.
     pub fn flush(&mut self, store: &mut Store) -> Result<(), Error> {
-        if !self.pending.is_empty() {
-            store.record_tokens(&self.pending)?;
-            self.pending.clear();
+        if !self.tokens.is_empty() {
+            store.record_tokens(&self.tokens)?;
+            self.tokens.clear();
         }
         Ok(())
     }

@@ -18,6 +18,14 @@ fn gated(server: &SmtpServer, approvers: u32) -> Scratch {
     scratch
 }
 
+/// What an approver does: look at the preview, then sign it off.
+fn preview_and_approve(scratch: &Scratch, name: &str) {
+    scratch.run(&["preview", "campaign.toml"]).expect_code(0);
+    scratch
+        .run(&["approve", "campaign.toml", "--by", name])
+        .expect_code(0);
+}
+
 #[test]
 fn an_unapproved_campaign_opens_no_connection() {
     let server = SmtpServer::start();
@@ -68,10 +76,7 @@ fn approving_needs_a_preview_of_the_same_digest() {
 fn two_approvals_means_two_different_people() {
     let server = SmtpServer::start();
     let scratch = gated(&server, 2);
-    scratch.run(&["preview", "campaign.toml"]).expect_code(0);
-    scratch
-        .run(&["approve", "campaign.toml", "--by", "Sato"])
-        .expect_code(0);
+    preview_and_approve(&scratch, "Sato");
     scratch
         .run(&["send", "campaign.toml"])
         .expect_code(77)
@@ -99,10 +104,7 @@ fn a_change_after_approval_needs_a_new_one_and_is_named() {
     ] {
         let server = SmtpServer::start();
         let scratch = gated(&server, 1);
-        scratch.run(&["preview", "campaign.toml"]).expect_code(0);
-        scratch
-            .run(&["approve", "campaign.toml", "--by", "Sato"])
-            .expect_code(0);
+        preview_and_approve(&scratch, "Sato");
         scratch.write(file, &contents);
         scratch
             .run(&["send", "campaign.toml"])
@@ -122,10 +124,7 @@ fn a_changed_attachment_after_approval_needs_a_new_one() {
         "text = \"body.txt\"\nattachments = [\"案内.pdf\"]",
     );
     scratch.write("campaign.toml", with_attachment);
-    scratch.run(&["preview", "campaign.toml"]).expect_code(0);
-    scratch
-        .run(&["approve", "campaign.toml", "--by", "Sato"])
-        .expect_code(0);
+    preview_and_approve(&scratch, "Sato");
     scratch.write("案内.pdf", "%PDF-1.4 v2");
     scratch
         .run(&["send", "campaign.toml"])
@@ -138,10 +137,7 @@ fn a_changed_attachment_after_approval_needs_a_new_one() {
 fn a_new_suppression_keeps_the_approval() {
     let server = SmtpServer::start();
     let scratch = gated(&server, 1);
-    scratch.run(&["preview", "campaign.toml"]).expect_code(0);
-    scratch
-        .run(&["approve", "campaign.toml", "--by", "Sato"])
-        .expect_code(0);
+    preview_and_approve(&scratch, "Sato");
     scratch
         .run(&["suppress", "add", "user001@example.jp"])
         .expect_code(0);
