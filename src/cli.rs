@@ -115,6 +115,57 @@ pub enum Command {
     /// Manage consent records (who agreed to advertisements, when, how, with what evidence)
     #[command(subcommand)]
     Consent(ConsentCommand),
+
+    /// Answer the unsubscribe links of sent messages over HTTP (RFC 8058 one-click)
+    #[command(after_help = "Examples:\n  \
+        hikyaku --store /var/lib/hikyaku/hikyaku.db serve --listen 127.0.0.1:8025\n\n\
+        Run it behind the HTTPS reverse proxy that serves unsubscribe.url; any path whose last\n\
+        segment is a token works, so the proxy may keep the URL's prefix. POST with\n\
+        List-Unsubscribe=One-Click (what Gmail and Yahoo send) unsubscribes at once; GET shows a\n\
+        confirmation page (Japanese and English) whose button unsubscribes, because mail\n\
+        scanners open links. It writes to the same store as a running send, which stops mailing\n\
+        an address the moment it unsubscribes. One line per unsubscribe goes to stdout.\n\
+        Stop it with Ctrl-C or SIGTERM.")]
+    Serve(ServeArgs),
+
+    /// Read bounces, complaints and unsubscribe mails, and suppress who they name
+    #[command(after_help = "Examples:\n  \
+        hikyaku ingest bounces.mbox\n  \
+        hikyaku ingest ~/Maildir/.Bounces returned/*.eml --soft-bounces 5\n\n\
+        PATH may be an .eml file, an mbox file, a Maildir folder (cur/ and new/) or a folder of\n\
+        .eml files. Delivery status notifications (RFC 3464) with 5.x.x suppress the address\n\
+        (hard_bounce); 4.x.x count as soft bounces and suppress after --soft-bounces of them in\n\
+        30 days. Complaint reports (RFC 5965 ARF) suppress it for every list (complaint). A mail\n\
+        whose subject starts with unsubscribe or 配信停止 unsubscribes its sender. The campaign\n\
+        and recipient are found from the returned original message (its Message-ID, its\n\
+        unsubscribe token) or a VERP return path; what cannot be traced or classified is skipped\n\
+        with the reason. Reading the same mail again changes nothing.")]
+    Ingest(IngestArgs),
+}
+
+/// Arguments of `serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Where to listen (HOST:PORT); port 0 picks a free one
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8025")]
+    pub listen: std::net::SocketAddr,
+}
+
+/// Arguments of `ingest`.
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    /// .eml files, mbox files, Maildir folders or folders of .eml files
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Soft bounces (4.x.x) of one address within 30 days that suppress it
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..))]
+    pub soft_bounces: u64,
+    /// Show what would be recorded without writing to the store
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Output format of the per-message lines
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ReportFormat,
 }
 
 /// Formats for commands that report a result.
@@ -380,12 +431,20 @@ pub enum ConsentCommand {
         /// When consent was obtained, RFC 3339 with offset (default: now)
         #[arg(long, value_name = "TIME")]
         obtained_at: Option<String>,
+        /// When the consent stops counting, RFC 3339 with offset (default: never)
+        #[arg(long, value_name = "TIME")]
+        expires_at: Option<String>,
+        /// Keep this address's records one year after the last advertisement
+        /// instead of one month (senders under a 措置命令)
+        #[arg(long)]
+        legal_hold: bool,
     },
 
     /// Import consent records from CSV: email,list,basis,obtained_at,method,evidence
     #[command(after_help = "Example:\n  hikyaku consent import consent.csv\n\n\
         basis is one of opt-in, business-card, transaction, published; obtained_at is RFC 3339\n\
-        with an offset (2025-04-01T10:00:00+09:00); list may be * for every list.\n\
+        with an offset (2025-04-01T10:00:00+09:00); list may be * for every list. An optional\n\
+        expires_at column (RFC 3339) ends a time-limited consent.\n\
         Rows missing obtained_at or method are rejected with their lines; nothing is imported\n\
         unless --skip-invalid. An old record never revives an address that opted out later.")]
     Import {
@@ -397,6 +456,9 @@ pub enum ConsentCommand {
         /// Import the usable rows even if some are rejected
         #[arg(long)]
         skip_invalid: bool,
+        /// Place every imported address under a legal hold (one year of retention)
+        #[arg(long)]
+        legal_hold: bool,
     },
 
     /// Record that an address withdrew consent (an opt-out)
@@ -414,21 +476,69 @@ pub enum ConsentCommand {
         reason: String,
     },
 
-    /// Write consent records as CSV or JSON (re-importable), with revocation times
+    /// Write consent records as CSV or JSON (re-importable), or one person's whole history
     #[command(after_help = "Examples:\n  \
         hikyaku consent export > consent-backup.csv\n  \
-        hikyaku consent export --address taro@example.jp --format json")]
+        hikyaku consent export --address taro@example.jp            # the full history, readable\n  \
+        hikyaku consent export --address taro@example.jp --format json\n\n\
+        With --address the default is a readable history: every consent record, opt-out,\n\
+        suppression, bounce and complaint of the address, the last advertisement sent and\n\
+        any legal hold. --format json gives the same as one object; --format csv only the\n\
+        consent records, re-importable.")]
     Export {
         /// Only records that cover this list (including * records)
         #[arg(long)]
         list: Option<String>,
-        /// Only this address's records
+        /// Only this address's records, with its opt-out history
         #[arg(long)]
         address: Option<String>,
-        /// Output format
-        #[arg(long, value_enum, default_value = "csv")]
-        format: ExportFormat,
+        /// Output format (default: csv; text with --address)
+        #[arg(long, value_enum)]
+        format: Option<HistoryFormat>,
     },
+
+    /// Delete consent records that no longer count, once the law lets them go
+    #[command(after_help = "Examples:\n  \
+        hikyaku consent purge --dry-run     # what would go and what is kept, and why\n  \
+        hikyaku consent purge\n\n\
+        A record is deleted only when it was revoked or has expired AND the last\n\
+        advertisement to the address was sent more than one month ago (one year for\n\
+        addresses under a legal hold), as 特定電子メール法 Art. 3 (2) requires. Opt-outs and\n\
+        suppressions are never deleted. Records that still count are never touched.")]
+    Purge {
+        /// Show the decisions without deleting anything
+        #[arg(long)]
+        dry_run: bool,
+        /// Output format
+        #[arg(long, value_enum, default_value = "text")]
+        format: ReportFormat,
+    },
+
+    /// Place an address under a legal hold (one year of retention), or lift it
+    #[command(after_help = "Examples:\n  \
+        hikyaku consent hold taro@example.jp --note \"措置命令 2026-11-01\"\n  \
+        hikyaku consent hold taro@example.jp --release")]
+    Hold {
+        /// The address
+        address: String,
+        /// Why (kept with the hold)
+        #[arg(long, default_value = "")]
+        note: String,
+        /// Lift the hold instead
+        #[arg(long)]
+        release: bool,
+    },
+}
+
+/// Formats of `consent export`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HistoryFormat {
+    /// CSV with a header row (consent records only, re-importable)
+    Csv,
+    /// JSON (with --address: one object with the whole history)
+    Json,
+    /// A readable history (only with --address)
+    Text,
 }
 
 fn parse_encoding(text: &str) -> Result<Encoding, String> {

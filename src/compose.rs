@@ -27,6 +27,8 @@ pub struct Composed {
     /// The id under which the unsubscribe token must be recorded in the store,
     /// and whom it stands for.
     pub token: (i64, TokenRecipient),
+    /// The recipient's unsubscribe token (its URL's last segment).
+    pub unsubscribe_token: String,
     /// The Message-ID without angle brackets.
     pub message_id: String,
     /// The rendered subject.
@@ -146,7 +148,7 @@ impl Composer {
             self.message_id_domain
         );
         let identity = Identity {
-            token,
+            token: token.clone(),
             message_id: message_id.clone(),
             date,
             test_to: test_to.cloned(),
@@ -161,6 +163,7 @@ impl Composer {
         )?;
         Ok(Composed {
             token: (token_id, recipient),
+            unsubscribe_token: token,
             message_id,
             subject: rendered.subject,
             bytes: rendered.bytes,

@@ -17,7 +17,9 @@ pub mod exit {
     pub const USAGE: u8 = 2;
     /// Bad data: CSV, template, addresses given as arguments.
     pub const DATA: u8 = 65;
-    /// The SMTP server is unavailable.
+    /// An input file or folder cannot be read.
+    pub const NO_INPUT: u8 = 66;
+    /// The SMTP server (or, for `serve`, the listening address) is unavailable.
     pub const UNAVAILABLE: u8 = 69;
     /// Internal error.
     pub const INTERNAL: u8 = 70;
@@ -96,6 +98,13 @@ pub enum Error {
     },
     #[error("cannot write the output: {0}")]
     Output(#[from] std::io::Error),
+    #[error(transparent)]
+    Serve(#[from] crate::serve::ServeError),
+    #[error("{}: cannot read: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 impl Error {
@@ -110,6 +119,9 @@ impl Error {
                 StoreError::Sqlite { .. } | StoreError::Corrupt(_) | StoreError::Random(_),
             ) => exit::INTERNAL,
             Error::Write { .. } | Error::Output(_) => exit::IO,
+            // The port is taken or not ours to bind: the endpoint cannot be offered.
+            Error::Serve(_) => exit::UNAVAILABLE,
+            Error::Read { .. } => exit::NO_INPUT,
             Error::Unavailable(_) => exit::TEMPORARY,
             Error::BadDns(_) | Error::Misconfigured(_) => exit::CONFIG,
             Error::Refused(_) => exit::REFUSED,

@@ -3,12 +3,19 @@
 use super::import::{field, import_rows};
 use super::{Context, address_key, check_list_name};
 use crate::address::Address;
-use crate::cli::ConsentCommand;
+use std::io::Write;
+
+use serde::Serialize;
+
+use crate::cli::{ConsentCommand, HistoryFormat, ListFormat, ReportFormat};
 use crate::csv_input::CsvInput;
 use crate::error::Error;
 use crate::output::{RecordSink, group};
-use crate::store::consent::{Basis, Consent, EVERY_LIST, Recorded};
-use crate::store::now_unix;
+use crate::store::consent::{Basis, Consent, ConsentEntry, EVERY_LIST, Recorded, Revocation};
+use crate::store::feedback::FeedbackEvent;
+use crate::store::retention::PurgeDecision;
+use crate::store::suppression::Suppression;
+use crate::store::{Store, format_unix, now_unix};
 
 const COLUMNS: &[&str] = &[
     "email",
@@ -19,6 +26,7 @@ const COLUMNS: &[&str] = &[
     "evidence",
     "revoked_at",
     "recorded_at",
+    "expires_at",
 ];
 
 /// How far in the future an `obtained_at` may lie before it is taken for a
@@ -35,6 +43,8 @@ pub fn run(context: &Context, command: ConsentCommand) -> Result<(), Error> {
             method,
             evidence,
             obtained_at,
+            expires_at,
+            legal_hold,
         } => {
             let now = now_unix();
             let obtained_at = obtained_at.unwrap_or_else(|| {
@@ -42,17 +52,23 @@ pub fn run(context: &Context, command: ConsentCommand) -> Result<(), Error> {
                     .strftime("%Y-%m-%dT%H:%M:%S%:z")
                     .to_string()
             });
-            let consent = consent_record(
-                &address,
-                &list,
+            let consent = ConsentFields {
+                email: &address,
+                list: &list,
                 basis,
-                &obtained_at,
-                &method,
-                &evidence,
-                now,
-            )
+                obtained_at: &obtained_at,
+                method: &method,
+                evidence: &evidence,
+                expires_at: expires_at.as_deref().unwrap_or(""),
+            }
+            .check(now)
             .map_err(Error::BadArgument)?;
             let mut store = context.open_store(None)?;
+            if legal_hold && store.hold(&consent.email, now, "consent add --legal-hold")? {
+                context
+                    .ui
+                    .info(format_args!("{} is now under a legal hold", consent.email));
+            }
             let message = match store.add_consent(&consent, now)? {
                 Recorded::Added => format!(
                     "recorded consent of {} for {}",
@@ -73,6 +89,7 @@ pub fn run(context: &Context, command: ConsentCommand) -> Result<(), Error> {
             file,
             encoding,
             skip_invalid,
+            legal_hold,
         } => {
             let input = CsvInput::open(&file, encoding)?;
             let columns = [
@@ -83,6 +100,7 @@ pub fn run(context: &Context, command: ConsentCommand) -> Result<(), Error> {
                 input.column("method")?,
             ];
             let evidence = input.optional_column("evidence");
+            let expires_at = input.optional_column("expires_at");
             let mut store = context.open_store(None)?;
             let now = now_unix();
             let (mut added, mut present, mut superseded) = (0u64, 0u64, 0u64);
@@ -95,17 +113,21 @@ pub fn run(context: &Context, command: ConsentCommand) -> Result<(), Error> {
                     let [email, list, basis, obtained_at, method] =
                         columns.map(|i| row.fields[i].trim());
                     let basis = basis.parse::<Basis>()?;
-                    consent_record(
+                    ConsentFields {
                         email,
                         list,
                         basis,
                         obtained_at,
                         method,
-                        field(row, evidence),
-                        now,
-                    )
+                        evidence: field(row, evidence),
+                        expires_at: field(row, expires_at),
+                    }
+                    .check(now)
                 },
                 |batch, consent| {
+                    if legal_hold {
+                        batch.hold(&consent.email, now, "consent import --legal-hold")?;
+                    }
                     match batch.add_consent(&consent, now)? {
                         Recorded::Added => added += 1,
                         Recorded::AlreadyPresent => present += 1,
@@ -162,70 +184,149 @@ pub fn run(context: &Context, command: ConsentCommand) -> Result<(), Error> {
             }
             let key = address.as_deref().map(address_key).transpose()?;
             let store = context.open_store(None)?;
-            let mut sink = RecordSink::new(format.into(), COLUMNS, std::io::stdout().lock())?;
-            store.for_each_consent(list.as_deref(), key.as_deref(), |entry| {
-                let c = &entry.consent;
-                sink.write(&[
-                    &c.email,
-                    &c.list,
-                    c.basis.as_str(),
-                    &c.obtained_at,
-                    &c.method,
-                    &c.evidence,
-                    &entry.revoked_at,
-                    &entry.recorded_at,
-                ])
-            })?;
-            let count = sink.finish()?;
-            context.ui.detail(format_args!("{} records", group(count)));
+            match (format, &key) {
+                (Some(HistoryFormat::Text), None) => {
+                    return Err(Error::Usage(
+                        "--format text shows one person's history: add --address ADDRESS".into(),
+                    ));
+                }
+                (None | Some(HistoryFormat::Text), Some(key)) => {
+                    let history = History::of(&store, key)?;
+                    history
+                        .write_text(&mut std::io::stdout().lock())
+                        .map_err(Error::Output)?;
+                }
+                (Some(HistoryFormat::Json), Some(key)) => {
+                    let history = History::of(&store, key)?;
+                    let mut out = std::io::stdout().lock();
+                    serde_json::to_writer_pretty(&mut out, &history)?;
+                    writeln!(out).map_err(Error::Output)?;
+                }
+                (format, _) => {
+                    let format = match format {
+                        Some(HistoryFormat::Json) => ListFormat::Json,
+                        _ => ListFormat::Csv,
+                    };
+                    let mut sink = RecordSink::new(format, COLUMNS, std::io::stdout().lock())?;
+                    store.for_each_consent(list.as_deref(), key.as_deref(), |entry| {
+                        write_consent(&mut sink, &entry)
+                    })?;
+                    let count = sink.finish()?;
+                    context.ui.detail(format_args!("{} records", group(count)));
+                }
+            }
+        }
+        ConsentCommand::Purge { dry_run, format } => {
+            let mut store = context.open_store(None)?;
+            let now = now_unix();
+            let decisions = store.purge_consents(now, dry_run)?;
+            report_purge(context, &decisions, dry_run, format)?;
+        }
+        ConsentCommand::Hold {
+            address,
+            note,
+            release,
+        } => {
+            let key = address_key(&address)?;
+            let mut store = context.open_store(None)?;
+            let message = match (release, store.is_held(&key)?) {
+                (false, false) => {
+                    store.hold(&key, now_unix(), &note)?;
+                    format!(
+                        "{key} is now under a legal hold: its consent records are kept one year after the last advertisement"
+                    )
+                }
+                (false, true) => format!("{key} is already under a legal hold"),
+                (true, true) => {
+                    store.release_hold(&key)?;
+                    format!("lifted the legal hold of {key}")
+                }
+                (true, false) => format!("{key} was not under a legal hold"),
+            };
+            context.ui.info(message);
         }
     }
     Ok(())
 }
 
 /// Checks one consent's fields; the error names the field.
-fn consent_record(
-    email: &str,
-    list: &str,
+/// One consent as given on the command line or in a CSV row.
+struct ConsentFields<'a> {
+    email: &'a str,
+    list: &'a str,
     basis: Basis,
-    obtained_at: &str,
-    method: &str,
-    evidence: &str,
-    now: i64,
-) -> Result<Consent, String> {
-    let address = Address::parse(email).map_err(|e| format!("email {:?}: {e}", email.trim()))?;
-    let list = list.trim();
-    if list.is_empty() {
-        return Err("list is empty: name the list, or * for every list".into());
-    }
-    if list != EVERY_LIST && !crate::config::is_valid_name(list) {
-        return Err(format!("list {list:?}: {}", crate::config::NAME_RULE));
-    }
-    let obtained_at = obtained_at.trim();
-    if obtained_at.is_empty() {
-        return Err(
-            "obtained_at is missing: the Act requires a record of when consent was given".into(),
-        );
-    }
-    let timestamp: jiff::Timestamp = obtained_at.parse().map_err(|_| {
+    obtained_at: &'a str,
+    method: &'a str,
+    evidence: &'a str,
+    /// Empty when the consent does not expire.
+    expires_at: &'a str,
+}
+
+impl ConsentFields<'_> {
+    /// The record, or what is wrong with it (naming the field).
+    fn check(self, now: i64) -> Result<Consent, String> {
+        let ConsentFields {
+            email,
+            list,
+            basis,
+            obtained_at,
+            method,
+            evidence,
+            expires_at,
+        } = self;
+        let address =
+            Address::parse(email).map_err(|e| format!("email {:?}: {e}", email.trim()))?;
+        let list = list.trim();
+        if list.is_empty() {
+            return Err("list is empty: name the list, or * for every list".into());
+        }
+        if list != EVERY_LIST && !crate::config::is_valid_name(list) {
+            return Err(format!("list {list:?}: {}", crate::config::NAME_RULE));
+        }
+        let obtained_at = obtained_at.trim();
+        if obtained_at.is_empty() {
+            return Err(
+                "obtained_at is missing: the Act requires a record of when consent was given"
+                    .into(),
+            );
+        }
+        let timestamp: jiff::Timestamp = obtained_at.parse().map_err(|_| {
         format!("obtained_at {obtained_at:?} is not RFC 3339 with an offset, such as 2025-04-01T10:00:00+09:00")
     })?;
-    if timestamp.as_second() > now + FUTURE_TOLERANCE_SECONDS {
-        return Err(format!("obtained_at {obtained_at:?} is in the future"));
+        if timestamp.as_second() > now + FUTURE_TOLERANCE_SECONDS {
+            return Err(format!("obtained_at {obtained_at:?} is in the future"));
+        }
+        let method = method.trim();
+        if method.is_empty() {
+            return Err(
+                "method is missing: the Act requires a record of how consent was given".into(),
+            );
+        }
+        let expires_at = expires_at.trim();
+        let expires_at_unix = if expires_at.is_empty() {
+            None
+        } else {
+            let end: jiff::Timestamp = expires_at.parse().map_err(|_| {
+            format!("expires_at {expires_at:?} is not RFC 3339 with an offset, such as 2027-03-31T23:59:59+09:00")
+        })?;
+            if end <= timestamp {
+                return Err(format!(
+                    "expires_at {expires_at:?} is not after obtained_at {obtained_at:?}"
+                ));
+            }
+            Some(end.as_second())
+        };
+        Ok(Consent {
+            email: address.key(),
+            list: list.to_owned(),
+            basis,
+            obtained_at: obtained_at.to_owned(),
+            obtained_at_unix: timestamp.as_second(),
+            method: method.to_owned(),
+            evidence: evidence.trim().to_owned(),
+            expires_at_unix,
+        })
     }
-    let method = method.trim();
-    if method.is_empty() {
-        return Err("method is missing: the Act requires a record of how consent was given".into());
-    }
-    Ok(Consent {
-        email: address.key(),
-        list: list.to_owned(),
-        basis,
-        obtained_at: obtained_at.to_owned(),
-        obtained_at_unix: timestamp.as_second(),
-        method: method.to_owned(),
-        evidence: evidence.trim().to_owned(),
-    })
 }
 
 fn list_label(list: &str) -> String {
@@ -234,4 +335,238 @@ fn list_label(list: &str) -> String {
     } else {
         format!("list {list}")
     }
+}
+
+fn write_consent<W: Write>(sink: &mut RecordSink<W>, entry: &ConsentEntry) -> Result<(), Error> {
+    let c = &entry.consent;
+    sink.write(&[
+        &c.email,
+        &c.list,
+        c.basis.as_str(),
+        &c.obtained_at,
+        &c.method,
+        &c.evidence,
+        &entry.revoked_at,
+        &entry.recorded_at,
+        &entry.expires_at,
+    ])
+}
+
+/// Everything the store knows about one person's consent and opt-outs: what
+/// a company must be able to show when asked why it mailed someone.
+#[derive(Serialize)]
+struct History {
+    email: String,
+    consents: Vec<ConsentEntry>,
+    revocations: Vec<Revocation>,
+    suppressions: Vec<SuppressionView>,
+    feedback: Vec<FeedbackView>,
+    last_advertisement: Option<String>,
+    legal_hold: bool,
+}
+
+#[derive(Serialize)]
+struct SuppressionView {
+    #[serde(flatten)]
+    entry: Suppression,
+    created_at: String,
+}
+
+#[derive(Serialize)]
+struct FeedbackView {
+    #[serde(flatten)]
+    event: FeedbackEvent,
+    at: String,
+}
+
+impl History {
+    fn of(store: &Store, email: &str) -> Result<History, Error> {
+        let mut consents = Vec::new();
+        store.for_each_consent::<Error>(None, Some(email), |entry| {
+            consents.push(entry);
+            Ok(())
+        })?;
+        Ok(History {
+            email: email.to_owned(),
+            consents,
+            revocations: store.revocations_for(email)?,
+            suppressions: store
+                .suppressions_of(email)?
+                .into_iter()
+                .map(|entry| SuppressionView {
+                    created_at: entry.created_at_rfc3339(),
+                    entry,
+                })
+                .collect(),
+            feedback: store
+                .feedback_for(email)?
+                .into_iter()
+                .map(|event| FeedbackView {
+                    at: format_unix(event.at),
+                    event,
+                })
+                .collect(),
+            last_advertisement: store.last_advertisement(email)?.map(format_unix),
+            legal_hold: store.is_held(email)?,
+        })
+    }
+
+    fn write_text(&self, out: &mut impl Write) -> std::io::Result<()> {
+        writeln!(out, "{}", self.email)?;
+        writeln!(out, "consent records:")?;
+        if self.consents.is_empty() {
+            writeln!(out, "  (none)")?;
+        }
+        for entry in &self.consents {
+            let c = &entry.consent;
+            write!(
+                out,
+                "  {}  {} for {}  by {}",
+                c.obtained_at,
+                c.basis,
+                list_label(&c.list),
+                c.method
+            )?;
+            if !c.evidence.is_empty() {
+                write!(out, "  evidence: {}", c.evidence)?;
+            }
+            if !entry.expires_at.is_empty() {
+                write!(out, "  expires {}", entry.expires_at)?;
+            }
+            if !entry.revoked_at.is_empty() {
+                write!(out, "  (revoked {})", entry.revoked_at)?;
+            }
+            writeln!(out)?;
+        }
+        writeln!(out, "opt-outs:")?;
+        if self.revocations.is_empty() {
+            writeln!(out, "  (none)")?;
+        }
+        for revocation in &self.revocations {
+            writeln!(
+                out,
+                "  {}  {}{}",
+                revocation.revoked_at,
+                list_label(&revocation.list),
+                if revocation.reason.is_empty() {
+                    String::new()
+                } else {
+                    format!("  ({})", revocation.reason)
+                }
+            )?;
+        }
+        writeln!(out, "suppressions:")?;
+        if self.suppressions.is_empty() {
+            writeln!(out, "  (none)")?;
+        }
+        for view in &self.suppressions {
+            let list = if view.entry.list.is_empty() {
+                "every list".to_owned()
+            } else {
+                format!("list {}", view.entry.list)
+            };
+            writeln!(
+                out,
+                "  {}  {list}: {} (from {})",
+                view.created_at, view.entry.reason, view.entry.source
+            )?;
+        }
+        writeln!(out, "unsubscribes, bounces and complaints:")?;
+        if self.feedback.is_empty() {
+            writeln!(out, "  (none)")?;
+        }
+        for view in &self.feedback {
+            let event = &view.event;
+            writeln!(
+                out,
+                "  {}  {} via {}{}{}",
+                view.at,
+                event.kind.as_str(),
+                event.source,
+                event
+                    .campaign
+                    .as_deref()
+                    .map(|c| format!(", campaign {c}"))
+                    .unwrap_or_default(),
+                if event.detail.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", event.detail)
+                }
+            )?;
+        }
+        writeln!(
+            out,
+            "last advertisement: {}",
+            self.last_advertisement.as_deref().unwrap_or("never")
+        )?;
+        writeln!(
+            out,
+            "legal hold: {}",
+            if self.legal_hold {
+                "yes (records kept one year after the last advertisement)"
+            } else {
+                "no"
+            }
+        )
+    }
+}
+
+fn report_purge(
+    context: &Context,
+    decisions: &[PurgeDecision],
+    dry_run: bool,
+    format: ReportFormat,
+) -> Result<(), Error> {
+    let purged = decisions.iter().filter(|d| d.kept.is_none()).count() as u64;
+    let kept = decisions.len() as u64 - purged;
+    if format == ReportFormat::Json {
+        let mut out = std::io::stdout().lock();
+        serde_json::to_writer_pretty(
+            &mut out,
+            &serde_json::json!({
+                "dry_run": dry_run,
+                "purged": purged,
+                "kept": kept,
+                "records": decisions,
+            }),
+        )?;
+        writeln!(out).map_err(Error::Output)?;
+        return Ok(());
+    }
+    let mut out = std::io::stdout().lock();
+    let verb = if dry_run { "would delete" } else { "deleted" };
+    for decision in decisions {
+        let c = &decision.entry.consent;
+        let line = match &decision.kept {
+            None => format!(
+                "{verb}  {} {} ({}, obtained {})",
+                c.email,
+                list_label(&c.list),
+                decision.no_longer_counts,
+                c.obtained_at
+            ),
+            Some(kept) => format!(
+                "kept     {} {} ({}): last advertisement {}, kept until {}{}",
+                c.email,
+                list_label(&c.list),
+                decision.no_longer_counts,
+                kept.last_advertisement,
+                kept.until,
+                if kept.legal_hold {
+                    " (legal hold: one year)"
+                } else {
+                    " (one month)"
+                }
+            ),
+        };
+        writeln!(out, "{line}").map_err(Error::Output)?;
+    }
+    context.ui.info(format_args!(
+        "{} {} record(s) that no longer count; kept {} the law still requires; records that still count were not touched",
+        verb,
+        group(purged),
+        group(kept)
+    ));
+    Ok(())
 }

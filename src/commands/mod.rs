@@ -5,9 +5,11 @@ mod approve;
 mod consent;
 mod dns;
 mod import;
+mod ingest;
 mod init;
 mod preview;
 mod send;
+mod serve;
 mod session;
 mod status;
 mod suppress;
@@ -73,6 +75,8 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Report(args) => status::report(&context, &args),
         Command::Suppress(command) => suppress::run(&context, command),
         Command::Consent(command) => consent::run(&context, command),
+        Command::Serve(args) => serve::serve(&context, &args),
+        Command::Ingest(args) => ingest::ingest(&context, &args),
     }?;
     Ok(exit::OK)
 }

@@ -50,9 +50,60 @@ pub fn send(context: &Context, args: &SendArgs) -> Result<u8, Error> {
     deliver(context, args)
 }
 
+/// The last 30 days over which complaints are counted.
+const COMPLAINT_PERIOD_SECONDS: i64 = 30 * 24 * 3600;
+
+/// Refuses an advertisement (exit 77) while the complaints of the last 30
+/// days, over everything this store sent in them, exceed
+/// `limits.max_complaint_rate`; warns above 0.1 %. Notices are never held
+/// back: they are mail people need. Each run of a campaign asks again, so a
+/// campaign under way stops too when complaints climb. With `enforce` off
+/// (dry runs) it only warns.
+fn complaint_guard(
+    context: &Context,
+    store: &Store,
+    campaign: &Campaign,
+    enforce: bool,
+) -> Result<(), Error> {
+    if campaign.kind != Kind::Advertisement {
+        return Ok(());
+    }
+    let window = store.complaint_window(now_unix() - COMPLAINT_PERIOD_SECONDS)?;
+    let rate = window.rate();
+    let limit = campaign.limits.max_complaint_rate;
+    let figures = format!(
+        "{} complaint(s) over {} message(s) sent in the last 30 days = {:.2} %",
+        group(window.complaints),
+        group(window.sent),
+        rate * 100.0
+    );
+    if rate > limit {
+        let message = format!(
+            "{figures}, above limits.max_complaint_rate ({:.2} %). Gmail and Yahoo throttle or \
+             reject senders above 0.3 %. Find the cause first (status shows the rate per \
+             campaign; consent export --address shows who complained and why they were mailed)",
+            limit * 100.0
+        );
+        if enforce {
+            return Err(Error::Refused(format!(
+                "the complaint-rate guard refuses this advertisement: {message}"
+            )));
+        }
+        context
+            .ui
+            .warn(format_args!("a real send would be refused: {message}"));
+    } else if rate > crate::config::defaults::COMPLAINT_WARNING_RATE {
+        context.ui.warn(format_args!(
+            "{figures}: above the 0.1 % that Google asks bulk senders to stay under"
+        ));
+    }
+    Ok(())
+}
+
 fn dry_run(context: &Context, args: &SendArgs) -> Result<(), Error> {
     let started = Instant::now();
     let mut session = Session::open_with(context, &args.campaign, "composing", args.retry_unknown)?;
+    complaint_guard(context, &session.store, &session.campaign, false)?;
     let keys = session.store.keys()?;
     let composer = Composer::new(&session.campaign, session.plan.headers(), keys)?;
     let mut outbox = args.out.as_deref().map(Outbox::create).transpose()?;
@@ -259,7 +310,16 @@ fn deliver(context: &Context, args: &SendArgs) -> Result<u8, Error> {
     // Pass 1: every row planned and every message rendered before any connection.
     let (eligible, digest) = validate(context, &args.campaign, args.retry_unknown)?;
     // The sign-off binds to exactly these bytes; --yes never bypasses it.
-    super::approve::gate(&Store::open(&store_path)?, &campaign, &digest)?;
+    let mut store = Store::open(&store_path)?;
+    super::approve::gate(&store, &campaign, &digest)?;
+    complaint_guard(context, &store, &campaign, true)?;
+    store.record_campaign(
+        &campaign.id,
+        &campaign.kind.to_string(),
+        &campaign.list,
+        now_unix(),
+    )?;
+    drop(store);
     if eligible == 0 {
         context
             .ui
@@ -335,7 +395,9 @@ fn deliver(context: &Context, args: &SendArgs) -> Result<u8, Error> {
     std::thread::scope(|scope| {
         for _ in 0..COMPOSE_WORKERS {
             scope.spawn(|| {
-                if let Err(error) = compose_worker(&composer, &inbox, &shared, date, &left) {
+                if let Err(error) =
+                    compose_worker(&composer, &campaign, &inbox, &shared, date, &left)
+                {
                     fail(error);
                 }
                 if workers_left.fetch_sub(1, Ordering::SeqCst) == 1 {
@@ -456,6 +518,7 @@ fn validate(
 /// Composes rows from `inbox`, records their tokens, and queues them.
 fn compose_worker(
     composer: &Composer,
+    campaign: &Campaign,
     inbox: &Mutex<std::sync::mpsc::Receiver<(u64, Address, Vec<String>)>>,
     shared: &Shared,
     date: i64,
@@ -479,6 +542,7 @@ fn compose_worker(
                     key: address.key(),
                     domain: address.domain().to_owned(),
                     message_id: composed.message_id,
+                    envelope_sender: campaign.envelope_sender_for(&composed.unsubscribe_token),
                     bytes: composed.bytes,
                     attempts: 0,
                 });

@@ -16,6 +16,7 @@ use crate::csv_input::Row;
 use crate::error::Error;
 use crate::output::{RecordSink, group};
 use crate::plan::{SkipReason, Verdict};
+use crate::store::feedback::{CampaignRates, ComplaintWindow};
 use crate::store::format_unix;
 use crate::store::journal::DeliveryState;
 
@@ -38,7 +39,7 @@ fn walk(
     context: &Context,
     args_campaign: &std::path::Path,
     mut each: impl FnMut(Standing) -> Result<(), Error>,
-) -> Result<(String, Vec<crate::store::approval::Approval>), Error> {
+) -> Result<Walked, Error> {
     let mut session = Session::open(context, args_campaign, "reading")?;
     let campaign_id = session.campaign.id.clone();
     let mut row = Row::default();
@@ -87,14 +88,34 @@ fn walk(
         };
         each(standing)?;
     }
-    let approvals = session.store.approvals(&campaign_id)?;
-    Ok((campaign_id, approvals))
+    Ok(Walked {
+        approvals: session.store.approvals(&campaign_id)?,
+        rates: session.store.campaign_rates(&campaign_id)?,
+        recent: session
+            .store
+            .complaint_window(crate::store::now_unix() - 30 * 24 * 3600)?,
+        campaign: campaign_id,
+    })
+}
+
+/// What a walk learned beside the rows.
+struct Walked {
+    campaign: String,
+    approvals: Vec<crate::store::approval::Approval>,
+    rates: CampaignRates,
+    /// Every campaign of the store, the last 30 days: what the guard reads.
+    recent: ComplaintWindow,
 }
 
 /// `hikyaku status CAMPAIGN`.
 pub fn status(context: &Context, args: &StatusArgs) -> Result<(), Error> {
     let mut counts = [0u64; STATES.len()];
-    let (campaign, approvals) = walk(context, &args.campaign, |standing| {
+    let Walked {
+        campaign,
+        approvals,
+        rates,
+        recent,
+    } = walk(context, &args.campaign, |standing| {
         if let Some(i) = STATES.iter().position(|s| *s == standing.state) {
             counts[i] += 1;
         }
@@ -115,6 +136,21 @@ pub fn status(context: &Context, args: &StatusArgs) -> Result<(), Error> {
             for (state, count) in STATES.iter().zip(counts) {
                 report.insert((*state).into(), json!(count));
             }
+            let failed = counts[4];
+            report.insert(
+                "feedback".into(),
+                json!({
+                    "hard_bounces": rates.hard_bounces,
+                    "soft_bounces": rates.soft_bounces,
+                    "complaints": rates.complaints,
+                    "unsubscribes": rates.unsubscribes,
+                    "bounce_rate": rates.bounce_rate(failed),
+                    "complaint_rate": rates.complaint_rate(),
+                    "store_complaint_rate_30d": recent.rate(),
+                    "store_sent_30d": recent.sent,
+                    "store_complaints_30d": recent.complaints,
+                }),
+            );
             println!("{}", serde_json::Value::Object(report));
         }
         crate::cli::ReportFormat::Text => {
@@ -124,6 +160,24 @@ pub fn status(context: &Context, args: &StatusArgs) -> Result<(), Error> {
             for (state, count) in STATES.iter().zip(counts) {
                 writeln!(out, "  {state:<9} {:>width$}", group(count))?;
             }
+            writeln!(
+                out,
+                "feedback: {} hard bounce(s), bounce rate {:.2} %; {} complaint(s), complaint rate {:.3} %; \
+                 {} unsubscribe(s); {} soft bounce(s)",
+                group(rates.hard_bounces),
+                rates.bounce_rate(counts[4]) * 100.0,
+                group(rates.complaints),
+                rates.complaint_rate() * 100.0,
+                group(rates.unsubscribes),
+                group(rates.soft_bounces),
+            )?;
+            writeln!(
+                out,
+                "store, last 30 days: {} complaint(s) over {} sent = {:.3} % (advertisements are refused above limits.max_complaint_rate)",
+                group(recent.complaints),
+                group(recent.sent),
+                recent.rate() * 100.0
+            )?;
             for a in &approvals {
                 writeln!(
                     out,

@@ -39,6 +39,7 @@ pub(super) struct Sender {
     pub from: Mailbox,
     pub reply_to: Option<Address>,
     pub return_path: Option<Address>,
+    pub verp: Option<Spanned<bool>>,
     pub organization: Option<Spanned<String>>,
     pub postal_address: Option<Spanned<String>>,
     pub contact: Option<Spanned<String>>,
@@ -122,6 +123,7 @@ pub(super) struct Limits {
     pub retry_delay: Option<Delay>,
     pub max_failure_rate: Option<Spanned<f64>>,
     pub failure_window: Option<Spanned<u32>>,
+    pub max_complaint_rate: Option<Spanned<f64>>,
 }
 
 #[derive(Deserialize)]

@@ -76,6 +76,10 @@ pub mod defaults {
     pub const MAX_FAILURE_RATE: f64 = 0.05;
     /// See [`MAX_FAILURE_RATE`].
     pub const FAILURE_WINDOW: u32 = 200;
+    /// Gmail's and Yahoo's line: complaints above 0.3 % of mail sent.
+    pub const MAX_COMPLAINT_RATE: f64 = 0.003;
+    /// Above this a send warns (Google asks senders to stay under 0.1 %).
+    pub const COMPLAINT_WARNING_RATE: f64 = 0.001;
 }
 
 /// A validated campaign with absolute paths.
@@ -120,6 +124,10 @@ pub struct Sender {
     pub reply_to: Option<Address>,
     /// The envelope sender; the `From` address when absent.
     pub return_path: Option<Address>,
+    /// Whether each message's envelope sender carries the recipient's token
+    /// (`bounces+TOKEN@domain`), so that a bounce traces back to its
+    /// recipient even when the remote server returns none of the message.
+    pub verp: bool,
     /// The sender's legal name.
     pub organization: Option<String>,
     /// The sender's postal address.
@@ -228,6 +236,9 @@ pub struct Limits {
     pub max_failure_rate: f64,
     /// How many recent attempts `max_failure_rate` looks at.
     pub failure_window: u32,
+    /// The complaint rate over the last 30 days (every campaign of the
+    /// store) above which an advertisement is refused.
+    pub max_complaint_rate: f64,
 }
 
 /// The `[approval]` table.
@@ -432,6 +443,19 @@ impl Campaign {
             .as_ref()
             .unwrap_or(&self.sender.from.address)
     }
+
+    /// The envelope sender of the message carrying `token`: with
+    /// `sender.verp`, `local+TOKEN@domain`; else [`Campaign::envelope_sender`].
+    pub fn envelope_sender_for(&self, token: &str) -> String {
+        let sender = self.envelope_sender().to_string();
+        if !self.sender.verp {
+            return sender;
+        }
+        match sender.rsplit_once('@') {
+            Some((local, domain)) => format!("{local}+{token}@{domain}"),
+            None => sender,
+        }
+    }
 }
 
 /// DMARC relaxed alignment: both names have the same organizational domain
@@ -511,10 +535,30 @@ impl Checker<'_> {
                 optional(raw.contact),
             )
         };
+        let verp = match &raw.verp {
+            Some(verp) if *verp.get_ref() => {
+                let envelope = raw.return_path.as_ref().unwrap_or(&raw.from.address);
+                let local = envelope.as_str().rsplit_once('@').map_or("", |(l, _)| l);
+                // RFC 5321 caps a local part at 64 octets; "+" and a token add 33.
+                if local.len() + 1 + crate::token::TOKEN_LEN > 64 {
+                    self.report(
+                        Some(&verp.span()),
+                        "sender.verp",
+                        format!(
+                            "the envelope sender's local part {local:?} is too long for VERP: with \"+\" and the \
+                             32-character token it must stay within 64 characters; use a shorter return_path"
+                        ),
+                    );
+                }
+                true
+            }
+            _ => false,
+        };
         Sender {
             from: raw.from,
             reply_to: raw.reply_to,
             return_path: raw.return_path,
+            verp,
             organization,
             postal_address,
             contact,
@@ -768,6 +812,19 @@ impl Checker<'_> {
                 }
                 value
             });
+        let max_complaint_rate =
+            raw.max_complaint_rate
+                .map_or(defaults::MAX_COMPLAINT_RATE, |rate| {
+                    let value = *rate.get_ref();
+                    if !(0.0..=1.0).contains(&value) {
+                        self.report(
+                            Some(&rate.span()),
+                            "limits.max_complaint_rate",
+                            "must be a share between 0.0 and 1.0, such as 0.003 for 0.3 %",
+                        );
+                    }
+                    value
+                });
         let failure_window = raw
             .failure_window
             .map_or(defaults::FAILURE_WINDOW, |window| {
@@ -790,6 +847,7 @@ impl Checker<'_> {
             retry_delay: raw.retry_delay.map_or(defaults::RETRY_DELAY, |d| d.0),
             max_failure_rate,
             failure_window,
+            max_complaint_rate,
         }
     }
 

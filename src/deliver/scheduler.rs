@@ -66,6 +66,8 @@ pub struct Job {
     pub domain: String,
     /// The Message-ID.
     pub message_id: String,
+    /// The envelope sender (per message with VERP).
+    pub envelope_sender: String,
     /// The bytes to send.
     pub bytes: Vec<u8>,
     /// Attempts made in this run.
@@ -340,6 +342,7 @@ mod tests {
             key: format!("u{n}@{domain}"),
             domain: domain.into(),
             message_id: String::new(),
+            envelope_sender: "bounces@example.jp".into(),
             bytes: Vec::new(),
             attempts: 0,
         }
@@ -359,6 +362,7 @@ mod tests {
             retry_delay: Duration::ZERO,
             max_failure_rate: 0.05,
             failure_window: 200,
+            max_complaint_rate: 0.003,
         }
     }
 

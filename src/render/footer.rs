@@ -153,6 +153,7 @@ mod tests {
             from: Mailbox::parse("A <a@example.jp>").unwrap(),
             reply_to: None,
             return_path: None,
+            verp: false,
             organization: Some("ASUE株式会社 <R&D>".into()),
             postal_address: Some("〒450-0002 名古屋市".into()),
             contact: Some("052-000-0000".into()),

@@ -17,6 +17,7 @@ use crate::address_set::AddressSet;
 
 /// Whether ?1 has a consent that counts for list ?2.
 pub(super) const IS_CONSENTED: &str = "SELECT EXISTS (SELECT 1 FROM consent c WHERE c.email = ?1 AND c.list IN (?2, '*')
+       AND (c.expires_at_unix IS NULL OR c.expires_at_unix > unixepoch())
        AND NOT EXISTS (SELECT 1 FROM consent_revocation r
            WHERE r.email = c.email AND r.list IN (?2, '*') AND r.revoked_at >= c.obtained_at_unix))";
 
@@ -92,6 +93,10 @@ pub struct Consent {
     pub method: String,
     /// The evidence, or a reference to where it is kept.
     pub evidence: String,
+    /// When the consent stops counting (a campaign-limited or time-limited
+    /// opt-in), unix seconds; `None` = until revoked.
+    #[serde(skip)]
+    pub expires_at_unix: Option<i64>,
 }
 
 /// A consent with what the store knows about it, for exports.
@@ -104,6 +109,8 @@ pub struct ConsentEntry {
     pub revoked_at: String,
     /// When the record entered the store, RFC 3339.
     pub recorded_at: String,
+    /// When it stops counting, RFC 3339; empty if never.
+    pub expires_at: String,
 }
 
 /// What recording a consent did.
@@ -123,8 +130,8 @@ impl Batch<'_> {
         let inserted = self
             .tx
             .prepare_cached(
-                "INSERT INTO consent (email, list, basis, obtained_at, obtained_at_unix, method, evidence, recorded_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING",
+                "INSERT INTO consent (email, list, basis, obtained_at, obtained_at_unix, method, evidence, recorded_at, expires_at_unix)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT DO NOTHING",
             )
             .and_then(|mut s| {
                 s.execute(params![
@@ -136,6 +143,7 @@ impl Batch<'_> {
                     consent.method,
                     consent.evidence,
                     recorded_at,
+                    consent.expires_at_unix,
                 ])
             })
             .map_err(|e| self.error(e))?;
@@ -213,6 +221,7 @@ impl Store {
         self.address_set(
             "SELECT c.email FROM consent c
                  WHERE c.list IN (?1, '*')
+                   AND (c.expires_at_unix IS NULL OR c.expires_at_unix > unixepoch())
                    AND NOT EXISTS (SELECT 1 FROM consent_revocation r
                        WHERE r.email = c.email AND r.list IN (?1, '*')
                          AND r.revoked_at >= c.obtained_at_unix)",
@@ -235,7 +244,8 @@ impl Store {
                         c.recorded_at,
                         (SELECT MIN(r.revoked_at) FROM consent_revocation r
                           WHERE r.email = c.email AND r.list IN (c.list, '*')
-                            AND r.revoked_at >= c.obtained_at_unix)
+                            AND r.revoked_at >= c.obtained_at_unix),
+                        c.expires_at_unix
                  FROM consent c
                  WHERE (?1 IS NULL OR c.list IN (?1, '*')) AND (?2 IS NULL OR c.email = ?2)
                  ORDER BY c.email, c.obtained_at_unix, c.list",
@@ -252,6 +262,40 @@ impl Store {
     }
 }
 
+/// One opt-out event, for an address's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Revocation {
+    /// The list, or `*` for every list.
+    pub list: String,
+    /// When, RFC 3339.
+    pub revoked_at: String,
+    /// Why, as recorded.
+    pub reason: String,
+}
+
+impl Store {
+    /// Every revocation of `email`, oldest first.
+    pub fn revocations_for(&self, email: &str) -> Result<Vec<Revocation>, StoreError> {
+        let mut statement = self
+            .conn
+            .prepare(
+                "SELECT list, revoked_at, reason FROM consent_revocation
+                 WHERE email = ?1 ORDER BY revoked_at, list",
+            )
+            .map_err(|e| self.error(e))?;
+        let rows = statement
+            .query_map([email], |r| {
+                Ok(Revocation {
+                    list: r.get(0)?,
+                    revoked_at: super::format_unix(r.get(1)?),
+                    reason: r.get(2)?,
+                })
+            })
+            .map_err(|e| self.error(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.error(e))
+    }
+}
+
 impl Batch<'_> {
     fn active_consents(&self, email: &str, list: &str) -> Result<usize, StoreError> {
         // For '*' a revocation of any list counts as covering, so that the
@@ -260,6 +304,7 @@ impl Batch<'_> {
             .query_row(
                 "SELECT COUNT(*) FROM consent c
                  WHERE c.email = ?1 AND (?2 = '*' OR c.list IN (?2, '*'))
+                   AND (c.expires_at_unix IS NULL OR c.expires_at_unix > unixepoch())
                    AND NOT EXISTS (SELECT 1 FROM consent_revocation r
                        WHERE r.email = c.email AND r.list IN (c.list, '*')
                          AND r.revoked_at >= c.obtained_at_unix)",
@@ -271,12 +316,16 @@ impl Batch<'_> {
     }
 }
 
-fn consent_entry(row: &rusqlite::Row<'_>) -> rusqlite::Result<ConsentEntry> {
+/// A consent row whose first ten columns are email, list, basis,
+/// obtained_at, obtained_at_unix, method, evidence, recorded_at, the first
+/// revocation covering it, and expires_at_unix.
+pub(super) fn consent_entry(row: &rusqlite::Row<'_>) -> rusqlite::Result<ConsentEntry> {
     let basis: String = row.get(2)?;
     let basis = basis.parse().map_err(|e: String| {
         rusqlite::Error::FromSqlConversionFailure(2, rusqlite::types::Type::Text, e.into())
     })?;
     let revoked_at: Option<i64> = row.get(8)?;
+    let expires_at_unix: Option<i64> = row.get(9)?;
     Ok(ConsentEntry {
         consent: Consent {
             email: row.get(0)?,
@@ -286,9 +335,11 @@ fn consent_entry(row: &rusqlite::Row<'_>) -> rusqlite::Result<ConsentEntry> {
             obtained_at_unix: row.get(4)?,
             method: row.get(5)?,
             evidence: row.get(6)?,
+            expires_at_unix,
         },
         revoked_at: revoked_at.map(super::format_unix).unwrap_or_default(),
         recorded_at: super::format_unix(row.get(7)?),
+        expires_at: expires_at_unix.map(super::format_unix).unwrap_or_default(),
     })
 }
 
@@ -305,6 +356,7 @@ mod tests {
             obtained_at_unix,
             method: "web form".into(),
             evidence: "form-log-1".into(),
+            expires_at_unix: None,
         }
     }
 

@@ -182,6 +182,26 @@ impl Store {
         Ok(Admission::Go)
     }
 
+    /// Records that `campaign` of `kind` (`advertisement` or `notice`) for
+    /// `list` has started sending. Retention and the complaint guard tell
+    /// advertisements from notices by it.
+    pub fn record_campaign(
+        &mut self,
+        campaign: &str,
+        kind: &str,
+        list: &str,
+        at: i64,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO campaign (id, kind, list, first_sent_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, list = excluded.list",
+                params![campaign, kind, list, at],
+            )
+            .map_err(|e| self.error(e))?;
+        Ok(())
+    }
+
     /// Records the outcome of the transaction [`Store::admit`] began.
     pub fn settle(
         &mut self,

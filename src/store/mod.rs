@@ -8,7 +8,9 @@
 
 pub mod approval;
 pub mod consent;
+pub mod feedback;
 pub mod journal;
+pub mod retention;
 pub mod suppression;
 pub mod unsubscribe;
 
@@ -110,6 +112,43 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (campaign, digest)
     ) WITHOUT ROWID;
     ALTER TABLE approval ADD COLUMN files TEXT NOT NULL DEFAULT '[]';
+    "#,
+    // 4: the feedback loop. Every opt-out, bounce and complaint as an event
+    // (the evidence of when and how someone refused, and the complaint rate);
+    // the kind of each campaign that sent (retention counts advertisements
+    // only); addresses under a legal hold; consent expiry.
+    r#"
+    CREATE TABLE feedback_event (
+        id          INTEGER PRIMARY KEY,
+        fingerprint TEXT UNIQUE,                -- what makes a re-ingest a no-op; NULL for clicks
+        kind        TEXT NOT NULL CHECK (kind IN ('unsubscribe', 'hard_bounce', 'soft_bounce', 'complaint')),
+        source      TEXT NOT NULL,              -- one-click, web, mailto, dsn, arf, bounce-text
+        campaign    TEXT,                       -- NULL when the message could not be traced
+        list        TEXT,
+        email       TEXT NOT NULL,
+        detail      TEXT NOT NULL DEFAULT '',   -- status code, diagnostic, feedback type
+        at          INTEGER NOT NULL
+    );
+    CREATE INDEX feedback_by_email ON feedback_event (email, kind);
+    CREATE INDEX feedback_by_campaign ON feedback_event (campaign, kind);
+    CREATE INDEX feedback_by_time ON feedback_event (kind, at);
+
+    CREATE TABLE campaign (
+        id            TEXT PRIMARY KEY,
+        kind          TEXT NOT NULL CHECK (kind IN ('advertisement', 'notice')),
+        list          TEXT NOT NULL,
+        first_sent_at INTEGER NOT NULL
+    ) WITHOUT ROWID;
+
+    CREATE TABLE legal_hold (
+        email TEXT PRIMARY KEY,
+        since INTEGER NOT NULL,
+        note  TEXT NOT NULL DEFAULT ''
+    ) WITHOUT ROWID;
+
+    ALTER TABLE consent ADD COLUMN expires_at_unix INTEGER;
+    CREATE INDEX journal_by_message_id ON journal (message_id);
+    CREATE INDEX journal_by_email ON journal (email, state);
     "#,
 ];
 
@@ -292,9 +331,21 @@ impl Batch<'_> {
     }
 }
 
-/// The current time in unix seconds.
+/// The environment variable that fixes the clock of every record the store
+/// writes, for tests and for replaying an audit. Never set it in production.
+pub const CLOCK_OVERRIDE_ENV: &str = "HIKYAKU_NOW";
+
+/// The current time in unix seconds, or the time [`CLOCK_OVERRIDE_ENV`] names
+/// (RFC 3339 with an offset, or unix seconds).
 pub fn now_unix() -> i64 {
-    jiff::Timestamp::now().as_second()
+    static FIXED: std::sync::OnceLock<Option<i64>> = std::sync::OnceLock::new();
+    let fixed = FIXED.get_or_init(|| {
+        let text = std::env::var(CLOCK_OVERRIDE_ENV).ok()?;
+        text.parse::<i64>()
+            .ok()
+            .or_else(|| text.parse::<jiff::Timestamp>().ok().map(|t| t.as_second()))
+    });
+    fixed.unwrap_or_else(|| jiff::Timestamp::now().as_second())
 }
 
 /// Formats unix seconds as RFC 3339 in UTC, as exports write them.

@@ -40,7 +40,7 @@ fn rows_without_time_or_method_are_rejected_by_line_and_nothing_is_imported() {
         ]);
     assert_eq!(
         export(&scratch),
-        "email,list,basis,obtained_at,method,evidence,revoked_at,recorded_at\n"
+        "email,list,basis,obtained_at,method,evidence,revoked_at,recorded_at,expires_at\n"
     );
 
     let run = scratch.run(&["consent", "import", "consent.csv", "--skip-invalid"]);
@@ -87,14 +87,14 @@ fn an_old_consent_imported_after_an_opt_out_does_not_count() {
         "json",
     ]);
     let history: serde_json::Value = serde_json::from_str(&history.stdout).unwrap();
-    assert_eq!(history.as_array().unwrap().len(), 2);
+    let consents = history["consents"].as_array().unwrap();
+    assert_eq!(consents.len(), 2);
     assert!(
-        history
-            .as_array()
-            .unwrap()
+        consents
             .iter()
             .all(|r| !r["revoked_at"].as_str().unwrap().is_empty())
     );
+    assert_eq!(history["revocations"].as_array().unwrap().len(), 1);
 
     // A new opt-in given after the opt-out counts. (One given in the same second
     // does not: a tie goes to the opt-out.)

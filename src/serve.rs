@@ -1,0 +1,422 @@
+//! The unsubscribe endpoint: what answers the `List-Unsubscribe` URL of every
+//! message, behind the company's HTTPS reverse proxy.
+//!
+//! - `POST` with `List-Unsubscribe=One-Click` (RFC 8058; urlencoded or
+//!   multipart) unsubscribes at once: 200, no redirect, no cookie.
+//! - `GET` shows a confirmation page in Japanese and English whose button
+//!   POSTs `confirm=web`. A GET alone changes nothing, because mail scanners
+//!   and link previews follow every link.
+//! - Any path whose last segment is a token works, so the proxy may mount the
+//!   endpoint under whatever prefix `unsubscribe.url` names.
+//! - A token that is altered, truncated, unknown or minted by another store
+//!   gets the same 404 as any other wrong URL: nothing is written and nothing
+//!   tells whether an address exists. Tokens do not expire while the store
+//!   keeps its secret.
+//!
+//! Each unsubscribe suppresses the address for the campaign's list, revokes
+//! its consent for that list, and is recorded with its time and source
+//! (`one-click` or `web`), all in one transaction: see
+//! [`Store::apply_feedback`].
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+use crate::store::feedback::{Applied, FeedbackEvent, FeedbackKind};
+use crate::store::{Store, StoreError, now_unix};
+use crate::token::{Keys, Recipient};
+
+/// Request bodies above this are refused (413): a one-click body is 26 bytes.
+pub const BODY_LIMIT: usize = 4 * 1024;
+
+/// What the endpoint works with.
+pub struct Endpoint {
+    store: Mutex<Store>,
+    keys: Keys,
+    /// Called with one line per unsubscribe, for the operator's log.
+    log: Box<dyn Fn(String) + Send + Sync>,
+}
+
+/// Why `serve` could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The address could not be bound.
+    #[error(
+        "cannot listen on {address}: {source}\n  hint: is another process using the port? pass --listen HOST:PORT"
+    )]
+    Bind {
+        address: SocketAddr,
+        source: std::io::Error,
+    },
+    /// The server stopped on an I/O error.
+    #[error("the HTTP server stopped: {0}")]
+    Io(std::io::Error),
+}
+
+impl Endpoint {
+    /// An endpoint answering for the tokens of `store`.
+    pub fn new(
+        mut store: Store,
+        log: Box<dyn Fn(String) + Send + Sync>,
+    ) -> Result<Endpoint, StoreError> {
+        let keys = store.keys()?;
+        Ok(Endpoint {
+            store: Mutex::new(store),
+            keys,
+            log,
+        })
+    }
+
+    /// The recipient `token` speaks for, if it is one of ours and intact.
+    fn recipient(&self, token: &str) -> Result<Option<Recipient>, StoreError> {
+        let Some(id) = Keys::claimed_id(token) else {
+            return Ok(None);
+        };
+        let store = self.store.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(recipient) = store.token_recipient(id)? else {
+            return Ok(None);
+        };
+        Ok(self.keys.verify(token, &recipient).then_some(recipient))
+    }
+
+    fn unsubscribe(&self, recipient: &Recipient, source: &str) -> Result<Applied, StoreError> {
+        let event = FeedbackEvent {
+            kind: FeedbackKind::Unsubscribe,
+            source: source.to_owned(),
+            campaign: Some(recipient.campaign.clone()),
+            list: Some(recipient.list.clone()),
+            email: recipient.email.clone(),
+            detail: String::new(),
+            at: now_unix(),
+        };
+        let applied = self
+            .store
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .apply_feedback(&event, None, 0)?;
+        (self.log)(format!(
+            "{} {source} unsubscribe: {} from list {} (campaign {}){}",
+            crate::store::format_unix(event.at),
+            recipient.email,
+            recipient.list,
+            recipient.campaign,
+            if applied == Applied::AlreadySuppressed {
+                ", already suppressed"
+            } else {
+                ""
+            }
+        ));
+        Ok(applied)
+    }
+
+    fn is_suppressed(&self, recipient: &Recipient) -> Result<bool, StoreError> {
+        self.store
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_suppressed(&recipient.email, &recipient.list)
+    }
+}
+
+/// The routes, for [`run`] and for tests.
+pub fn router(endpoint: Arc<Endpoint>) -> Router {
+    Router::new()
+        .route("/", get(not_found).post(not_found))
+        .route("/{*path}", get(confirmation_page).post(unsubscribe))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(endpoint)
+}
+
+/// Serves until `shutdown` completes; in-flight requests are finished first.
+pub async fn run(
+    listener: tokio::net::TcpListener,
+    endpoint: Arc<Endpoint>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), ServeError> {
+    axum::serve(listener, router(endpoint))
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(ServeError::Io)
+}
+
+/// Binds `address`.
+pub async fn bind(address: SocketAddr) -> Result<tokio::net::TcpListener, ServeError> {
+    tokio::net::TcpListener::bind(address)
+        .await
+        .map_err(|source| ServeError::Bind { address, source })
+}
+
+/// The token: the last non-empty segment of the path.
+fn token_of(path: &str) -> &str {
+    path.trim_end_matches('/').rsplit('/').next().unwrap_or("")
+}
+
+/// Runs blocking store work off the async workers.
+async fn blocking<T: Send + 'static>(
+    endpoint: &Arc<Endpoint>,
+    work: impl FnOnce(&Endpoint) -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, Response> {
+    let endpoint = endpoint.clone();
+    match tokio::task::spawn_blocking(move || work(&endpoint)).await {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(error)) => {
+            // The store is busy past its timeout or broken: the sender's
+            // client retries on 503, and the operator sees why.
+            eprintln!("error: {error}");
+            Err(unavailable())
+        }
+        Err(_) => Err(unavailable()),
+    }
+}
+
+async fn confirmation_page(
+    State(endpoint): State<Arc<Endpoint>>,
+    Path(path): Path<String>,
+) -> Response {
+    let token = token_of(&path).to_owned();
+    let found = blocking(&endpoint, move |e| {
+        let Some(recipient) = e.recipient(&token)? else {
+            return Ok(None);
+        };
+        let suppressed = e.is_suppressed(&recipient)?;
+        Ok(Some((recipient, suppressed)))
+    })
+    .await;
+    match found {
+        Err(response) => response,
+        Ok(None) => not_found().await,
+        Ok(Some((recipient, true))) => page(StatusCode::OK, &done_page(&recipient)),
+        Ok(Some((recipient, false))) => page(StatusCode::OK, &confirm_page(&recipient)),
+    }
+}
+
+async fn unsubscribe(
+    State(endpoint): State<Arc<Endpoint>>,
+    Path(path): Path<String>,
+    request: Request,
+) -> Response {
+    let token = token_of(&path).to_owned();
+    let source = match form_source(request).await {
+        Ok(Some(source)) => source,
+        Ok(None) => {
+            return page(
+                StatusCode::BAD_REQUEST,
+                &message_page(
+                    "リクエストを処理できませんでした",
+                    "This request could not be processed",
+                    "配信停止は、メールの配信停止リンクから開いたページのボタンで行ってください。",
+                    "To unsubscribe, use the button on the page the link in the e-mail opens.",
+                ),
+            );
+        }
+        Err(response) => return response,
+    };
+    let result = blocking(&endpoint, move |e| {
+        let Some(recipient) = e.recipient(&token)? else {
+            return Ok(None);
+        };
+        e.unsubscribe(&recipient, source)?;
+        Ok(Some(recipient))
+    })
+    .await;
+    match result {
+        Err(response) => response,
+        Ok(None) => not_found().await,
+        Ok(Some(recipient)) => page(StatusCode::OK, &done_page(&recipient)),
+    }
+}
+
+/// Reads the POST body: `one-click` for RFC 8058's `List-Unsubscribe=One-Click`,
+/// `web` for the confirmation page's `confirm=web`, `None` for anything else.
+async fn form_source(request: Request) -> Result<Option<&'static str>, Response> {
+    let is_multipart = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("multipart/form-data")
+        });
+    let mut fields: Vec<(String, String)> = Vec::new();
+    if is_multipart {
+        let mut multipart = Multipart::from_request(request, &())
+            .await
+            .map_err(IntoResponse::into_response)?;
+        loop {
+            match multipart.next_field().await {
+                Ok(Some(field)) => {
+                    let name = field.name().unwrap_or_default().to_owned();
+                    let value = field.text().await.map_err(IntoResponse::into_response)?;
+                    fields.push((name, value));
+                }
+                Ok(None) => break,
+                Err(error) => return Err(error.into_response()),
+            }
+        }
+    } else {
+        let body = Bytes::from_request(request, &())
+            .await
+            .map_err(IntoResponse::into_response)?;
+        fields.extend(url::form_urlencoded::parse(&body).into_owned());
+    }
+    let has = |name: &str, value: &str| {
+        fields
+            .iter()
+            .any(|(n, v)| n == name && v.trim().eq_ignore_ascii_case(value))
+    };
+    Ok(if has("List-Unsubscribe", "One-Click") {
+        Some("one-click")
+    } else if has("confirm", "web") {
+        Some("web")
+    } else {
+        None
+    })
+}
+
+async fn not_found() -> Response {
+    page(
+        StatusCode::NOT_FOUND,
+        &message_page(
+            "このリンクは無効です",
+            "This link is not valid",
+            "リンクが途中で切れていないか確認してください。メールに記載の連絡先からも配信停止を承ります。",
+            "Please check that the link was not cut off. You can also ask the contact named in the e-mail to stop sending.",
+        ),
+    )
+}
+
+fn unavailable() -> Response {
+    let mut response = page(
+        StatusCode::SERVICE_UNAVAILABLE,
+        &message_page(
+            "ただいま処理できません",
+            "Temporarily unavailable",
+            "しばらくしてからもう一度お試しください。",
+            "Please try again in a few minutes.",
+        ),
+    );
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+    response
+}
+
+fn page(status: StatusCode, html: &str) -> Response {
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    // Nothing to cache, index or leak through a Referer: the URL is a credential.
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert("x-robots-tag", HeaderValue::from_static("noindex"));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+        ),
+    );
+    (status, headers, html.to_owned()).into_response()
+}
+
+/// `taro@example.jp` → `t***@example.jp`: enough for the person to recognise,
+/// too little for someone the mail was forwarded to.
+fn masked(email: &str) -> String {
+    match email.split_once('@') {
+        Some((local, domain)) => {
+            let first = local.chars().next().unwrap_or('*');
+            format!("{first}***@{domain}")
+        }
+        None => "***".to_owned(),
+    }
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn document(title: &str, body: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"ja\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta name=\"robots\" content=\"noindex\">\n<title>{title}</title>\n\
+         <style>body{{font-family:sans-serif;max-width:36em;margin:2em auto;padding:0 1em;line-height:1.6}}\
+         button{{font-size:1.1em;padding:.5em 1.5em}}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
+    )
+}
+
+fn confirm_page(recipient: &Recipient) -> String {
+    let list = escape(&recipient.list);
+    let who = escape(&masked(&recipient.email));
+    document(
+        "配信停止の確認 / Unsubscribe",
+        &format!(
+            "<h1>配信停止の確認</h1>\n\
+             <p>{who} 宛ての「{list}」の配信を停止します。よろしければ下のボタンを押してください。</p>\n\
+             <h1 lang=\"en\">Unsubscribe</h1>\n\
+             <p lang=\"en\">Stop sending “{list}” to {who}? Press the button to confirm.</p>\n\
+             <form method=\"post\">\n<input type=\"hidden\" name=\"confirm\" value=\"web\">\n\
+             <button type=\"submit\">配信を停止する / Unsubscribe</button>\n</form>"
+        ),
+    )
+}
+
+fn done_page(recipient: &Recipient) -> String {
+    let list = escape(&recipient.list);
+    let who = escape(&masked(&recipient.email));
+    document(
+        "配信停止 / Unsubscribed",
+        &format!(
+            "<h1>配信を停止しました</h1>\n<p>{who} 宛ての「{list}」の配信を停止しました。\
+             今後このリストのメールはお送りしません。</p>\n\
+             <h1 lang=\"en\">You are unsubscribed</h1>\n\
+             <p lang=\"en\">{who} will receive no more mail from “{list}”.</p>"
+        ),
+    )
+}
+
+fn message_page(title_ja: &str, title_en: &str, text_ja: &str, text_en: &str) -> String {
+    document(
+        &format!("{title_ja} / {title_en}"),
+        &format!(
+            "<h1>{title_ja}</h1>\n<p>{text_ja}</p>\n<h1 lang=\"en\">{title_en}</h1>\n<p lang=\"en\">{text_en}</p>"
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_token_is_the_last_segment_under_any_prefix() {
+        assert_eq!(token_of("unsubscribe/abc"), "abc");
+        assert_eq!(token_of("a/b/c/abc/"), "abc");
+        assert_eq!(token_of("abc"), "abc");
+    }
+
+    #[test]
+    fn pages_mask_the_address_and_escape_the_list() {
+        let recipient = Recipient {
+            campaign: "c".into(),
+            list: "<news>".into(),
+            email: "taro@example.jp".into(),
+        };
+        let html = confirm_page(&recipient);
+        assert!(html.contains("t***@example.jp") && !html.contains("taro@"));
+        assert!(html.contains("&lt;news&gt;") && html.contains("method=\"post\""));
+    }
+}

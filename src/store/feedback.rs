@@ -1,0 +1,425 @@
+//! What comes back from recipients and their providers: opt-outs (the
+//! one-click link, the confirmation page, a mail to the unsubscribe address),
+//! bounces and complaints. Each is kept as an event, the evidence of when and
+//! how someone refused mail and the input of the complaint-rate guard, and
+//! each applies its suppression in the same transaction.
+
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+
+use super::suppression::{GLOBAL, Suppression};
+use super::{Batch, Store, StoreError};
+
+/// What kind of feedback an event is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FeedbackKind {
+    /// The recipient refused further mail.
+    Unsubscribe,
+    /// Permanent failure (5.x.x): the address does not take mail.
+    HardBounce,
+    /// Temporary failure (4.x.x): counted, suppressed only after several.
+    SoftBounce,
+    /// The recipient reported the message as spam (an ARF report).
+    Complaint,
+}
+
+impl FeedbackKind {
+    /// The name in the store and in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FeedbackKind::Unsubscribe => "unsubscribe",
+            FeedbackKind::HardBounce => "hard_bounce",
+            FeedbackKind::SoftBounce => "soft_bounce",
+            FeedbackKind::Complaint => "complaint",
+        }
+    }
+}
+
+/// One piece of feedback about one recipient.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FeedbackEvent {
+    /// What it says.
+    pub kind: FeedbackKind,
+    /// Where it came from: `one-click`, `web`, `mailto`, `dsn`, `arf`, `bounce-text`.
+    pub source: String,
+    /// The campaign of the message it answers, when known.
+    pub campaign: Option<String>,
+    /// The list of that campaign, when known.
+    pub list: Option<String>,
+    /// The address key of the recipient.
+    pub email: String,
+    /// Status code, diagnostic or feedback type.
+    pub detail: String,
+    /// When it was recorded, unix seconds.
+    #[serde(skip)]
+    pub at: i64,
+}
+
+/// What recording an event did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    /// Recorded, and the address is now suppressed (it was not before).
+    Suppressed,
+    /// Recorded; the address was already suppressed for this scope.
+    AlreadySuppressed,
+    /// Recorded, not (yet) suppressed: a soft bounce under the limit.
+    Counted {
+        /// Soft bounces of the address in the counting period, this one included.
+        soft_bounces: u64,
+    },
+    /// The same event (same fingerprint) was recorded before: nothing changed.
+    Duplicate,
+}
+
+/// Soft bounces count toward suppression within this many seconds.
+pub const SOFT_BOUNCE_PERIOD: i64 = 30 * 24 * 3600;
+
+/// Bounce and complaint figures of one campaign.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct CampaignRates {
+    /// Recipients whose mail was accepted by the relay.
+    pub sent: u64,
+    /// Distinct recipients refused permanently, at SMTP time or by a later bounce.
+    pub hard_bounces: u64,
+    /// Distinct recipients with a soft bounce report.
+    pub soft_bounces: u64,
+    /// Distinct recipients who complained.
+    pub complaints: u64,
+    /// Distinct recipients who unsubscribed through its link or address.
+    pub unsubscribes: u64,
+}
+
+impl CampaignRates {
+    /// Hard bounces per message attempted (sent or failed).
+    pub fn bounce_rate(&self, failed: u64) -> f64 {
+        ratio(self.hard_bounces, self.sent + failed)
+    }
+
+    /// Complaints per message sent.
+    pub fn complaint_rate(&self) -> f64 {
+        ratio(self.complaints, self.sent)
+    }
+}
+
+/// Complaints against messages sent over a period, for the guard.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct ComplaintWindow {
+    /// Messages accepted by the relay in the period, every campaign.
+    pub sent: u64,
+    /// Distinct recipients who complained in the period.
+    pub complaints: u64,
+}
+
+impl ComplaintWindow {
+    /// Complaints per message sent; zero when nothing was sent.
+    pub fn rate(&self) -> f64 {
+        ratio(self.complaints, self.sent)
+    }
+}
+
+fn ratio(part: u64, whole: u64) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        part as f64 / whole as f64
+    }
+}
+
+impl Batch<'_> {
+    /// Records `event` and applies what it means:
+    /// - an unsubscribe suppresses the address for the event's list (every
+    ///   list when unknown) and revokes consent for it, so a later consent
+    ///   import of an older record cannot revive it;
+    /// - a hard bounce or a complaint suppresses the address for every list;
+    /// - a soft bounce suppresses it (reason `soft_bounce`) once the address
+    ///   has `soft_bounce_limit` of them within [`SOFT_BOUNCE_PERIOD`].
+    ///
+    /// With a `fingerprint` already recorded nothing happens, so feeding the
+    /// same mailbox twice is harmless.
+    pub fn apply_feedback(
+        &self,
+        event: &FeedbackEvent,
+        fingerprint: Option<&str>,
+        soft_bounce_limit: u64,
+    ) -> Result<Applied, StoreError> {
+        let inserted = self
+            .tx
+            .prepare_cached(
+                "INSERT INTO feedback_event (fingerprint, kind, source, campaign, list, email, detail, at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (fingerprint) DO NOTHING",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    fingerprint,
+                    event.kind.as_str(),
+                    event.source,
+                    event.campaign,
+                    event.list,
+                    event.email,
+                    event.detail,
+                    event.at
+                ])
+            })
+            .map_err(|e| self.error(e))?;
+        if inserted == 0 {
+            return Ok(Applied::Duplicate);
+        }
+        let scope = match event.kind {
+            FeedbackKind::Unsubscribe => event.list.clone().unwrap_or_else(|| GLOBAL.to_owned()),
+            _ => GLOBAL.to_owned(),
+        };
+        if event.kind == FeedbackKind::SoftBounce {
+            let soft_bounces: i64 = self
+                .tx
+                .prepare_cached(
+                    "SELECT COUNT(*) FROM feedback_event
+                     WHERE email = ?1 AND kind = 'soft_bounce' AND at BETWEEN ?2 - ?3 AND ?2",
+                )
+                .and_then(|mut s| {
+                    s.query_row(params![event.email, event.at, SOFT_BOUNCE_PERIOD], |r| {
+                        r.get(0)
+                    })
+                })
+                .map_err(|e| self.error(e))?;
+            if (soft_bounces as u64) < soft_bounce_limit {
+                return Ok(Applied::Counted {
+                    soft_bounces: soft_bounces as u64,
+                });
+            }
+        }
+        if event.kind == FeedbackKind::Unsubscribe {
+            let revoked_list = if scope == GLOBAL {
+                super::consent::EVERY_LIST
+            } else {
+                scope.as_str()
+            };
+            self.tx
+                .prepare_cached(
+                    "INSERT INTO consent_revocation (email, list, revoked_at, reason)
+                     VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+                )
+                .and_then(|mut s| {
+                    s.execute(params![
+                        event.email,
+                        revoked_list,
+                        event.at,
+                        format!("unsubscribe ({})", event.source)
+                    ])
+                })
+                .map_err(|e| self.error(e))?;
+        }
+        let newly = self.suppress(&Suppression {
+            email: event.email.clone(),
+            list: scope,
+            reason: event.kind.as_str().to_owned(),
+            source: event.source.clone(),
+            created_at: event.at,
+        })?;
+        Ok(if newly {
+            Applied::Suppressed
+        } else {
+            Applied::AlreadySuppressed
+        })
+    }
+}
+
+impl Store {
+    /// Records one event in its own transaction; see [`Batch::apply_feedback`].
+    pub fn apply_feedback(
+        &mut self,
+        event: &FeedbackEvent,
+        fingerprint: Option<&str>,
+        soft_bounce_limit: u64,
+    ) -> Result<Applied, StoreError> {
+        let batch = self.batch()?;
+        let applied = batch.apply_feedback(event, fingerprint, soft_bounce_limit)?;
+        batch.commit()?;
+        Ok(applied)
+    }
+
+    /// The campaign and address of a message this store's sends recorded,
+    /// found by its Message-ID (without angle brackets).
+    pub fn message_recipient(
+        &self,
+        message_id: &str,
+    ) -> Result<Option<(String, String)>, StoreError> {
+        self.conn
+            .prepare_cached("SELECT campaign, email FROM journal WHERE message_id = ?1 LIMIT 1")
+            .and_then(|mut s| {
+                s.query_row([message_id], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()
+            })
+            .map_err(|e| self.error(e))
+    }
+
+    /// The campaign that last mailed `email`, for a bounce that names the
+    /// address but returned nothing of the message.
+    pub fn last_campaign_of(&self, email: &str) -> Result<Option<String>, StoreError> {
+        self.conn
+            .prepare_cached(
+                "SELECT campaign FROM journal WHERE email = ?1 ORDER BY updated_at DESC LIMIT 1",
+            )
+            .and_then(|mut s| s.query_row([email], |r| r.get(0)).optional())
+            .map_err(|e| self.error(e))
+    }
+
+    /// The list a campaign sent to, when it has sent.
+    pub fn campaign_list(&self, campaign: &str) -> Result<Option<String>, StoreError> {
+        self.conn
+            .prepare_cached("SELECT list FROM campaign WHERE id = ?1")
+            .and_then(|mut s| s.query_row([campaign], |r| r.get(0)).optional())
+            .map_err(|e| self.error(e))
+    }
+
+    /// Bounce, complaint and unsubscribe figures of `campaign`.
+    pub fn campaign_rates(&self, campaign: &str) -> Result<CampaignRates, StoreError> {
+        self.conn
+            .prepare_cached(
+                "SELECT
+                    (SELECT COUNT(*) FROM journal WHERE campaign = ?1 AND state = 'sent'),
+                    (SELECT COUNT(*) FROM (
+                        SELECT email FROM journal WHERE campaign = ?1 AND state = 'failed'
+                        UNION
+                        SELECT email FROM feedback_event WHERE campaign = ?1 AND kind = 'hard_bounce')),
+                    (SELECT COUNT(DISTINCT email) FROM feedback_event WHERE campaign = ?1 AND kind = 'soft_bounce'),
+                    (SELECT COUNT(DISTINCT email) FROM feedback_event WHERE campaign = ?1 AND kind = 'complaint'),
+                    (SELECT COUNT(DISTINCT email) FROM feedback_event WHERE campaign = ?1 AND kind = 'unsubscribe')",
+            )
+            .and_then(|mut s| {
+                s.query_row([campaign], |r| {
+                    Ok(CampaignRates {
+                        sent: r.get::<_, i64>(0)? as u64,
+                        hard_bounces: r.get::<_, i64>(1)? as u64,
+                        soft_bounces: r.get::<_, i64>(2)? as u64,
+                        complaints: r.get::<_, i64>(3)? as u64,
+                        unsubscribes: r.get::<_, i64>(4)? as u64,
+                    })
+                })
+            })
+            .map_err(|e| self.error(e))
+    }
+
+    /// Complaints and sent messages, every campaign, from `since` (unix seconds) on.
+    pub fn complaint_window(&self, since: i64) -> Result<ComplaintWindow, StoreError> {
+        self.conn
+            .prepare_cached(
+                "SELECT
+                    (SELECT COUNT(*) FROM journal WHERE state = 'sent' AND updated_at >= ?1),
+                    (SELECT COUNT(DISTINCT email) FROM feedback_event WHERE kind = 'complaint' AND at >= ?1)",
+            )
+            .and_then(|mut s| {
+                s.query_row([since], |r| {
+                    Ok(ComplaintWindow {
+                        sent: r.get::<_, i64>(0)? as u64,
+                        complaints: r.get::<_, i64>(1)? as u64,
+                    })
+                })
+            })
+            .map_err(|e| self.error(e))
+    }
+
+    /// Every feedback event about `email`, oldest first.
+    pub fn feedback_for(&self, email: &str) -> Result<Vec<FeedbackEvent>, StoreError> {
+        let mut statement = self
+            .conn
+            .prepare(
+                "SELECT kind, source, campaign, list, email, detail, at FROM feedback_event
+                 WHERE email = ?1 ORDER BY at, id",
+            )
+            .map_err(|e| self.error(e))?;
+        let rows = statement
+            .query_map([email], |r| {
+                let kind: String = r.get(0)?;
+                Ok(FeedbackEvent {
+                    kind: match kind.as_str() {
+                        "unsubscribe" => FeedbackKind::Unsubscribe,
+                        "hard_bounce" => FeedbackKind::HardBounce,
+                        "soft_bounce" => FeedbackKind::SoftBounce,
+                        _ => FeedbackKind::Complaint,
+                    },
+                    source: r.get(1)?,
+                    campaign: r.get(2)?,
+                    list: r.get(3)?,
+                    email: r.get(4)?,
+                    detail: r.get(5)?,
+                    at: r.get(6)?,
+                })
+            })
+            .map_err(|e| self.error(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.error(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(kind: FeedbackKind, email: &str, at: i64) -> FeedbackEvent {
+        FeedbackEvent {
+            kind,
+            source: "dsn".into(),
+            campaign: Some("c1".into()),
+            list: Some("news".into()),
+            email: email.into(),
+            detail: String::new(),
+            at,
+        }
+    }
+
+    #[test]
+    fn an_unsubscribe_suppresses_the_list_and_revokes_consent() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("f.db")).unwrap();
+        let consent = crate::store::consent::Consent {
+            email: "taro@example.jp".into(),
+            list: "*".into(),
+            basis: crate::store::consent::Basis::OptIn,
+            obtained_at: "2026-01-01T00:00:00Z".into(),
+            obtained_at_unix: 1_767_225_600,
+            method: "form".into(),
+            evidence: String::new(),
+            expires_at_unix: None,
+        };
+        store.add_consent(&consent, 1_767_225_600).unwrap();
+        let mut click = event(FeedbackKind::Unsubscribe, "taro@example.jp", 1_780_000_000);
+        click.source = "one-click".into();
+        assert_eq!(
+            store.apply_feedback(&click, None, 3).unwrap(),
+            Applied::Suppressed
+        );
+        assert_eq!(
+            store.apply_feedback(&click, None, 3).unwrap(),
+            Applied::AlreadySuppressed
+        );
+        assert!(store.is_suppressed("taro@example.jp", "news").unwrap());
+        assert!(!store.is_suppressed("taro@example.jp", "other").unwrap());
+        assert!(!store.is_consented("taro@example.jp", "news").unwrap());
+        assert!(store.is_consented("taro@example.jp", "other").unwrap());
+        assert_eq!(store.feedback_for("taro@example.jp").unwrap().len(), 2);
+    }
+
+    #[test]
+    fn soft_bounces_suppress_at_the_limit_and_fingerprints_deduplicate() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("f.db")).unwrap();
+        let soft = |at| event(FeedbackKind::SoftBounce, "full@example.jp", at);
+        assert_eq!(
+            store.apply_feedback(&soft(100), Some("a"), 2).unwrap(),
+            Applied::Counted { soft_bounces: 1 }
+        );
+        assert_eq!(
+            store.apply_feedback(&soft(100), Some("a"), 2).unwrap(),
+            Applied::Duplicate
+        );
+        // One far outside the period does not count toward the limit.
+        let old = soft(100 - SOFT_BOUNCE_PERIOD - 10);
+        store.apply_feedback(&old, Some("old"), 2).unwrap();
+        assert!(!store.is_suppressed("full@example.jp", "news").unwrap());
+        assert_eq!(
+            store.apply_feedback(&soft(200), Some("b"), 2).unwrap(),
+            Applied::Suppressed
+        );
+        assert!(store.is_suppressed("full@example.jp", "anything").unwrap());
+    }
+}
