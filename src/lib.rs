@@ -32,6 +32,10 @@ use std::process::ExitCode;
 pub fn main() -> ExitCode {
     use clap::Parser;
     let cli = cli::Cli::parse();
+    if let Err(message) = store::clock_override() {
+        eprintln!("error: {message}");
+        return ExitCode::from(error::exit::USAGE);
+    }
     match commands::run(cli) {
         Ok(code) => ExitCode::from(code),
         Err(error) if error.is_broken_pipe() => ExitCode::SUCCESS,

@@ -143,6 +143,9 @@ impl Batch<'_> {
         fingerprint: Option<&str>,
         soft_bounce_limit: u64,
     ) -> Result<Applied, StoreError> {
+        if event.kind == FeedbackKind::Unsubscribe && self.already_unsubscribed(event)? {
+            return Ok(Applied::AlreadySuppressed);
+        }
         let inserted = self
             .tx
             .prepare_cached(
@@ -221,6 +224,22 @@ impl Batch<'_> {
         } else {
             Applied::AlreadySuppressed
         })
+    }
+}
+
+impl Batch<'_> {
+    /// Whether this opt-out is already on record and still in force: a click
+    /// repeated, or the same request mailed twice, writes nothing more.
+    fn already_unsubscribed(&self, event: &FeedbackEvent) -> Result<bool, StoreError> {
+        let list = event.list.as_deref().unwrap_or(GLOBAL);
+        self.tx
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM feedback_event
+                        WHERE email = ?1 AND kind = 'unsubscribe' AND IFNULL(list, '') = ?2)
+                    AND EXISTS (SELECT 1 FROM suppression WHERE email = ?1 AND list = ?2)",
+            )
+            .and_then(|mut s| s.query_row(params![event.email, list], |r| r.get(0)))
+            .map_err(|e| self.error(e))
     }
 }
 
@@ -396,6 +415,14 @@ mod tests {
         assert!(!store.is_suppressed("taro@example.jp", "other").unwrap());
         assert!(!store.is_consented("taro@example.jp", "news").unwrap());
         assert!(store.is_consented("taro@example.jp", "other").unwrap());
+        assert_eq!(store.feedback_for("taro@example.jp").unwrap().len(), 1);
+        // Once lifted (the person subscribed again), a new opt-out counts anew.
+        store.unsuppress("taro@example.jp", "news").unwrap();
+        click.at += 10;
+        assert_eq!(
+            store.apply_feedback(&click, None, 3).unwrap(),
+            Applied::Suppressed
+        );
         assert_eq!(store.feedback_for("taro@example.jp").unwrap().len(), 2);
     }
 

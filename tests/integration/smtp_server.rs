@@ -44,6 +44,8 @@ struct State {
     received: Vec<Received>,
     connections: usize,
     holding: usize,
+    /// The recipients of the held transactions.
+    held: Vec<String>,
     released: bool,
     /// Messages whose body arrived but that got no reply (dropped after DATA).
     unacknowledged: Vec<String>,
@@ -138,6 +140,13 @@ impl SmtpServer {
             .wait_timeout_while(state, timeout, |s| s.holding == 0)
             .unwrap();
         state.holding > 0
+    }
+
+    /// The recipients of the transactions held so far, sorted.
+    pub fn held(&self) -> Vec<String> {
+        let mut held = self.shared.0.lock().unwrap().held.clone();
+        held.sort();
+        held
     }
 
     /// Waits until `count` messages were accepted; false after `timeout`.
@@ -274,6 +283,7 @@ fn session(
                 Some(Behaviour::Hold) => {
                     let mut state = lock.lock().unwrap();
                     state.holding += 1;
+                    state.held.extend(to.clone());
                     condvar.notify_all();
                     let _state = condvar.wait_while(state, |s| !s.released).unwrap();
                 }
