@@ -19,9 +19,16 @@ struct Endpoint {
 
 impl Endpoint {
     fn start(scratch: &Scratch) -> Endpoint {
-        let mut child = scratch
-            .command(&["serve", "--listen", "127.0.0.1:0"])
-            .spawn();
+        Endpoint::start_at(scratch, None)
+    }
+
+    /// With `now`, the endpoint's clock is set (HIKYAKU_NOW).
+    fn start_at(scratch: &Scratch, now: Option<&str>) -> Endpoint {
+        let mut command = scratch.command(&["serve", "--listen", "127.0.0.1:0"]);
+        if let Some(now) = now {
+            command = command.env("HIKYAKU_NOW", now);
+        }
+        let mut child = command.spawn();
         let mut first = String::new();
         BufReader::new(child.stdout.as_mut().expect("stdout is piped"))
             .read_line(&mut first)
@@ -331,4 +338,22 @@ fn a_send_beside_serve_is_unaffected_and_skips_who_unsubscribed_meanwhile() {
         "nobody who unsubscribed got mail"
     );
     assert_eq!(unsubscribed.len(), 11);
+}
+
+#[test]
+fn a_token_still_works_long_after_the_message_was_sent() {
+    let scratch = previewed(1);
+    let (email, token) = tokens(&scratch).remove(0);
+    // Providers may act on a message weeks later; tokens never expire while
+    // the store keeps its secret. 400 days on:
+    let later = (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(400 * 24)).to_string();
+    let endpoint = Endpoint::start_at(&scratch, Some(&later));
+    assert_eq!(endpoint.one_click(&token).status, 200);
+    let history = scratch.run(&["consent", "export", "--address", &email, "--format", "json"]);
+    let history: serde_json::Value = serde_json::from_str(&history.stdout).unwrap();
+    assert_eq!(
+        history["feedback"][0]["at"].as_str().unwrap()[..10],
+        later[..10],
+        "recorded at the endpoint's time"
+    );
 }
