@@ -11,6 +11,8 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use std::fmt::Write as _;
+
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
@@ -64,13 +66,18 @@ impl Keys {
         self.keyed(purpose, parts).finalize().into_bytes().into()
     }
 
-    fn token_mac_input(id: i64, recipient: &Recipient) -> [Vec<u8>; 4] {
-        [
-            id.to_be_bytes().to_vec(),
-            recipient.campaign.as_bytes().to_vec(),
-            recipient.list.as_bytes().to_vec(),
-            recipient.email.as_bytes().to_vec(),
-        ]
+    /// The MAC of a token: over the id and the recipient, so neither can change.
+    fn token_mac_tag(&self, id: i64, recipient: &Recipient) -> Hmac<Sha256> {
+        let id = id.to_be_bytes();
+        self.keyed(
+            TOKEN_MAC_PURPOSE,
+            &[
+                &id,
+                recipient.campaign.as_bytes(),
+                recipient.list.as_bytes(),
+                recipient.email.as_bytes(),
+            ],
+        )
     }
 
     /// The store id of a recipient's token: 63 bits, so it fits SQLite's INTEGER.
@@ -89,9 +96,11 @@ impl Keys {
     }
 
     fn token_mac(&self, id: i64, recipient: &Recipient) -> [u8; MAC_LEN] {
-        let input = Self::token_mac_input(id, recipient);
-        let parts: Vec<&[u8]> = input.iter().map(Vec::as_slice).collect();
-        let digest = self.mac(TOKEN_MAC_PURPOSE, &parts);
+        let digest: [u8; 32] = self
+            .token_mac_tag(id, recipient)
+            .finalize()
+            .into_bytes()
+            .into();
         let mut mac = [0; MAC_LEN];
         mac.copy_from_slice(&digest[..MAC_LEN]);
         mac
@@ -126,12 +135,10 @@ impl Keys {
             return false;
         }
         let id = self.token_id(recipient);
-        let input = Self::token_mac_input(id, recipient);
-        let parts: Vec<&[u8]> = input.iter().map(Vec::as_slice).collect();
         // The verifying API compares in constant time.
         bytes[..ID_LEN] == id.to_be_bytes()
             && self
-                .keyed(TOKEN_MAC_PURPOSE, &parts)
+                .token_mac_tag(id, recipient)
                 .verify_truncated_left(&bytes[ID_LEN..])
                 .is_ok()
     }
@@ -143,8 +150,14 @@ impl Keys {
             b"hikyaku/message-id/v1",
             &[campaign.as_bytes(), email.as_bytes()],
         );
-        let hash: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
-        format!("{campaign}.{hash}")
+        let mut local = String::with_capacity(campaign.len() + 25);
+        local.push_str(campaign);
+        local.push('.');
+        for byte in &digest[..12] {
+            // Writing to a String cannot fail.
+            let _ = write!(local, "{byte:02x}");
+        }
+        local
     }
 }
 

@@ -7,6 +7,7 @@
 //! refuse further mail. The footer is plain visible text: no hidden elements,
 //! no small print (the HTML footer is 13px, the size of ordinary small text).
 
+use memchr::memmem::Finder;
 use minijinja::HtmlEscape;
 
 use crate::config::{FooterLocale, Sender};
@@ -19,6 +20,11 @@ pub struct FooterText {
     text: (String, String),
     /// The HTML footer up to the link's href, between href and link text, and after.
     html: (String, String, String),
+    /// Searchers for the heads, built once: whether a template placed the
+    /// footer itself is asked of every message, and building a searcher for
+    /// a 600-byte needle each time cost more than the rest of the check.
+    text_head: Finder<'static>,
+    html_head: Finder<'static>,
 }
 
 /// The footer of one message, as text and as HTML.
@@ -119,9 +125,22 @@ impl FooterText {
         }
         html_tail.push_str("</div>\n");
         FooterText {
+            text_head: Finder::new(text_head.as_bytes()).into_owned(),
+            html_head: Finder::new(html_head.as_bytes()).into_owned(),
             text: (text_head, text_tail),
             html: (html_head, "\">".to_owned(), html_tail),
         }
+    }
+
+    /// Whether `body` holds `footer` (a text footer of this campaign): the
+    /// same answer as `body.contains(footer)`, found through the head.
+    pub fn text_placed(&self, body: &str, footer: &str) -> bool {
+        placed(&self.text_head, body, footer)
+    }
+
+    /// Whether `html` holds `footer` (an HTML footer of this campaign).
+    pub fn html_placed(&self, html: &str, footer: &str) -> bool {
+        placed(&self.html_head, html, footer)
     }
 
     /// The footer for a recipient whose unsubscribe URL is `url`.
@@ -141,6 +160,11 @@ impl FooterText {
             .concat(),
         }
     }
+}
+
+fn placed(head: &Finder<'static>, haystack: &str, footer: &str) -> bool {
+    head.find_iter(haystack.as_bytes())
+        .any(|at| haystack.as_bytes()[at..].starts_with(footer.as_bytes()))
 }
 
 #[cfg(test)]

@@ -284,14 +284,14 @@ impl Renderer {
             vars(Value::from(footer.text.as_str())),
             recipient.line,
         )?;
-        let text = with_text_footer(&text, &footer);
+        let text = with_text_footer(&text, &footer, &self.footer);
         let html = if self.has_html {
             let html = self.render_template(
                 HTML,
                 vars(Value::from_safe_string(footer.html.clone())),
                 recipient.line,
             )?;
-            Some(with_html_footer(html, &footer))
+            Some(with_html_footer(html, &footer, &self.footer))
         } else {
             None
         };
@@ -411,9 +411,9 @@ fn header_text(value: &str) -> String {
 /// The text part with the footer, ending in exactly one line break. Trailing
 /// blank lines are removed, which also keeps clear of mail-auth 0.13's
 /// relaxed body-hash bug for single-part bodies ending in blank lines.
-fn with_text_footer(text: &str, footer: &Footer) -> String {
+fn with_text_footer(text: &str, footer: &Footer, campaign_footer: &FooterText) -> String {
     let mut body = text.trim_end().to_owned();
-    if !body.contains(footer.text.trim_end()) {
+    if !campaign_footer.text_placed(&body, footer.text.trim_end()) {
         body.push_str("\n\n");
         body.push_str(&footer.text);
     }
@@ -423,8 +423,8 @@ fn with_text_footer(text: &str, footer: &Footer) -> String {
 }
 
 /// The HTML part with the footer: before `</body>` when there is one.
-fn with_html_footer(mut html: String, footer: &Footer) -> String {
-    if html.contains(&footer.html) {
+fn with_html_footer(mut html: String, footer: &Footer, campaign_footer: &FooterText) -> String {
+    if campaign_footer.html_placed(&html, &footer.html) {
         return html;
     }
     match html.to_ascii_lowercase().rfind("</body>") {
@@ -451,25 +451,42 @@ mod tests {
 
     #[test]
     fn footers_are_added_once() {
-        let footer = Footer {
-            text: "--\nstop: URL\n".into(),
-            html: "<div>stop</div>\n".into(),
+        let sender = crate::config::Sender {
+            from: crate::address::Mailbox::parse("A <a@example.jp>").unwrap(),
+            reply_to: None,
+            return_path: None,
+            verp: false,
+            organization: Some("ASUE".into()),
+            postal_address: Some("Nagoya".into()),
+            contact: Some("052".into()),
         };
+        let campaign = FooterText::new(&sender, crate::config::FooterLocale::English, None);
+        let footer = campaign.for_recipient("https://x.jp/u/T1");
+        let text = footer.text.trim_end();
         assert_eq!(
-            with_text_footer("Hello\n\n\n", &footer),
-            "Hello\n\n--\nstop: URL\n"
+            with_text_footer("Hello\n\n\n", &footer, &campaign),
+            format!("Hello\n\n{text}\n")
+        );
+        let placed = format!("Hi\n{text}\n\nBye\n");
+        assert_eq!(with_text_footer(&placed, &footer, &campaign), placed);
+        // Another recipient's footer in the body is not this one's.
+        let other = campaign.for_recipient("https://x.jp/u/T2");
+        let wrong = format!("Hi\n{}\nBye\n", other.text.trim_end());
+        assert!(with_text_footer(&wrong, &footer, &campaign).ends_with(&format!("{text}\n")));
+        let html = &footer.html;
+        assert_eq!(
+            with_html_footer(
+                "<html><BODY><p>x</p></BODY></html>".into(),
+                &footer,
+                &campaign
+            ),
+            format!("<html><BODY><p>x</p>{html}</BODY></html>")
         );
         assert_eq!(
-            with_text_footer("Hi\n--\nstop: URL\n\nBye\n", &footer),
-            "Hi\n--\nstop: URL\n\nBye\n"
+            with_html_footer("<p>x</p>".into(), &footer, &campaign),
+            format!("<p>x</p>\n{html}")
         );
-        assert_eq!(
-            with_html_footer("<html><BODY><p>x</p></BODY></html>".into(), &footer),
-            "<html><BODY><p>x</p><div>stop</div>\n</BODY></html>"
-        );
-        assert_eq!(
-            with_html_footer("<p>x</p>".into(), &footer),
-            "<p>x</p>\n<div>stop</div>\n"
-        );
+        let placed = format!("<p>x</p>{html}<p>y</p>");
+        assert_eq!(with_html_footer(placed.clone(), &footer, &campaign), placed);
     }
 }
