@@ -2,6 +2,7 @@
 //! same messages, for RSA-2048 and Ed25519 (issue 3's figures).
 //!
 //!     cargo bench --bench compose [-- MESSAGES]
+//!     cargo bench --bench compose -- 20000 --render-only   # under a profiler
 //!
 //! What rendering and building add beyond signing is reported as the time of
 //! render+build alone over the time of signing the same messages.
@@ -81,6 +82,21 @@ fn main() {
             )
         })
         .collect();
+    if std::env::args().any(|a| a == "--render-only") {
+        // For a profiler: nothing but render + build, Ed25519 campaign.
+        let campaign = campaign(dir.path(), "ed25519.pem");
+        let composer = Composer::new(&campaign, &headers, Keys::new([7; 32])).unwrap();
+        for _ in 0..ROUNDS {
+            for (i, (address, fields)) in recipients.iter().enumerate() {
+                std::hint::black_box(
+                    composer
+                        .compose_unsigned(i as u64 + 2, address, fields, 1_800_000_000)
+                        .unwrap(),
+                );
+            }
+        }
+        return;
+    }
     println!("{count} messages per run, one core");
     for (label, key) in [("RSA-2048", "rsa2048.pem"), ("Ed25519", "ed25519.pem")] {
         let campaign = campaign(dir.path(), key);
