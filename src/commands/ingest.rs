@@ -29,6 +29,8 @@ struct Outcome {
     action: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     kind: Option<&'static str>,
+    #[serde(skip)]
+    kind_text: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     email: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -259,8 +261,8 @@ impl<W: Write> Ingest<'_, W> {
             None => {
                 let Some(address) = fallback.as_deref().and_then(|a| Address::parse(a).ok()) else {
                     return Ok(skipped(format!(
-                        "a {} that names no message of ours and no usable address",
-                        kind.as_str()
+                        "a {} that traces to no message of ours and names no usable address",
+                        kind.describe()
                     )));
                 };
                 let key = address.key();
@@ -277,7 +279,7 @@ impl<W: Write> Ingest<'_, W> {
                             None => {
                                 return Ok(skipped(format!(
                                     "a {} for {key}, an address this store never mailed (Message-ID and token unknown)",
-                                    kind.as_str()
+                                    kind.describe()
                                 )));
                             }
                         }
@@ -331,6 +333,7 @@ impl<W: Write> Ingest<'_, W> {
             message: label.to_owned(),
             action,
             kind: Some(kind.as_str()),
+            kind_text: kind.describe(),
             email: Some(email),
             campaign,
             list: match kind {
@@ -392,7 +395,7 @@ impl<W: Write> Ingest<'_, W> {
                         format!(
                             "{}: {} of {}{}{}: {what}",
                             outcome.message,
-                            outcome.kind.unwrap_or(""),
+                            outcome.kind_text,
                             outcome.email.as_deref().unwrap_or(""),
                             outcome
                                 .campaign

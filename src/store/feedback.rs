@@ -34,6 +34,16 @@ impl FeedbackKind {
             FeedbackKind::Complaint => "complaint",
         }
     }
+
+    /// The name in sentences.
+    pub fn describe(self) -> &'static str {
+        match self {
+            FeedbackKind::Unsubscribe => "unsubscribe request",
+            FeedbackKind::HardBounce => "hard bounce",
+            FeedbackKind::SoftBounce => "soft bounce",
+            FeedbackKind::Complaint => "complaint",
+        }
+    }
 }
 
 /// One piece of feedback about one recipient.

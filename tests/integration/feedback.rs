@@ -221,6 +221,22 @@ fn ingest_suppresses_from_every_providers_reports_and_is_idempotent() {
     assert!(by_action(&second, "suppressed").is_empty(), "{second:?}");
     assert!(by_action(&second, "counted").is_empty(), "{second:?}");
     assert_eq!(sent.suppressions(), suppressions);
+    let text = scratch.run(&["ingest", "unsubscribe.eml", "soft"]);
+    text.expect_code(0);
+    assert!(
+        text.stdout.contains(&format!(
+            "unsubscribe.eml: unsubscribe request of {} (campaign test-campaign): already suppressed for list newsletter",
+            user(6)
+        )),
+        "{}",
+        text.stdout
+    );
+    assert!(
+        text.stdout
+            .contains("delayed.eml: skipped: a delay warning"),
+        "{}",
+        text.stdout
+    );
 
     // status shows the campaign's rates.
     let status = scratch.run(&["status", "campaign.toml", "--format", "json"]);
