@@ -690,6 +690,39 @@ fn starttls_and_auth_with_a_password_from_the_environment() {
 }
 
 #[test]
+fn implicit_tls_sends_on_our_own_socket_at_full_speed() {
+    let (tls, ca_pem) = test_tls();
+    let server = SmtpServer::start_implicit_tls(tls);
+    let scratch = scratch(&server, &recipients(200, "example.jp"), "");
+    scratch.write("ca.pem", &ca_pem);
+    let campaign = scratch.read("campaign.toml").replace(
+        "security = \"none\"",
+        "security = \"tls\"\nca_file = \"ca.pem\"\nusername = \"news\"\npassword_env = \"HIKYAKU_TEST_SMTP_PASSWORD\"",
+    );
+    scratch.write("campaign.toml", campaign);
+    let started = std::time::Instant::now();
+    scratch
+        .command(&["send", "campaign.toml"])
+        .env("HIKYAKU_TEST_SMTP_PASSWORD", "pw")
+        .run()
+        .expect_code(0);
+    let elapsed = started.elapsed();
+    let received = server.received();
+    assert_eq!(received.len(), 200);
+    assert!(
+        received.iter().all(|m| m.tls),
+        "every message went over TLS"
+    );
+    assert!(server.logins().iter().all(|l| l == "news:pw"));
+    // Without TCP_NODELAY each message stalls ~40 ms: 200 messages on 2
+    // connections would take 4 s at least. With it they take a fraction.
+    assert!(
+        elapsed < Duration::from_secs(3),
+        "200 messages over implicit TLS took {elapsed:?}"
+    );
+}
+
+#[test]
 fn a_certificate_nobody_vouches_for_is_refused() {
     let (tls, _) = test_tls();
     let server = SmtpServer::start_with(Some(tls));

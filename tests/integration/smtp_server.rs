@@ -67,6 +67,15 @@ impl SmtpServer {
 
     /// Starts a server that requires STARTTLS with `tls` before any mail.
     pub fn start_with(tls: Option<Arc<rustls::ServerConfig>>) -> SmtpServer {
+        SmtpServer::start_mode(tls.map(Tls::Starttls))
+    }
+
+    /// Starts a server that speaks TLS from the first byte (port 465 style).
+    pub fn start_implicit_tls(tls: Arc<rustls::ServerConfig>) -> SmtpServer {
+        SmtpServer::start_mode(Some(Tls::Implicit(tls)))
+    }
+
+    fn start_mode(tls: Option<Tls>) -> SmtpServer {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a test port");
         let address = listener.local_addr().unwrap();
         let shared: Arc<(Mutex<State>, Condvar)> = Arc::default();
@@ -172,15 +181,33 @@ fn send(stream: &mut impl Write, text: &str) -> std::io::Result<()> {
     stream.flush()
 }
 
+/// How a server uses TLS.
+#[derive(Clone)]
+enum Tls {
+    Starttls(Arc<rustls::ServerConfig>),
+    Implicit(Arc<rustls::ServerConfig>),
+}
+
 fn serve(
     mut stream: TcpStream,
     shared: &(Mutex<State>, Condvar),
-    tls: Option<Arc<rustls::ServerConfig>>,
+    tls: Option<Tls>,
 ) -> std::io::Result<()> {
-    send(&mut stream, "220 test.invalid ESMTP hikyaku-test")?;
-    let Some(config) = tls else {
-        return session(stream, shared, false);
+    let config = match tls {
+        Some(Tls::Implicit(config)) => {
+            let connection =
+                rustls::ServerConnection::new(config).map_err(std::io::Error::other)?;
+            let mut stream = rustls::StreamOwned::new(connection, stream);
+            send(&mut stream, "220 test.invalid ESMTP hikyaku-test")?;
+            return session(stream, shared, true);
+        }
+        Some(Tls::Starttls(config)) => config,
+        None => {
+            send(&mut stream, "220 test.invalid ESMTP hikyaku-test")?;
+            return session(stream, shared, false);
+        }
     };
+    send(&mut stream, "220 test.invalid ESMTP hikyaku-test")?;
     // Before STARTTLS only EHLO and STARTTLS are accepted.
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut line = String::new();
