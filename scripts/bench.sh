@@ -4,6 +4,7 @@
 #   scripts/bench.sh [ROWS]        (default 1,000,000 recipients)
 #   scripts/bench.sh send          only the send benchmark (3 below)
 #   scripts/bench.sh send-memory   peak RSS of sending 100,000 and 1,000,000 (slow)
+#   scripts/bench.sh ingest [N]    ingest N Postfix-style DSNs from one mbox (default 20,000)
 #
 # 1. preview: ROWS recipient rows against ROWS consent records and 0.3×ROWS
 #    suppression entries; prints wall time and peak RSS of each step.
@@ -18,7 +19,7 @@ cd "$(dirname "$0")/.."
 
 mode=all
 case "${1:-}" in
-  send|send-memory) mode=$1; shift ;;
+  send|send-memory|ingest) mode=$1; shift ;;
 esac
 rows=${1:-1000000}
 suppressed=$((rows * 3 / 10))
@@ -85,6 +86,59 @@ TOML
     "$bin" send "$work/send.toml" --yes
 }
 
+# Ingest: N messages composed by a dry run (their tokens recorded in the
+# store), then one Postfix-style DSN per message returning its headers, all
+# in one mbox; read twice (the second time everything is already known).
+ingest_bench() {
+  local count=$1
+  awk -v n="$count" 'BEGIN { print "email,name"; for (i = 0; i < n; i++) printf "user%d@domain%d.example.jp,User %d\n", i, i % 500, i }' > "$work/ingest.csv"
+  printf '{{ name }}様\nbody\n' > "$work/ingest.txt"
+  cat > "$work/ingest.toml" <<'TOML'
+id = "bench-ingest"
+kind = "notice"
+list = "newsletter"
+store = "ingest.db"
+[sender]
+from = "ASUE株式会社 <news@example.co.jp>"
+return_path = "bounces@example.co.jp"
+[message]
+subject = "{{ name }}様"
+text = "ingest.txt"
+[recipients]
+path = "ingest.csv"
+[unsubscribe]
+url = "https://example.co.jp/unsubscribe"
+TOML
+  rm -rf "$work"/ingest.db* "$work/ingest-out"
+  env -u HIKYAKU_STORE "$bin" --quiet send "$work/ingest.toml" --dry-run --out "$work/ingest-out"
+  find "$work/ingest-out" -name '*.eml' -print0 | xargs -0 awk '
+    function finish() {
+      printf "From MAILER-DAEMON Sun Nov 22 10:00:00 2026\n"
+      printf "From: MAILER-DAEMON@mx.example.jp\nTo: bounces@example.co.jp\nSubject: Undelivered Mail Returned to Sender\n"
+      printf "Message-Id: <dsn.%s>\nMIME-Version: 1.0\n", id
+      printf "Content-Type: multipart/report; report-type=delivery-status; boundary=\"=_bench-dsn_=\"\n\n"
+      printf "--=_bench-dsn_=\nContent-Type: text/plain\n\nUser unknown.\n\n--=_bench-dsn_=\nContent-Type: message/delivery-status\n\n"
+      printf "Reporting-MTA: dns; mx.example.jp\n\nFinal-Recipient: rfc822;%s\nAction: failed\nStatus: 5.1.1\n", to
+      printf "Diagnostic-Code: smtp; 550 5.1.1 User unknown\n\n--=_bench-dsn_=\nContent-Type: text/rfc822-headers\n\n%s\n--=_bench-dsn_=--\n\n", hdr
+    }
+    # xargs may split the files over several awk runs: nothing here may
+    # depend on a count, so each DSN is named after its original Message-ID.
+    FNR == 1 { if (n++) finish(); inhdr = 1; hdr = ""; to = ""; id = "" }
+    { sub(/\r$/, "") }
+    inhdr && $0 == "" { inhdr = 0 }
+    inhdr { hdr = hdr $0 "\n"; if ($0 ~ /^To:/) to = substr($0, 5); if ($0 ~ /^Message-ID:/) { id = substr($0, 13); gsub(/[<> ]/, "", id) } }
+    END { if (n) finish() }' > "$work/ingest.mbox"
+  ls -lh "$work/ingest.mbox" | awk '{print "   " $5 "  " $9}'
+  timed "ingest $count DSNs (mbox)" env -u HIKYAKU_STORE "$bin" --store "$work/ingest.db" ingest "$work/ingest.mbox" --format json > "$work/ingest.out"
+  echo "   $(grep -c '"suppressed"' "$work/ingest.out") suppressed"
+  timed "ingest again (all known)" env -u HIKYAKU_STORE "$bin" --store "$work/ingest.db" ingest "$work/ingest.mbox" --format json > "$work/ingest.out"
+  echo "   $(grep -c '"already_ingested"' "$work/ingest.out") already ingested"
+}
+
+if [ "$mode" = ingest ]; then
+  ingest_bench "${1:-20000}"
+  exit 0
+fi
 if [ "$mode" = send ]; then
   send_bench 20000 rsa2048.pem "send 20,000 (RSA-2048, 4 connections)"
   [ -n "${BENCH_ED25519:-}" ] && send_bench 20000 ed25519.pem "send 20,000 (Ed25519, 4 connections)"

@@ -279,7 +279,7 @@ fn delivery_status(message: &Message<'_>) -> Result<Vec<Finding>, String> {
             }
             let final_recipient = field("Final-Recipient")
                 .or_else(|| field("Original-Recipient"))
-                .map(|v| v.rsplit_once(';').map_or(v, |(_, a)| a).trim().to_owned());
+                .map(|v| bare_address(v.rsplit_once(';').map_or(v, |(_, a)| a)));
             findings.push(Finding::Bounce(Bounce {
                 permanent: status.starts_with('5'),
                 status,
@@ -316,6 +316,15 @@ fn status_fields(group: &str) -> Vec<(String, String)> {
         }
     }
     fields
+}
+
+/// `"Name" <a@b>` or `<a@b>` or `a@b` → `a@b`.
+fn bare_address(text: &str) -> String {
+    let text = text.trim();
+    match (text.rfind('<'), text.rfind('>')) {
+        (Some(open), Some(close)) if open < close => text[open + 1..close].trim().to_owned(),
+        _ => text.to_owned(),
+    }
 }
 
 fn normalise_newlines(bytes: &[u8]) -> String {
@@ -516,6 +525,8 @@ mod tests {
             Some("4.2.2")
         );
         assert_eq!(status_code("version 1.2.3 and 192.168.0.1"), None);
+        assert_eq!(bare_address(" \"A\" <a@example.jp> "), "a@example.jp");
+        assert_eq!(bare_address("a@example.jp"), "a@example.jp");
     }
 
     #[test]
