@@ -7,7 +7,8 @@
 //!   POSTs `confirm=web`. A GET alone changes nothing, because mail scanners
 //!   and link previews follow every link.
 //! - Any path whose last segment is a token works, so the proxy may mount the
-//!   endpoint under whatever prefix `unsubscribe.url` names.
+//!   endpoint under whatever prefix `unsubscribe.url` names. `/healthz`
+//!   answers 200 while the store does, for the proxy's health checks.
 //! - A token that is altered, truncated, unknown or minted by another store
 //!   gets the same 404 as any other wrong URL: nothing is written and nothing
 //!   tells whether an address exists. Tokens do not expire while the store
@@ -127,6 +128,7 @@ impl Endpoint {
 pub fn router(endpoint: Arc<Endpoint>) -> Router {
     Router::new()
         .route("/", get(not_found).post(not_found))
+        .route("/healthz", get(health))
         .route("/{*path}", get(confirmation_page).post(unsubscribe))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(endpoint)
@@ -277,6 +279,21 @@ async fn form_source(request: Request) -> Result<Option<&'static str>, Response>
     } else {
         None
     })
+}
+
+/// For the proxy's and the monitoring's health checks: the store answers.
+async fn health(State(endpoint): State<Arc<Endpoint>>) -> Response {
+    match blocking(&endpoint, |e| {
+        e.store
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .schema_version()
+    })
+    .await
+    {
+        Ok(_) => (StatusCode::OK, "ok\n").into_response(),
+        Err(response) => response,
+    }
 }
 
 async fn not_found() -> Response {

@@ -312,6 +312,14 @@ fn deliver(context: &Context, args: &SendArgs) -> Result<u8, Error> {
     // The sign-off binds to exactly these bytes; --yes never bypasses it.
     let mut store = Store::open(&store_path)?;
     super::approve::gate(&store, &campaign, &digest)?;
+    if eligible == 0 {
+        context
+            .ui
+            .info("nothing to send: every eligible recipient is settled");
+        return Ok(exit::OK);
+    }
+    // Asked only when something would leave: a finished campaign's cron
+    // job keeps exiting 0 whatever the complaint rate.
     complaint_guard(context, &store, &campaign, true)?;
     store.record_campaign(
         &campaign.id,
@@ -320,12 +328,6 @@ fn deliver(context: &Context, args: &SendArgs) -> Result<u8, Error> {
         now_unix(),
     )?;
     drop(store);
-    if eligible == 0 {
-        context
-            .ui
-            .info("nothing to send: every eligible recipient is settled");
-        return Ok(exit::OK);
-    }
     if !confirm(context, args, eligible, &campaign)? {
         context.ui.info("not sent");
         return Ok(exit::OK);

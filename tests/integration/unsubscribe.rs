@@ -165,6 +165,13 @@ fn one_click_post_unsubscribes_and_a_get_never_does() {
     assert_eq!(tokens.len(), 4);
     let endpoint = Endpoint::start(&scratch);
     let (first, token) = &tokens[0];
+    let health = Reply::from(
+        endpoint
+            .agent
+            .get(format!("{}/healthz", endpoint.base))
+            .call(),
+    );
+    assert_eq!((health.status, health.body.as_str()), (200, "ok\n"));
 
     // A scanner following the link: a page with a button, nothing written.
     let page = endpoint.get(token);
