@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 use mail_builder::MessageBuilder;
 use mail_builder::headers::address::Address as HeaderAddress;
+use mail_builder::headers::content_type::ContentType;
 use mail_builder::headers::raw::Raw;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 
@@ -94,6 +95,11 @@ pub struct Rendered {
 
 struct Attachment {
     name: String,
+    /// The RFC 2047 form of a non-ASCII name, for the Content-Type `name`
+    /// parameter: mail-builder writes only RFC 2231 (`filename*=`), which
+    /// older Japanese mail clients (Outlook 2010 and earlier, many feature
+    /// phones) do not read, so they would show a garbled name.
+    legacy_name: Option<String>,
     content_type: String,
     bytes: Vec<u8>,
 }
@@ -172,11 +178,13 @@ impl Renderer {
                     path: path.clone(),
                     source,
                 })?;
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "attachment".into());
                 Ok(Attachment {
-                    name: path
-                        .file_name()
-                        .map(|n| n.to_string_lossy().into_owned())
-                        .unwrap_or_else(|| "attachment".into()),
+                    legacy_name: encoded_words(&name),
+                    name,
                     content_type: mime_guess::from_path(path)
                         .first_or_octet_stream()
                         .to_string(),
@@ -334,8 +342,12 @@ impl Renderer {
             builder = builder.html_body(html);
         }
         for attachment in &self.attachments {
+            let mut content_type = ContentType::new(attachment.content_type.as_str());
+            if let Some(legacy) = &attachment.legacy_name {
+                content_type = content_type.attribute("name", legacy.as_str());
+            }
             builder = builder.attachment(
-                attachment.content_type.as_str(),
+                content_type,
                 attachment.name.as_str(),
                 attachment.bytes.as_slice(),
             );
@@ -399,6 +411,32 @@ fn template_error(
     }
 }
 
+/// `text` as RFC 2047 base64 encoded-words (`=?UTF-8?B?…?=`, each at most
+/// 75 characters, split between characters), or `None` when it is ASCII and
+/// needs none.
+fn encoded_words(text: &str) -> Option<String> {
+    use base64::Engine as _;
+    if text.is_ascii() {
+        return None;
+    }
+    // 45 bytes of UTF-8 become 60 base64 characters: 72 with the delimiters.
+    const CHUNK: usize = 45;
+    let mut words = Vec::new();
+    let mut start = 0;
+    while start < text.len() {
+        let mut end = (start + CHUNK).min(text.len());
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        words.push(format!(
+            "=?UTF-8?B?{}?=",
+            base64::engine::general_purpose::STANDARD.encode(&text[start..end])
+        ));
+        start = end;
+    }
+    Some(words.join(" "))
+}
+
 /// A header value from data: control characters (CR, LF, TAB…) become spaces.
 fn header_text(value: &str) -> String {
     let cleaned: String = value
@@ -440,6 +478,32 @@ fn with_html_footer(mut html: String, footer: &Footer, campaign_footer: &FooterT
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_japanese_names_become_several_short_encoded_words() {
+        assert_eq!(encoded_words("report.pdf"), None);
+        assert_eq!(
+            encoded_words("案内.pdf").as_deref(),
+            Some("=?UTF-8?B?5qGI5YaFLnBkZg==?=")
+        );
+        let long = "二〇二六年十二月のお知らせと新製品のご案内について.pdf";
+        let words = encoded_words(long).unwrap();
+        let mut decoded = String::new();
+        for word in words.split(' ') {
+            assert!(word.len() <= 75, "{word}");
+            let inner = word
+                .strip_prefix("=?UTF-8?B?")
+                .unwrap()
+                .strip_suffix("?=")
+                .unwrap();
+            use base64::Engine as _;
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(inner)
+                .unwrap();
+            decoded.push_str(std::str::from_utf8(&bytes).expect("split between characters"));
+        }
+        assert_eq!(decoded, long);
+    }
 
     #[test]
     fn header_text_removes_line_breaks() {

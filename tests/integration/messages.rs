@@ -227,6 +227,19 @@ fn text_only_is_plain_and_attachments_make_it_mixed() {
         Some("案内.pdf")
     );
     assert_eq!(message.attachment(0).unwrap().contents(), b"%PDF-1.4 test");
+    // Older Japanese clients read only Content-Type's RFC 2047 name.
+    let part = message.attachment(0).unwrap();
+    let content_type = part.content_type().unwrap();
+    assert_eq!(content_type.attribute("name"), Some("案内.pdf"));
+    let raw = String::from_utf8(messages(&scratch)[0].clone()).unwrap();
+    assert!(
+        raw.contains("name=\"=?UTF-8?B?5qGI5YaFLnBkZg==?=\""),
+        "{raw}"
+    );
+    assert!(
+        raw.contains("filename*=UTF-8''%E6%A1%88%E5%86%85.pdf"),
+        "{raw}"
+    );
 }
 
 fn scratch_with_attachment() -> Scratch {
