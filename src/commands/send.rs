@@ -50,6 +50,47 @@ pub fn send(context: &Context, args: &SendArgs) -> Result<u8, Error> {
     deliver(context, args)
 }
 
+/// Hashes every input again, the recipient list included, and refuses (exit
+/// 75, "run again") when any differs from the validation pass: the new bytes
+/// were neither checked nor approved. A run again validates them, and the
+/// approval gate then asks for a new sign-off if one is required.
+fn unchanged_since_validation(
+    campaign: &Campaign,
+    validated: &CampaignDigest,
+) -> Result<(), Error> {
+    let read_error = |source| Error::Read {
+        path: campaign.path.clone(),
+        source,
+    };
+    let mut now = CampaignDigest::of_campaign_files(campaign).map_err(read_error)?;
+    now.push(
+        crate::digest::hash_file("recipients", &campaign.recipients.path).map_err(|source| {
+            Error::Read {
+                path: campaign.recipients.path.clone(),
+                source,
+            }
+        })?,
+    );
+    if now.hex() == validated.hex() {
+        return Ok(());
+    }
+    let changed: Vec<String> = now
+        .files
+        .iter()
+        .filter(|file| !validated.files.contains(file))
+        .map(|file| file.path.display().to_string())
+        .collect();
+    Err(Error::Busy(format!(
+        "{} changed after the validation pass; nothing was sent. Run send again: it checks \
+         the new contents (and asks for a new approval if the campaign requires one)",
+        if changed.is_empty() {
+            "an input".to_owned()
+        } else {
+            changed.join(", ")
+        }
+    )))
+}
+
 /// The last 30 days over which complaints are counted.
 const COMPLAINT_PERIOD_SECONDS: i64 = 30 * 24 * 3600;
 
@@ -332,6 +373,9 @@ fn deliver(context: &Context, args: &SendArgs) -> Result<u8, Error> {
         context.ui.info("not sent");
         return Ok(exit::OK);
     }
+    // The prompt may have waited minutes: what is sent must still be what
+    // was validated (and approved).
+    unchanged_since_validation(&campaign, &digest)?;
 
     // Pass 2: plan again, compose, send.
     let started = Instant::now();
@@ -715,5 +759,36 @@ fn summarize(
 impl From<SmtpError> for Error {
     fn from(error: SmtpError) -> Self {
         Error::Misconfigured(error.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_input_changed_after_validation_is_named_and_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let toml = "id = \"c\"\nkind = \"notice\"\nlist = \"news\"\n\
+            [sender]\nfrom = \"a@example.jp\"\n\
+            [message]\nsubject = \"s\"\ntext = \"body.txt\"\n\
+            [recipients]\npath = \"list.csv\"\n\
+            [unsubscribe]\nurl = \"https://example.jp/u\"\n";
+        std::fs::write(dir.path().join("campaign.toml"), toml).unwrap();
+        std::fs::write(dir.path().join("body.txt"), "hello\n").unwrap();
+        std::fs::write(dir.path().join("list.csv"), "email\na@example.jp\n").unwrap();
+        let campaign = Campaign::from_source(&dir.path().join("campaign.toml"), toml).unwrap();
+        let mut validated = CampaignDigest::of_campaign_files(&campaign).unwrap();
+        validated.push(crate::digest::hash_file("recipients", &campaign.recipients.path).unwrap());
+        assert!(unchanged_since_validation(&campaign, &validated).is_ok());
+
+        std::fs::write(dir.path().join("list.csv"), "email\nb@example.jp\n").unwrap();
+        let error = unchanged_since_validation(&campaign, &validated).unwrap_err();
+        assert_eq!(error.exit_code(), crate::error::exit::TEMPORARY);
+        let message = error.to_string();
+        assert!(
+            message.contains("list.csv") && !message.contains("body.txt"),
+            "{message}"
+        );
     }
 }
