@@ -8,7 +8,7 @@ use crate::address::Address;
 use crate::config::Campaign;
 use crate::render::{Identity, RenderError, Renderer};
 use crate::sign::{SignError, Signer};
-use crate::token::{Keys, Recipient as TokenRecipient};
+use crate::token::{Issued, Keys, Recipient as TokenRecipient};
 
 /// A message that cannot be composed.
 #[derive(Debug, thiserror::Error)]
@@ -24,9 +24,8 @@ pub enum ComposeError {
 /// One composed message.
 #[derive(Debug, Clone)]
 pub struct Composed {
-    /// The id under which the unsubscribe token must be recorded in the store,
-    /// and whom it stands for.
-    pub token: (i64, TokenRecipient),
+    /// The unsubscribe token as the store must record it.
+    pub token: Issued,
     /// The recipient's unsubscribe token (its URL's last segment).
     pub unsubscribe_token: String,
     /// The Message-ID without angle brackets.
@@ -162,7 +161,11 @@ impl Composer {
             &identity,
         )?;
         Ok(Composed {
-            token: (token_id, recipient),
+            token: Issued {
+                id: token_id,
+                recipient,
+                message_id: message_id.clone(),
+            },
             unsubscribe_token: token,
             message_id,
             subject: rendered.subject,

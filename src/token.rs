@@ -35,6 +35,18 @@ pub struct Recipient {
     pub email: String,
 }
 
+/// A token as issued in one message: what the store records so that the
+/// unsubscribe endpoint and `ingest` can find the recipient again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issued {
+    /// The token's store id ([`Keys::token_id`]).
+    pub id: i64,
+    /// Whom it stands for.
+    pub recipient: Recipient,
+    /// The Message-ID of the message that carries it (without brackets).
+    pub message_id: String,
+}
+
 /// The keyed functions of one store's secret.
 #[derive(Clone)]
 pub struct Keys {

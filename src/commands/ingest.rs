@@ -346,7 +346,7 @@ impl<W: Write> Ingest<'_, W> {
     }
 
     /// The campaign and recipient the clues point at: a token that verifies
-    /// first (it names the list), then a Message-ID the journal knows.
+    /// first, then a Message-ID this store composed.
     fn trace(&self, clues: &Clues) -> Result<Option<Recipient>, Error> {
         for token in &clues.tokens {
             if let Some(id) = Keys::claimed_id(token)
@@ -357,13 +357,8 @@ impl<W: Write> Ingest<'_, W> {
             }
         }
         for message_id in &clues.message_ids {
-            if let Some((campaign, email)) = self.store.message_recipient(message_id)? {
-                let list = self.store.campaign_list(&campaign)?.unwrap_or_default();
-                return Ok(Some(Recipient {
-                    campaign,
-                    list,
-                    email,
-                }));
+            if let Some(recipient) = self.store.message_recipient(message_id)? {
+                return Ok(Some(recipient));
             }
         }
         Ok(None)

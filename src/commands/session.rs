@@ -15,7 +15,7 @@ use crate::digest::CampaignDigest;
 use crate::error::Error;
 use crate::plan::{Plan, PlanCounts, PlanError, Verdict};
 use crate::store::Store;
-use crate::token::Recipient;
+use crate::token::Issued;
 
 /// How often the progress bar is moved; moving it costs a clock read.
 const PROGRESS_EVERY_ROWS: u64 = 4096;
@@ -150,7 +150,7 @@ impl Session {
 /// is recorded, in batches, so the endpoint can resolve it.
 pub struct Outbox {
     folder: EmlFolder,
-    tokens: Vec<(i64, Recipient)>,
+    tokens: Vec<Issued>,
 }
 
 impl Outbox {

@@ -267,27 +267,14 @@ impl Store {
         Ok(applied)
     }
 
-    /// The campaign and address of a message this store's sends recorded,
-    /// found by its Message-ID (without angle brackets).
-    pub fn message_recipient(
-        &self,
-        message_id: &str,
-    ) -> Result<Option<(String, String)>, StoreError> {
-        self.conn
-            .prepare_cached("SELECT campaign, email FROM journal WHERE message_id = ?1 LIMIT 1")
-            .and_then(|mut s| {
-                s.query_row([message_id], |r| Ok((r.get(0)?, r.get(1)?)))
-                    .optional()
-            })
-            .map_err(|e| self.error(e))
-    }
-
     /// The campaign that last mailed `email`, for a bounce that names the
     /// address but returned nothing of the message.
     pub fn last_campaign_of(&self, email: &str) -> Result<Option<String>, StoreError> {
         self.conn
             .prepare_cached(
-                "SELECT campaign FROM journal WHERE email = ?1 ORDER BY updated_at DESC LIMIT 1",
+                "SELECT j.campaign FROM unsubscribe_token t
+                   JOIN journal j ON j.campaign = t.campaign AND j.email = t.email
+                  WHERE t.email = ?1 ORDER BY j.updated_at DESC LIMIT 1",
             )
             .and_then(|mut s| s.query_row([email], |r| r.get(0)).optional())
             .map_err(|e| self.error(e))

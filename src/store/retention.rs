@@ -15,8 +15,15 @@ use serde::Serialize;
 use super::consent::ConsentEntry;
 use super::{Batch, Store, StoreError};
 
-/// Journal states that mean a message may have reached the address.
-const MAY_HAVE_REACHED: &str = "('sent', 'unknown', 'sending', 'deferred')";
+/// The time of the last advertisement that may have reached `t.email` (add
+/// the condition on `t.email`): found through the token table's address index,
+/// since every message sent has its token recorded before it is queued. The
+/// states are those in which a message may have reached the address.
+const LAST_ADVERTISEMENT: &str = "MAX(j.updated_at) FROM unsubscribe_token t
+    JOIN journal j ON j.campaign = t.campaign AND j.email = t.email
+    LEFT JOIN campaign k ON k.id = j.campaign
+    WHERE j.state IN ('sent', 'unknown', 'sending', 'deferred')
+      AND (k.kind IS NULL OR k.kind = 'advertisement') AND";
 
 /// Why a record that no longer counts is still kept.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -90,11 +97,7 @@ impl Store {
     /// keeping a record too long is safe, deleting it too early is not.
     pub fn last_advertisement(&self, email: &str) -> Result<Option<i64>, StoreError> {
         self.conn
-            .prepare_cached(&format!(
-                "SELECT MAX(j.updated_at) FROM journal j LEFT JOIN campaign k ON k.id = j.campaign
-                 WHERE j.email = ?1 AND j.state IN {MAY_HAVE_REACHED}
-                   AND (k.kind IS NULL OR k.kind = 'advertisement')"
-            ))
+            .prepare_cached(&format!("SELECT {LAST_ADVERTISEMENT} t.email = ?1"))
             .and_then(|mut s| s.query_row([email], |r| r.get(0)))
             .map_err(|e| self.error(e))
     }
@@ -120,9 +123,7 @@ impl Store {
                               WHERE r.email = c.email AND r.list IN (c.list, '*')
                                 AND r.revoked_at >= c.obtained_at_unix),
                             c.expires_at_unix, c.id,
-                            (SELECT MAX(j.updated_at) FROM journal j LEFT JOIN campaign k ON k.id = j.campaign
-                              WHERE j.email = c.email AND j.state IN {MAY_HAVE_REACHED}
-                                AND (k.kind IS NULL OR k.kind = 'advertisement')),
+                            (SELECT {LAST_ADVERTISEMENT} t.email = c.email),
                             EXISTS (SELECT 1 FROM legal_hold h WHERE h.email = c.email)
                      FROM consent c
                      WHERE c.expires_at_unix <= ?1
@@ -227,7 +228,19 @@ mod tests {
                 .revoke_consent(email, "news", T0 + 20 * DAY, "")
                 .unwrap();
         }
-        for email in ["plain@example.jp", "held@example.jp"] {
+        for (id, email) in [(1, "plain@example.jp"), (2, "held@example.jp")] {
+            // As a send does: the token first, then the journal.
+            store
+                .record_tokens(&[crate::token::Issued {
+                    id,
+                    recipient: crate::token::Recipient {
+                        campaign: "ad".into(),
+                        list: "news".into(),
+                        email: email.into(),
+                    },
+                    message_id: format!("ad.{id}@example.jp"),
+                }])
+                .unwrap();
             store
                 .record_delivery("ad", email, DeliveryState::Sent, None, T0 + 10 * DAY)
                 .unwrap();

@@ -4,7 +4,7 @@
 use rusqlite::{OptionalExtension, params};
 
 use super::{Store, StoreError};
-use crate::token::{Keys, Recipient, SECRET_LEN, new_secret};
+use crate::token::{Issued, Keys, Recipient, SECRET_LEN, new_secret};
 
 const SECRET_NAME: &str = "unsubscribe";
 
@@ -38,23 +38,31 @@ impl Store {
     /// Ids are derived from the recipient, so recording one twice is harmless;
     /// two recipients with one id (a 2^-63 chance per pair) is refused rather
     /// than letting one of them be unable to unsubscribe.
-    pub fn record_tokens(&mut self, tokens: &[(i64, Recipient)]) -> Result<(), StoreError> {
+    /// A test message re-uses its address's token under a new Message-ID;
+    /// the latest is kept.
+    pub fn record_tokens(&mut self, tokens: &[Issued]) -> Result<(), StoreError> {
         let batch = self.batch()?;
         {
             let mut insert = batch
                 .tx
                 .prepare_cached(
-                    "INSERT INTO unsubscribe_token (id, campaign, list, email) VALUES (?1, ?2, ?3, ?4)
-                     ON CONFLICT DO NOTHING",
+                    "INSERT INTO unsubscribe_token (id, campaign, list, email, message_id)
+                     VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
                 )
                 .map_err(|e| batch.error(e))?;
-            for (id, recipient) in tokens {
+            for Issued {
+                id,
+                recipient,
+                message_id,
+            } in tokens
+            {
                 let inserted = insert
                     .execute(params![
                         id,
                         recipient.campaign,
                         recipient.list,
-                        recipient.email
+                        recipient.email,
+                        message_id
                     ])
                     .map_err(|e| batch.error(e))?;
                 if inserted == 0 {
@@ -64,10 +72,38 @@ impl Store {
                             "unsubscribe token id {id} is already taken by another recipient"
                         )));
                     }
+                    batch
+                        .tx
+                        .prepare_cached(
+                            "UPDATE unsubscribe_token SET message_id = ?2
+                             WHERE id = ?1 AND message_id IS NOT ?2",
+                        )
+                        .and_then(|mut s| s.execute(params![id, message_id]))
+                        .map_err(|e| batch.error(e))?;
                 }
             }
         }
         batch.commit()
+    }
+
+    /// The recipient of the message with this Message-ID (without brackets),
+    /// if this store composed it.
+    pub fn message_recipient(&self, message_id: &str) -> Result<Option<Recipient>, StoreError> {
+        self.conn
+            .prepare_cached(
+                "SELECT campaign, list, email FROM unsubscribe_token WHERE message_id = ?1 LIMIT 1",
+            )
+            .and_then(|mut s| {
+                s.query_row([message_id], |row| {
+                    Ok(Recipient {
+                        campaign: row.get(0)?,
+                        list: row.get(1)?,
+                        email: row.get(2)?,
+                    })
+                })
+                .optional()
+            })
+            .map_err(|e| self.error(e))
     }
 
     /// The recipient a token id was issued for.
@@ -107,8 +143,16 @@ mod tests {
             email: "taro@example.jp".into(),
         };
         let (id, token) = keys.token(&taro);
-        store.record_tokens(&[(id, taro.clone())]).unwrap();
-        store.record_tokens(&[(id, taro.clone())]).unwrap();
+        let issued = |recipient: &Recipient, message_id: &str| Issued {
+            id,
+            recipient: recipient.clone(),
+            message_id: message_id.into(),
+        };
+        store.record_tokens(&[issued(&taro, "m1@x")]).unwrap();
+        store.record_tokens(&[issued(&taro, "m1@x")]).unwrap();
+        store.record_tokens(&[issued(&taro, "m2@x")]).unwrap();
+        assert_eq!(store.message_recipient("m2@x").unwrap(), Some(taro.clone()));
+        assert_eq!(store.message_recipient("m1@x").unwrap(), None);
         drop(store);
 
         let mut reopened = Store::open(&path).unwrap();
@@ -122,7 +166,7 @@ mod tests {
 
         let mut other = taro.clone();
         other.email = "hanako@example.jp".into();
-        assert!(reopened.record_tokens(&[(id, other)]).is_err());
+        assert!(reopened.record_tokens(&[issued(&other, "m3@x")]).is_err());
         assert_eq!(reopened.token_recipient(12345).unwrap(), None);
     }
 }
