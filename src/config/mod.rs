@@ -760,6 +760,28 @@ impl Checker<'_> {
         })
     }
 
+    /// A share between 0 and 1 (`default` when absent); `example` shows one.
+    fn share(
+        &mut self,
+        value: Option<Spanned<f64>>,
+        key: &str,
+        default: f64,
+        example: &str,
+    ) -> f64 {
+        let Some(value) = value else {
+            return default;
+        };
+        let share = *value.get_ref();
+        if !(0.0..=1.0).contains(&share) {
+            self.report(
+                Some(&value.span()),
+                key,
+                format!("must be a share between 0.0 and 1.0, such as {example}"),
+            );
+        }
+        share
+    }
+
     fn limits(&mut self, raw: file::Limits) -> Limits {
         let mut domain_rates = BTreeMap::new();
         for (domain, rate) in raw.domain_rates {
@@ -799,32 +821,18 @@ impl Checker<'_> {
                  (for Japan: timezone = \"Asia/Tokyo\")",
             );
         }
-        let max_failure_rate = raw
-            .max_failure_rate
-            .map_or(defaults::MAX_FAILURE_RATE, |rate| {
-                let value = *rate.get_ref();
-                if !(0.0..=1.0).contains(&value) {
-                    self.report(
-                        Some(&rate.span()),
-                        "limits.max_failure_rate",
-                        "must be a share between 0.0 and 1.0, such as 0.05 for 5 %",
-                    );
-                }
-                value
-            });
-        let max_complaint_rate =
-            raw.max_complaint_rate
-                .map_or(defaults::MAX_COMPLAINT_RATE, |rate| {
-                    let value = *rate.get_ref();
-                    if !(0.0..=1.0).contains(&value) {
-                        self.report(
-                            Some(&rate.span()),
-                            "limits.max_complaint_rate",
-                            "must be a share between 0.0 and 1.0, such as 0.003 for 0.3 %",
-                        );
-                    }
-                    value
-                });
+        let max_failure_rate = self.share(
+            raw.max_failure_rate,
+            "limits.max_failure_rate",
+            defaults::MAX_FAILURE_RATE,
+            "0.05 for 5 %",
+        );
+        let max_complaint_rate = self.share(
+            raw.max_complaint_rate,
+            "limits.max_complaint_rate",
+            defaults::MAX_COMPLAINT_RATE,
+            "0.003 for 0.3 %",
+        );
         let failure_window = raw
             .failure_window
             .map_or(defaults::FAILURE_WINDOW, |window| {

@@ -83,15 +83,11 @@ impl Store {
 
     /// Every sign-off of `campaign`, oldest first.
     pub fn approvals(&self, campaign: &str) -> Result<Vec<Approval>, StoreError> {
-        let mut statement = self
-            .conn
-            .prepare(
-                "SELECT digest, approver, os_user, host, approved_at, note, files FROM approval
+        self.all_rows(
+            "SELECT digest, approver, os_user, host, approved_at, note, files FROM approval
                  WHERE campaign = ?1 ORDER BY approved_at, id",
-            )
-            .map_err(|e| self.error(e))?;
-        let rows = statement
-            .query_map([campaign], |row| {
+            [campaign],
+            |row| {
                 let files: String = row.get(6)?;
                 Ok(Approval {
                     campaign: campaign.to_owned(),
@@ -103,8 +99,7 @@ impl Store {
                     note: row.get::<_, Option<String>>(5)?.unwrap_or_default(),
                     files: serde_json::from_str(&files).unwrap_or_default(),
                 })
-            })
-            .map_err(|e| self.error(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.error(e))
+            },
+        )
     }
 }

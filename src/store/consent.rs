@@ -276,23 +276,18 @@ pub struct Revocation {
 impl Store {
     /// Every revocation of `email`, oldest first.
     pub fn revocations_for(&self, email: &str) -> Result<Vec<Revocation>, StoreError> {
-        let mut statement = self
-            .conn
-            .prepare(
-                "SELECT list, revoked_at, reason FROM consent_revocation
+        self.all_rows(
+            "SELECT list, revoked_at, reason FROM consent_revocation
                  WHERE email = ?1 ORDER BY revoked_at, list",
-            )
-            .map_err(|e| self.error(e))?;
-        let rows = statement
-            .query_map([email], |r| {
+            [email],
+            |r| {
                 Ok(Revocation {
                     list: r.get(0)?,
                     revoked_at: super::format_unix(r.get(1)?),
                     reason: r.get(2)?,
                 })
-            })
-            .map_err(|e| self.error(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.error(e))
+            },
+        )
     }
 }
 

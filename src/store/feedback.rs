@@ -337,15 +337,11 @@ impl Store {
 
     /// Every feedback event about `email`, oldest first.
     pub fn feedback_for(&self, email: &str) -> Result<Vec<FeedbackEvent>, StoreError> {
-        let mut statement = self
-            .conn
-            .prepare(
-                "SELECT kind, source, campaign, list, email, detail, at FROM feedback_event
+        self.all_rows(
+            "SELECT kind, source, campaign, list, email, detail, at FROM feedback_event
                  WHERE email = ?1 ORDER BY at, id",
-            )
-            .map_err(|e| self.error(e))?;
-        let rows = statement
-            .query_map([email], |r| {
+            [email],
+            |r| {
                 let kind: String = r.get(0)?;
                 Ok(FeedbackEvent {
                     kind: match kind.as_str() {
@@ -361,9 +357,8 @@ impl Store {
                     detail: r.get(5)?,
                     at: r.get(6)?,
                 })
-            })
-            .map_err(|e| self.error(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.error(e))
+            },
+        )
     }
 }
 

@@ -305,6 +305,19 @@ impl Store {
         Ok(set)
     }
 
+    /// Every row `sql` selects with `params`, each made into a `T` by `row`.
+    fn all_rows<T>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        row: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>, StoreError> {
+        self.conn
+            .prepare(sql)
+            .and_then(|mut statement| statement.query_map(params, row)?.collect())
+            .map_err(|e| self.error(e))
+    }
+
     fn error(&self, source: rusqlite::Error) -> StoreError {
         StoreError::Sqlite {
             path: self.path.clone(),

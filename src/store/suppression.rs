@@ -130,15 +130,11 @@ impl Store {
 impl Store {
     /// The suppression entries of one address (global and per list).
     pub fn suppressions_of(&self, email: &str) -> Result<Vec<Suppression>, StoreError> {
-        let mut statement = self
-            .conn
-            .prepare(
-                "SELECT email, list, reason, source, created_at FROM suppression
+        self.all_rows(
+            "SELECT email, list, reason, source, created_at FROM suppression
                  WHERE email = ?1 ORDER BY created_at, list",
-            )
-            .map_err(|e| self.error(e))?;
-        let rows = statement
-            .query_map([email], |row| {
+            [email],
+            |row| {
                 Ok(Suppression {
                     email: row.get(0)?,
                     list: row.get(1)?,
@@ -146,9 +142,8 @@ impl Store {
                     source: row.get(3)?,
                     created_at: row.get(4)?,
                 })
-            })
-            .map_err(|e| self.error(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.error(e))
+            },
+        )
     }
 }
 
