@@ -117,7 +117,10 @@ pub struct Renderer {
     from: (Option<String>, String),
     reply_to: Option<String>,
     list_id: String,
-    unsubscribe_base: url::Url,
+    /// The unsubscribe URL around the token: what the URL parser gives for
+    /// the configured URL with a segment appended, split where the token
+    /// goes, so that no message parses a URL again.
+    unsubscribe_around: (String, String),
     mailto: Option<String>,
     feedback_id: Option<String>,
     footer: FooterText,
@@ -207,7 +210,7 @@ impl Renderer {
             from: (from.name.clone(), from.address.to_string()),
             reply_to: campaign.sender.reply_to.as_ref().map(ToString::to_string),
             list_id: format!("<{}.{}>", campaign.list, from.address.domain()),
-            unsubscribe_base: unsubscribe.url.clone(),
+            unsubscribe_around: around_token(&unsubscribe.url),
             mailto: unsubscribe.mailto.as_ref().map(ToString::to_string),
             feedback_id: campaign.message.feedback_id.clone(),
             footer: FooterText::new(
@@ -244,12 +247,10 @@ impl Renderer {
 
     /// The recipient's unsubscribe URL: the configured URL with the token
     /// appended as a path segment.
+    /// Tokens are base64url, which a path segment carries unencoded.
     pub fn unsubscribe_url(&self, token: &str) -> String {
-        let mut url = self.unsubscribe_base.clone();
-        if let Ok(mut segments) = url.path_segments_mut() {
-            segments.pop_if_empty().push(token);
-        }
-        url.into()
+        let (head, tail) = &self.unsubscribe_around;
+        [head.as_str(), token, tail].concat()
     }
 
     /// Renders the message for `recipient`.
@@ -411,6 +412,22 @@ fn template_error(
     }
 }
 
+/// `url` with a last path segment appended, split around that segment.
+fn around_token(url: &url::Url) -> (String, String) {
+    // Base64url characters only, so the parser leaves it as it is.
+    const MARK: &str = "hikyakuTokenGoesHere";
+    let mut with_mark = url.clone();
+    if let Ok(mut segments) = with_mark.path_segments_mut() {
+        segments.pop_if_empty().push(MARK);
+    }
+    let text: String = with_mark.into();
+    match text.rsplit_once(MARK) {
+        Some((head, tail)) => (head.to_owned(), tail.to_owned()),
+        // A URL that cannot take a path (never an https one): token at the end.
+        None => (text, String::new()),
+    }
+}
+
 /// `text` as RFC 2047 base64 encoded-words (`=?UTF-8?B?…?=`, each at most
 /// 75 characters, split between characters), or `None` when it is ASCII and
 /// needs none.
@@ -465,7 +482,11 @@ fn with_html_footer(mut html: String, footer: &Footer, campaign_footer: &FooterT
     if campaign_footer.html_placed(&html, &footer.html) {
         return html;
     }
-    match html.to_ascii_lowercase().rfind("</body>") {
+    let closing = html
+        .as_bytes()
+        .windows(7)
+        .rposition(|w| w.eq_ignore_ascii_case(b"</body>"));
+    match closing {
         Some(at) => html.insert_str(at, &footer.html),
         None => {
             html.push('\n');
@@ -503,6 +524,25 @@ mod tests {
             decoded.push_str(std::str::from_utf8(&bytes).expect("split between characters"));
         }
         assert_eq!(decoded, long);
+    }
+
+    #[test]
+    fn the_token_becomes_the_last_path_segment_as_the_parser_would_put_it() {
+        for (base, expected) in [
+            (
+                "https://example.jp/unsubscribe",
+                "https://example.jp/unsubscribe/T-_9",
+            ),
+            ("https://example.jp/u/", "https://example.jp/u/T-_9"),
+            ("https://example.jp", "https://example.jp/T-_9"),
+            (
+                "https://example.jp/u?lang=ja#x",
+                "https://example.jp/u/T-_9?lang=ja#x",
+            ),
+        ] {
+            let (head, tail) = around_token(&url::Url::parse(base).unwrap());
+            assert_eq!(format!("{head}T-_9{tail}"), expected);
+        }
     }
 
     #[test]
