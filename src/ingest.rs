@@ -11,6 +11,7 @@ use std::borrow::Cow;
 
 use mail_parser::{Message, MessageParser, MimeHeaders, PartType};
 
+use crate::address::Mailbox;
 use crate::token::TOKEN_LEN;
 
 /// What one message says.
@@ -31,7 +32,7 @@ pub struct Bounce {
     pub status: String,
     /// Whether it is permanent (5.x.x).
     pub permanent: bool,
-    /// The `Final-Recipient` address, when given.
+    /// The `Final-Recipient` address as written (perhaps `Name <a@b>`), when given.
     pub final_recipient: Option<String>,
     /// The remote server's words, shortened.
     pub diagnostic: String,
@@ -117,9 +118,10 @@ impl Clues {
     /// A VERP address `local+TOKEN@domain`, as our sends write the envelope
     /// sender when `sender.verp` is on; bounces come back addressed to it.
     fn tokens_from_verp(&mut self, address: &str) {
-        let address = address.trim().trim_start_matches('<').trim_end_matches('>');
-        let local = address.rsplit_once('@').map_or(address, |(l, _)| l);
-        if let Some((_, detail)) = local.rsplit_once('+') {
+        let Ok(mailbox) = Mailbox::parse(address) else {
+            return;
+        };
+        if let Some((_, detail)) = mailbox.address.local_part().rsplit_once('+') {
             self.add_token(detail);
         }
     }
@@ -204,10 +206,6 @@ fn envelope_clues(message: &Message<'_>, clues: &mut Clues) {
             .any(|n| name.eq_ignore_ascii_case(n))
         {
             for address in value.split(',') {
-                let address = address
-                    .rsplit_once('<')
-                    .map_or(address, |(_, a)| a)
-                    .trim_end_matches(|c: char| c == '>' || c.is_whitespace());
                 clues.tokens_from_verp(address);
             }
         }
@@ -279,7 +277,7 @@ fn delivery_status(message: &Message<'_>) -> Result<Vec<Finding>, String> {
             }
             let final_recipient = field("Final-Recipient")
                 .or_else(|| field("Original-Recipient"))
-                .map(|v| bare_address(v.rsplit_once(';').map_or(v, |(_, a)| a)));
+                .map(|v| v.rsplit_once(';').map_or(v, |(_, a)| a).trim().to_owned());
             findings.push(Finding::Bounce(Bounce {
                 permanent: status.starts_with('5'),
                 status,
@@ -302,29 +300,23 @@ fn delivery_status(message: &Message<'_>) -> Result<Vec<Finding>, String> {
     Ok(findings)
 }
 
-/// The `Name: value` fields of one delivery-status group, unfolded.
+/// The `Name: value` fields of one delivery-status group (header syntax,
+/// read by mail-parser), unfolded.
 fn status_fields(group: &str) -> Vec<(String, String)> {
-    let mut fields: Vec<(String, String)> = Vec::new();
-    for line in group.lines() {
-        if line.starts_with([' ', '\t']) {
-            if let Some((_, value)) = fields.last_mut() {
-                value.push(' ');
-                value.push_str(line.trim());
-            }
-        } else if let Some((name, value)) = line.split_once(':') {
-            fields.push((name.trim().to_owned(), value.trim().to_owned()));
-        }
-    }
-    fields
-}
-
-/// `"Name" <a@b>` or `<a@b>` or `a@b` → `a@b`.
-fn bare_address(text: &str) -> String {
-    let text = text.trim();
-    match (text.rfind('<'), text.rfind('>')) {
-        (Some(open), Some(close)) if open < close => text[open + 1..close].trim().to_owned(),
-        _ => text.to_owned(),
-    }
+    // The group's blank-line end was split off; header parsing wants it back.
+    let group = format!("{group}\n\n");
+    MessageParser::new()
+        .parse_headers(group.as_bytes())
+        .map(|fields| {
+            fields
+                .headers_raw()
+                .map(|(name, value)| {
+                    let unfolded: Vec<&str> = value.split_whitespace().collect();
+                    (name.to_owned(), unfolded.join(" "))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn normalise_newlines(bytes: &[u8]) -> String {
@@ -430,12 +422,7 @@ fn complaint(raw: &[u8], message: &Message<'_>) -> Result<Complaint, String> {
         feedback_type: feedback_type.to_owned(),
         original_rcpt_to: feedback
             .original_rcpt_to()
-            .map(|a| {
-                a.trim()
-                    .trim_start_matches('<')
-                    .trim_end_matches('>')
-                    .to_owned()
-            })
+            .map(|a| a.trim().to_owned())
             .filter(|a| !a.is_empty()),
         clues,
     })
@@ -525,8 +512,6 @@ mod tests {
             Some("4.2.2")
         );
         assert_eq!(status_code("version 1.2.3 and 192.168.0.1"), None);
-        assert_eq!(bare_address(" \"A\" <a@example.jp> "), "a@example.jp");
-        assert_eq!(bare_address("a@example.jp"), "a@example.jp");
     }
 
     #[test]

@@ -28,6 +28,7 @@ use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Request, Sta
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use minijinja::HtmlEscape;
 
 use crate::store::feedback::{Applied, FeedbackEvent, FeedbackKind};
 use crate::store::{Store, StoreError, now_unix};
@@ -358,13 +359,6 @@ fn masked(email: &str) -> String {
     }
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 fn document(title: &str, body: &str) -> String {
     format!(
         "<!DOCTYPE html>\n<html lang=\"ja\">\n<head>\n<meta charset=\"utf-8\">\n\
@@ -376,8 +370,8 @@ fn document(title: &str, body: &str) -> String {
 }
 
 fn confirm_page(recipient: &Recipient) -> String {
-    let list = escape(&recipient.list);
-    let who = escape(&masked(&recipient.email));
+    let list = HtmlEscape(&recipient.list).to_string();
+    let who = HtmlEscape(&masked(&recipient.email)).to_string();
     document(
         "配信停止の確認 / Unsubscribe",
         &format!(
@@ -392,8 +386,8 @@ fn confirm_page(recipient: &Recipient) -> String {
 }
 
 fn done_page(recipient: &Recipient) -> String {
-    let list = escape(&recipient.list);
-    let who = escape(&masked(&recipient.email));
+    let list = HtmlEscape(&recipient.list).to_string();
+    let who = HtmlEscape(&masked(&recipient.email)).to_string();
     document(
         "配信停止 / Unsubscribed",
         &format!(

@@ -7,7 +7,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::Context;
-use crate::address::Address;
+use crate::address::Mailbox;
 use crate::cli::{IngestArgs, ReportFormat};
 use crate::error::Error;
 use crate::ingest::{Clues, Finding, classify};
@@ -28,9 +28,7 @@ struct Outcome {
     /// `suppressed`, `already_suppressed`, `counted`, `already_ingested`, `skipped`.
     action: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    kind: Option<&'static str>,
-    #[serde(skip)]
-    kind_text: &'static str,
+    kind: Option<FeedbackKind>,
     #[serde(skip_serializing_if = "Option::is_none")]
     email: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -259,7 +257,11 @@ impl<W: Write> Ingest<'_, W> {
                 recipient.email,
             ),
             None => {
-                let Some(address) = fallback.as_deref().and_then(|a| Address::parse(a).ok()) else {
+                let Some(address) = fallback
+                    .as_deref()
+                    .and_then(|a| Mailbox::parse(a).ok())
+                    .map(|m| m.address)
+                else {
                     return Ok(skipped(format!(
                         "a {} that traces to no message of ours and names no usable address",
                         kind.describe()
@@ -332,8 +334,7 @@ impl<W: Write> Ingest<'_, W> {
         Ok(Outcome {
             message: label.to_owned(),
             action,
-            kind: Some(kind.as_str()),
-            kind_text: kind.describe(),
+            kind: Some(kind),
             email: Some(email),
             campaign,
             list: match kind {
@@ -390,7 +391,7 @@ impl<W: Write> Ingest<'_, W> {
                         format!(
                             "{}: {} of {}{}{}: {what}",
                             outcome.message,
-                            outcome.kind_text,
+                            outcome.kind.map_or("", FeedbackKind::describe),
                             outcome.email.as_deref().unwrap_or(""),
                             outcome
                                 .campaign

@@ -588,7 +588,7 @@ fn compose_worker(
                     key: address.key(),
                     domain: address.domain().to_owned(),
                     message_id: composed.message_id,
-                    envelope_sender: campaign.envelope_sender_for(&composed.unsubscribe_token),
+                    envelope_sender: campaign.verp_sender(&composed.unsubscribe_token),
                     bytes: composed.bytes,
                     attempts: 0,
                 });

@@ -136,7 +136,6 @@ pub fn status(context: &Context, args: &StatusArgs) -> Result<(), Error> {
             for (state, count) in STATES.iter().zip(counts) {
                 report.insert((*state).into(), json!(count));
             }
-            let failed = counts[4];
             report.insert(
                 "feedback".into(),
                 json!({
@@ -144,7 +143,7 @@ pub fn status(context: &Context, args: &StatusArgs) -> Result<(), Error> {
                     "soft_bounces": rates.soft_bounces,
                     "complaints": rates.complaints,
                     "unsubscribes": rates.unsubscribes,
-                    "bounce_rate": rates.bounce_rate(failed),
+                    "bounce_rate": rates.bounce_rate(),
                     "complaint_rate": rates.complaint_rate(),
                     "store_complaint_rate_30d": recent.rate(),
                     "store_sent_30d": recent.sent,
@@ -165,7 +164,7 @@ pub fn status(context: &Context, args: &StatusArgs) -> Result<(), Error> {
                 "feedback: {} hard bounce(s), bounce rate {:.2} %; {} complaint(s), complaint rate {:.3} %; \
                  {} unsubscribe(s); {} soft bounce(s)",
                 group(rates.hard_bounces),
-                rates.bounce_rate(counts[4]) * 100.0,
+                rates.bounce_rate() * 100.0,
                 group(rates.complaints),
                 rates.complaint_rate() * 100.0,
                 group(rates.unsubscribes),

@@ -444,17 +444,18 @@ impl Campaign {
             .unwrap_or(&self.sender.from.address)
     }
 
-    /// The envelope sender of the message carrying `token`: with
-    /// `sender.verp`, `local+TOKEN@domain`; else [`Campaign::envelope_sender`].
-    pub fn envelope_sender_for(&self, token: &str) -> String {
-        let sender = self.envelope_sender().to_string();
+    /// With `sender.verp`, the envelope sender of the message carrying
+    /// `token`: `local+TOKEN@domain`. `None` means [`Campaign::envelope_sender`].
+    pub fn verp_sender(&self, token: &str) -> Option<String> {
         if !self.sender.verp {
-            return sender;
+            return None;
         }
-        match sender.rsplit_once('@') {
-            Some((local, domain)) => format!("{local}+{token}@{domain}"),
-            None => sender,
-        }
+        let sender = self.envelope_sender();
+        Some(format!(
+            "{}+{token}@{}",
+            sender.local_part(),
+            sender.domain()
+        ))
     }
 }
 

@@ -212,7 +212,13 @@ async fn connection_task(shared: Arc<Shared>) {
         }
         job.attempts += 1;
         let outcome = open
-            .transmit(&job.envelope_sender, &job.recipient, &job.bytes)
+            .transmit(
+                job.envelope_sender
+                    .as_deref()
+                    .unwrap_or(&setup.envelope_sender),
+                &job.recipient,
+                &job.bytes,
+            )
             .await;
         record(&shared, job, outcome, &mut connection);
         shared.scheduler.done();

@@ -66,8 +66,8 @@ pub struct Job {
     pub domain: String,
     /// The Message-ID.
     pub message_id: String,
-    /// The envelope sender (per message with VERP).
-    pub envelope_sender: String,
+    /// The message's own envelope sender (VERP); `None` = the run's.
+    pub envelope_sender: Option<String>,
     /// The bytes to send.
     pub bytes: Vec<u8>,
     /// Attempts made in this run.
@@ -342,7 +342,7 @@ mod tests {
             key: format!("u{n}@{domain}"),
             domain: domain.into(),
             message_id: String::new(),
-            envelope_sender: "bounces@example.jp".into(),
+            envelope_sender: None,
             bytes: Vec::new(),
             attempts: 0,
         }

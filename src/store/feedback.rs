@@ -90,6 +90,8 @@ pub const SOFT_BOUNCE_PERIOD: i64 = 30 * 24 * 3600;
 pub struct CampaignRates {
     /// Recipients whose mail was accepted by the relay.
     pub sent: u64,
+    /// Recipients the relay refused permanently.
+    pub failed: u64,
     /// Distinct recipients refused permanently, at SMTP time or by a later bounce.
     pub hard_bounces: u64,
     /// Distinct recipients with a soft bounce report.
@@ -102,8 +104,8 @@ pub struct CampaignRates {
 
 impl CampaignRates {
     /// Hard bounces per message attempted (sent or failed).
-    pub fn bounce_rate(&self, failed: u64) -> f64 {
-        ratio(self.hard_bounces, self.sent + failed)
+    pub fn bounce_rate(&self) -> f64 {
+        ratio(self.hard_bounces, self.sent + self.failed)
     }
 
     /// Complaints per message sent.
@@ -300,7 +302,8 @@ impl Store {
                         SELECT email FROM feedback_event WHERE campaign = ?1 AND kind = 'hard_bounce')),
                     (SELECT COUNT(DISTINCT email) FROM feedback_event WHERE campaign = ?1 AND kind = 'soft_bounce'),
                     (SELECT COUNT(DISTINCT email) FROM feedback_event WHERE campaign = ?1 AND kind = 'complaint'),
-                    (SELECT COUNT(DISTINCT email) FROM feedback_event WHERE campaign = ?1 AND kind = 'unsubscribe')",
+                    (SELECT COUNT(DISTINCT email) FROM feedback_event WHERE campaign = ?1 AND kind = 'unsubscribe'),
+                    (SELECT COUNT(*) FROM journal WHERE campaign = ?1 AND state = 'failed')",
             )
             .and_then(|mut s| {
                 s.query_row([campaign], |r| {
@@ -310,6 +313,7 @@ impl Store {
                         soft_bounces: r.get::<_, i64>(2)? as u64,
                         complaints: r.get::<_, i64>(3)? as u64,
                         unsubscribes: r.get::<_, i64>(4)? as u64,
+                        failed: r.get::<_, i64>(5)? as u64,
                     })
                 })
             })
