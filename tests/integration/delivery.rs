@@ -381,29 +381,38 @@ fn a_second_send_of_the_same_campaign_is_refused_with_the_holder() {
 #[test]
 fn an_unsubscribe_during_the_run_stops_the_next_send_to_that_address() {
     let server = SmtpServer::start();
-    let scratch = scratch(&server, &recipients(30, "example.jp"), "rate = \"10/s\"");
-    // Two compose workers split the rows, so the last row goes out 15th at the
-    // earliest: 1.5 s in at 10/s, long after the unsubscribe below.
+    let scratch = scratch(&server, &recipients(30, "example.jp"), "");
+    // The store is checked just before each transaction. The server holds
+    // every transaction after the third; once both connections are held,
+    // exactly the received and held messages were admitted, and every other
+    // recipient is still to be checked.
+    server.hold_after(3);
     let child = scratch.command(&["send", "campaign.toml"]).spawn();
-    assert!(server.wait_for_messages(3, Duration::from_secs(30)));
+    assert!(server.wait_until_holding_count(2, Duration::from_secs(30)));
+    let admitted: Vec<String> = server
+        .recipients()
+        .into_iter()
+        .chain(server.held())
+        .collect();
+    assert_eq!(admitted.len(), 5, "{admitted:?}");
+    let unsubscribed = (0..30)
+        .rev()
+        .map(|i| format!("user{i:03}@example.jp"))
+        .find(|address| !admitted.contains(address))
+        .unwrap();
     scratch
-        .run(&[
-            "suppress",
-            "add",
-            "user029@example.jp",
-            "--reason",
-            "unsubscribe",
-        ])
+        .run(&["suppress", "add", &unsubscribed, "--reason", "unsubscribe"])
         .expect_code(0);
+    server.release();
     crate::support::finish(child).expect_code(0);
     let got = once_each(&server);
-    assert!(!got.contains(&"user029@example.jp".to_owned()));
+    assert!(!got.contains(&unsubscribed), "{got:?}");
     assert_eq!(got.len(), 29);
-    assert_eq!(state_of(&scratch, "user029@example.jp"), None);
+    assert_eq!(state_of(&scratch, &unsubscribed), None);
     let log = std::fs::read_to_string(scratch.path("store.test-campaign.jsonl")).unwrap();
     assert!(
         log.lines()
-            .any(|l| l.contains("user029@example.jp") && l.contains("\"skipped\"")),
+            .any(|l| l.contains(unsubscribed.as_str()) && l.contains("\"skipped\"")),
         "{log}"
     );
 }

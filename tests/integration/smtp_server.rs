@@ -47,6 +47,8 @@ struct State {
     /// The recipients of the held transactions.
     held: Vec<String>,
     released: bool,
+    /// Once this many messages were accepted, every further one is held.
+    hold_after: Option<usize>,
     /// Messages whose body arrived but that got no reply (dropped after DATA).
     unacknowledged: Vec<String>,
     /// "user:password" of each AUTH PLAIN.
@@ -114,6 +116,13 @@ impl SmtpServer {
         self.shared.0.lock().unwrap().rules.remove(recipient);
     }
 
+    /// Holds every transaction that ends after `count` messages were
+    /// accepted, whoever it is for, until [`SmtpServer::release`]. A test can
+    /// then change the store while the sender is provably mid-run.
+    pub fn hold_after(&self, count: usize) {
+        self.shared.0.lock().unwrap().hold_after = Some(count);
+    }
+
     /// Every accepted message so far.
     pub fn received(&self) -> Vec<Received> {
         self.shared.0.lock().unwrap().received.clone()
@@ -143,12 +152,17 @@ impl SmtpServer {
 
     /// Waits until a held transaction is waiting; false after `timeout`.
     pub fn wait_until_holding(&self, timeout: Duration) -> bool {
+        self.wait_until_holding_count(1, timeout)
+    }
+
+    /// Waits until `count` held transactions are waiting; false after `timeout`.
+    pub fn wait_until_holding_count(&self, count: usize, timeout: Duration) -> bool {
         let (lock, condvar) = &*self.shared;
         let state = lock.lock().unwrap();
         let (state, _) = condvar
-            .wait_timeout_while(state, timeout, |s| s.holding == 0)
+            .wait_timeout_while(state, timeout, |s| s.holding < count)
             .unwrap();
-        state.holding > 0
+        state.holding >= count
     }
 
     /// The recipients of the transactions held so far, sorted.
@@ -297,6 +311,11 @@ fn session(
             send(out, "354 go ahead")?;
             let data = read_data(&mut reader)?;
             let out = reader.get_mut();
+            let rule = rule.or_else(|| {
+                let state = lock.lock().unwrap();
+                let full = state.hold_after.is_some_and(|n| state.received.len() >= n);
+                (full && !state.released).then_some(Behaviour::Hold)
+            });
             match rule {
                 Some(Behaviour::DataReply(code, text)) => {
                     send(out, &format!("{code} {text}"))?;
