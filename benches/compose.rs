@@ -2,12 +2,15 @@
 //! same messages, for RSA-2048 and Ed25519 (issue 3's figures).
 //!
 //!     cargo bench --bench compose [-- MESSAGES]
-//!     cargo bench --bench compose -- 20000 --render-only   # under a profiler
+//!     cargo bench --bench compose -- 20000 --render-only   # under a profiler;
+//!                                                          # prints allocations per message
 //!
 //! What rendering and building add beyond signing is reported as the time of
 //! render+build alone over the time of signing the same messages.
 
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use hikyaku::address::Address;
@@ -16,6 +19,43 @@ use hikyaku::config::Campaign;
 use hikyaku::token::Keys;
 
 const ROUNDS: usize = 5;
+
+/// The system allocator, counting: allocations are much of what building a
+/// message costs, so the bench reports how many each message makes.
+struct Counting;
+
+static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+static ALLOCATED_BYTES: AtomicU64 = AtomicU64::new(0);
+
+// SAFETY: every call is passed on unchanged to the system allocator.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        ALLOCATED_BYTES.fetch_add(layout.size() as u64, Ordering::Relaxed);
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        ALLOCATED_BYTES.fetch_add(new_size as u64, Ordering::Relaxed);
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// Allocations and bytes allocated so far.
+fn allocated() -> (u64, u64) {
+    (
+        ALLOCATIONS.load(Ordering::Relaxed),
+        ALLOCATED_BYTES.load(Ordering::Relaxed),
+    )
+}
 const KEYS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/keys");
 
 fn campaign(dir: &Path, key: &str) -> Campaign {
@@ -86,6 +126,7 @@ fn main() {
         // For a profiler: nothing but render + build, Ed25519 campaign.
         let campaign = campaign(dir.path(), "ed25519.pem");
         let composer = Composer::new(&campaign, &headers, Keys::new([7; 32])).unwrap();
+        let before = allocated();
         for _ in 0..ROUNDS {
             for (i, (address, fields)) in recipients.iter().enumerate() {
                 std::hint::black_box(
@@ -95,6 +136,13 @@ fn main() {
                 );
             }
         }
+        let after = allocated();
+        let messages = (ROUNDS * count) as f64;
+        println!(
+            "render+build: {:.1} allocations, {:.0} bytes allocated per message",
+            (after.0 - before.0) as f64 / messages,
+            (after.1 - before.1) as f64 / messages
+        );
         return;
     }
     println!("{count} messages per run, one core");

@@ -147,10 +147,10 @@ impl Composer {
             self.message_id_domain
         );
         let identity = Identity {
-            token: token.clone(),
-            message_id: message_id.clone(),
+            token: &token,
+            message_id: &message_id,
             date,
-            test_to: test_to.cloned(),
+            test_to,
         };
         let rendered = self.renderer.render(
             crate::render::Recipient {

@@ -13,12 +13,15 @@ use minijinja::HtmlEscape;
 use crate::config::{FooterLocale, Sender};
 
 /// The per-campaign part of the footer, built once: everything but the
-/// recipient's unsubscribe URL, which [`FooterText::for_recipient`] inserts.
+/// recipient's unsubscribe token. The URL around the token is the campaign's,
+/// and a token is base64url, which neither the URL nor HTML escapes, so a
+/// message's footer is these pieces with its token between them.
 #[derive(Debug, Clone)]
 pub struct FooterText {
-    /// The text footer up to the URL, and after it.
+    /// The text footer up to the token, and after it.
     text: (String, String),
-    /// The HTML footer up to the link's href, between href and link text, and after.
+    /// The HTML footer up to the token in the href, from there to the token
+    /// in the link text, and after it.
     html: (String, String, String),
     /// Searchers for the heads, built once: whether a template placed the
     /// footer itself is asked of every message, and building a searcher for
@@ -73,8 +76,14 @@ const ENGLISH: Labels = Labels {
 };
 
 impl FooterText {
-    /// The campaign's footer.
-    pub fn new(sender: &Sender, locale: FooterLocale, mailto: Option<String>) -> FooterText {
+    /// The campaign's footer; `url` is the unsubscribe URL before and after
+    /// the token.
+    pub fn new(
+        sender: &Sender,
+        locale: FooterLocale,
+        mailto: Option<String>,
+        url: (&str, &str),
+    ) -> FooterText {
         let labels = match locale {
             FooterLocale::Japanese => &JAPANESE,
             FooterLocale::English => &ENGLISH,
@@ -124,47 +133,75 @@ impl FooterText {
             ));
         }
         html_tail.push_str("</div>\n");
+        let (url_head, url_tail) = url;
+        let (escaped_head, escaped_tail) = (
+            HtmlEscape(url_head).to_string(),
+            HtmlEscape(url_tail).to_string(),
+        );
         FooterText {
             text_head: Finder::new(text_head.as_bytes()).into_owned(),
             html_head: Finder::new(html_head.as_bytes()).into_owned(),
-            text: (text_head, text_tail),
-            html: (html_head, "\">".to_owned(), html_tail),
+            text: (
+                [text_head.as_str(), url_head].concat(),
+                [url_tail, &text_tail].concat(),
+            ),
+            html: (
+                [html_head.as_str(), &escaped_head].concat(),
+                [escaped_tail.as_str(), "\">", &escaped_head].concat(),
+                [escaped_tail.as_str(), &html_tail].concat(),
+            ),
         }
     }
 
-    /// Whether `body` holds `footer` (a text footer of this campaign): the
-    /// same answer as `body.contains(footer)`, found through the head.
-    pub fn text_placed(&self, body: &str, footer: &str) -> bool {
-        placed(&self.text_head, body, footer)
+    /// The text footer of the message whose unsubscribe token is `token`,
+    /// in pieces.
+    pub fn text_parts<'a>(&'a self, token: &'a str) -> [&'a str; 3] {
+        [&self.text.0, token, &self.text.1]
     }
 
-    /// Whether `html` holds `footer` (an HTML footer of this campaign).
-    pub fn html_placed(&self, html: &str, footer: &str) -> bool {
-        placed(&self.html_head, html, footer)
+    /// The HTML footer of the message whose unsubscribe token is `token`, in
+    /// pieces (already escaped).
+    pub fn html_parts<'a>(&'a self, token: &'a str) -> [&'a str; 5] {
+        let (head, middle, tail) = &self.html;
+        [head, token, middle, token, tail]
     }
 
-    /// The footer for a recipient whose unsubscribe URL is `url`.
-    pub fn for_recipient(&self, url: &str) -> Footer {
-        let escaped = HtmlEscape(url).to_string();
-        let (head, tail) = &self.text;
-        let (html_head, html_middle, html_tail) = &self.html;
+    /// Whether `body` holds this token's text footer (without its trailing
+    /// line breaks): the same answer as `contains`, found through the head.
+    pub fn text_placed(&self, body: &str, token: &str) -> bool {
+        let [head, token, tail] = self.text_parts(token);
+        placed(&self.text_head, body, &[head, token, tail.trim_end()])
+    }
+
+    /// Whether `html` holds this token's HTML footer.
+    pub fn html_placed(&self, html: &str, token: &str) -> bool {
+        placed(&self.html_head, html, &self.html_parts(token))
+    }
+
+    /// The footer of the message whose unsubscribe token is `token`.
+    pub fn for_token(&self, token: &str) -> Footer {
         Footer {
-            text: [head.as_str(), url, tail].concat(),
-            html: [
-                html_head.as_str(),
-                &escaped,
-                html_middle,
-                &escaped,
-                html_tail,
-            ]
-            .concat(),
+            text: self.text_parts(token).concat(),
+            html: self.html_parts(token).concat(),
         }
     }
 }
 
-fn placed(head: &Finder<'static>, haystack: &str, footer: &str) -> bool {
-    head.find_iter(haystack.as_bytes())
-        .any(|at| haystack.as_bytes()[at..].starts_with(footer.as_bytes()))
+/// Whether `haystack` holds the concatenation of `parts` at a place where
+/// `head` (a prefix of the first part) is found.
+fn placed(head: &Finder<'static>, haystack: &str, parts: &[&str]) -> bool {
+    head.find_iter(haystack.as_bytes()).any(|at| {
+        let mut rest = &haystack.as_bytes()[at..];
+        parts
+            .iter()
+            .all(|part| match rest.strip_prefix(part.as_bytes()) {
+                Some(after) => {
+                    rest = after;
+                    true
+                }
+                None => false,
+            })
+    })
 }
 
 #[cfg(test)]
@@ -187,8 +224,13 @@ mod tests {
     #[test]
     fn the_refusal_sentence_stands_right_before_the_url() {
         for locale in [FooterLocale::Japanese, FooterLocale::English] {
-            let footer = FooterText::new(&sender(), locale, Some("stop@example.jp".into()))
-                .for_recipient("https://example.jp/u/TOKEN");
+            let footer = FooterText::new(
+                &sender(),
+                locale,
+                Some("stop@example.jp".into()),
+                ("https://example.jp/u/", ""),
+            )
+            .for_token("TOKEN");
             let labels = match locale {
                 FooterLocale::Japanese => &JAPANESE,
                 FooterLocale::English => &ENGLISH,

@@ -11,6 +11,7 @@
 pub mod footer;
 mod vars;
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -20,8 +21,8 @@ use mail_builder::headers::content_type::ContentType;
 use mail_builder::headers::raw::Raw;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 
-use self::footer::{Footer, FooterText};
-use self::vars::{Shared, Vars};
+use self::footer::FooterText;
+use self::vars::{FooterKind, Shared, Vars};
 use crate::address::Address;
 use crate::config::Campaign;
 
@@ -71,17 +72,17 @@ pub struct Recipient<'a> {
 
 /// What makes a message this recipient's own, decided by the caller from the
 /// store's keys (see `token`).
-#[derive(Debug, Clone)]
-pub struct Identity {
+#[derive(Debug, Clone, Copy)]
+pub struct Identity<'a> {
     /// The unsubscribe token, appended to the unsubscribe URL.
-    pub token: String,
+    pub token: &'a str,
     /// The Message-ID without angle brackets.
-    pub message_id: String,
+    pub message_id: &'a str,
     /// The Date header, in unix seconds.
     pub date: i64,
     /// For a test send: the only recipient, instead of the row's address, and
     /// `[TEST]` before the subject.
-    pub test_to: Option<Address>,
+    pub test_to: Option<&'a Address>,
 }
 
 /// A rendered message.
@@ -110,20 +111,16 @@ pub struct Renderer {
     template_files: [(String, String); 3],
     has_html: bool,
     recipients_path: PathBuf,
-    headers: Arc<[String]>,
+    /// What the templates of every message share, the footer included.
+    common: Arc<vars::Campaign>,
     name_column: Option<usize>,
-    campaign: Arc<str>,
-    list: Arc<str>,
     from: (Option<String>, String),
     reply_to: Option<String>,
     list_id: String,
-    /// The unsubscribe URL around the token: what the URL parser gives for
-    /// the configured URL with a segment appended, split where the token
-    /// goes, so that no message parses a URL again.
-    unsubscribe_around: (String, String),
-    mailto: Option<String>,
+    /// `, <mailto:…?subject=unsubscribe>` after the URL in List-Unsubscribe,
+    /// when the campaign has a mailto address.
+    list_unsubscribe_mailto: String,
     feedback_id: Option<String>,
-    footer: FooterText,
     attachments: Vec<Attachment>,
 }
 
@@ -198,26 +195,38 @@ impl Renderer {
 
         let from = &campaign.sender.from;
         let unsubscribe = &campaign.unsubscribe;
+        // The unsubscribe URL around the token: what the URL parser gives for
+        // the configured URL with a segment appended, split where the token
+        // goes, so that no message parses a URL again.
+        let unsubscribe_around = around_token(&unsubscribe.url);
+        let footer = FooterText::new(
+            &campaign.sender,
+            campaign.message.footer_locale,
+            unsubscribe.mailto.as_ref().map(ToString::to_string),
+            (&unsubscribe_around.0, &unsubscribe_around.1),
+        );
         Ok(Renderer {
             env,
             template_files,
             has_html: campaign.message.html.is_some(),
             recipients_path: campaign.recipients.path.clone(),
-            headers: headers.into(),
+            common: Arc::new(vars::Campaign {
+                headers: headers.into(),
+                campaign: campaign.id.clone(),
+                list: campaign.list.clone(),
+                unsubscribe_around,
+                footer,
+            }),
             name_column: headers.iter().position(|h| h == NAME_COLUMN),
-            campaign: campaign.id.as_str().into(),
-            list: campaign.list.as_str().into(),
             from: (from.name.clone(), from.address.to_string()),
             reply_to: campaign.sender.reply_to.as_ref().map(ToString::to_string),
             list_id: format!("<{}.{}>", campaign.list, from.address.domain()),
-            unsubscribe_around: around_token(&unsubscribe.url),
-            mailto: unsubscribe.mailto.as_ref().map(ToString::to_string),
+            list_unsubscribe_mailto: unsubscribe
+                .mailto
+                .as_ref()
+                .map(|mailto| format!(", <mailto:{mailto}?subject=unsubscribe>"))
+                .unwrap_or_default(),
             feedback_id: campaign.message.feedback_id.clone(),
-            footer: FooterText::new(
-                &campaign.sender,
-                campaign.message.footer_locale,
-                unsubscribe.mailto.as_ref().map(ToString::to_string),
-            ),
             attachments,
         })
     }
@@ -249,35 +258,34 @@ impl Renderer {
     /// appended as a path segment.
     /// Tokens are base64url, which a path segment carries unencoded.
     pub fn unsubscribe_url(&self, token: &str) -> String {
-        let (head, tail) = &self.unsubscribe_around;
-        [head.as_str(), token, tail].concat()
+        self.common.unsubscribe_url(token)
     }
 
     /// Renders the message for `recipient`.
     pub fn render(
         &self,
         recipient: Recipient<'_>,
-        identity: &Identity,
+        identity: &Identity<'_>,
     ) -> Result<Rendered, RenderError> {
-        let unsubscribe_url = self.unsubscribe_url(&identity.token);
-        let footer = self.footer.for_recipient(&unsubscribe_url);
+        let token = identity.token;
         let shared = Arc::new(Shared {
-            headers: self.headers.clone(),
+            campaign: self.common.clone(),
             fields: recipient.fields.to_vec(),
-            email: recipient.address.to_string(),
-            campaign: self.campaign.clone(),
-            list: self.list.clone(),
-            unsubscribe_url: unsubscribe_url.clone(),
+            email: recipient.address.as_str().to_owned(),
+            token: token.to_owned(),
         });
-        let vars = |footer: Value| {
+        let vars = |footer| {
             Value::from_object(Vars {
                 shared: shared.clone(),
                 footer,
             })
         };
 
-        let mut subject =
-            header_text(&self.render_template(SUBJECT, vars(Value::from("")), recipient.line)?);
+        let rendered = self.render_template(SUBJECT, vars(FooterKind::Empty), recipient.line)?;
+        let mut subject = match header_text(&rendered) {
+            Cow::Borrowed(clean) if clean.len() == rendered.len() => rendered,
+            cleaned => cleaned.into_owned(),
+        };
         if identity.test_to.is_some() {
             subject.insert_str(0, "[TEST] ");
         }
@@ -288,19 +296,12 @@ impl Renderer {
                 message: "the subject renders empty".into(),
             });
         }
-        let text = self.render_template(
-            TEXT,
-            vars(Value::from(footer.text.as_str())),
-            recipient.line,
-        )?;
-        let text = with_text_footer(&text, &footer, &self.footer);
+        let footer = &self.common.footer;
+        let text = self.render_template(TEXT, vars(FooterKind::Text), recipient.line)?;
+        let text = with_text_footer(text, token, footer);
         let html = if self.has_html {
-            let html = self.render_template(
-                HTML,
-                vars(Value::from_safe_string(footer.html.clone())),
-                recipient.line,
-            )?;
-            Some(with_html_footer(html, &footer, &self.footer))
+            let html = self.render_template(HTML, vars(FooterKind::Html), recipient.line)?;
+            Some(with_html_footer(html, token, footer))
         } else {
             None
         };
@@ -310,11 +311,17 @@ impl Renderer {
             .and_then(|i| recipient.fields.get(i))
             .map(|name| header_text(name))
             .filter(|name| !name.is_empty() && identity.test_to.is_none());
-        let to = identity.test_to.as_ref().unwrap_or(recipient.address);
-        let mut list_unsubscribe = format!("<{unsubscribe_url}>");
-        if let Some(mailto) = &self.mailto {
-            list_unsubscribe.push_str(&format!(", <mailto:{mailto}?subject=unsubscribe>"));
-        }
+        let to = identity.test_to.unwrap_or(recipient.address);
+        let (url_head, url_tail) = &self.common.unsubscribe_around;
+        let list_unsubscribe = [
+            "<",
+            url_head,
+            token,
+            url_tail,
+            ">",
+            &self.list_unsubscribe_mailto,
+        ]
+        .concat();
 
         let mut builder = MessageBuilder::new()
             .from(HeaderAddress::new_address(
@@ -324,7 +331,7 @@ impl Renderer {
             .to(HeaderAddress::new_address(display_name, to.as_str()))
             .subject(subject.as_str())
             .date(identity.date)
-            .message_id(identity.message_id.as_str());
+            .message_id(identity.message_id);
         if let Some(reply_to) = &self.reply_to {
             builder = builder.reply_to(reply_to.as_str());
         }
@@ -455,42 +462,57 @@ fn encoded_words(text: &str) -> Option<String> {
 }
 
 /// A header value from data: control characters (CR, LF, TAB…) become spaces.
-fn header_text(value: &str) -> String {
+fn header_text(value: &str) -> Cow<'_, str> {
+    // Control characters are C0, DEL and C1 (U+0080–U+009F, which UTF-8
+    // writes after a 0xC2 byte). Most values have none of those bytes and
+    // need neither decoding nor a copy.
+    if !value.bytes().any(|b| b < b' ' || b == 0x7f || b == 0xc2) {
+        return Cow::Borrowed(value.trim());
+    }
     let cleaned: String = value
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
-    cleaned.trim().to_owned()
+    Cow::Owned(cleaned.trim().to_owned())
 }
 
 /// The text part with the footer, ending in exactly one line break. Trailing
 /// blank lines are removed, which also keeps clear of mail-auth 0.13's
 /// relaxed body-hash bug for single-part bodies ending in blank lines.
-fn with_text_footer(text: &str, footer: &Footer, campaign_footer: &FooterText) -> String {
-    let mut body = text.trim_end().to_owned();
-    if !campaign_footer.text_placed(&body, footer.text.trim_end()) {
+fn with_text_footer(mut body: String, token: &str, footer: &FooterText) -> String {
+    body.truncate(body.trim_end().len());
+    if !footer.text_placed(&body, token) {
         body.push_str("\n\n");
-        body.push_str(&footer.text);
+        footer
+            .text_parts(token)
+            .iter()
+            .for_each(|p| body.push_str(p));
+        body.truncate(body.trim_end().len());
     }
-    let mut body = body.trim_end().to_owned();
     body.push('\n');
     body
 }
 
 /// The HTML part with the footer: before `</body>` when there is one.
-fn with_html_footer(mut html: String, footer: &Footer, campaign_footer: &FooterText) -> String {
-    if campaign_footer.html_placed(&html, &footer.html) {
+fn with_html_footer(mut html: String, token: &str, footer: &FooterText) -> String {
+    if footer.html_placed(&html, token) {
         return html;
     }
+    let parts = footer.html_parts(token);
     let closing = html
         .as_bytes()
         .windows(7)
         .rposition(|w| w.eq_ignore_ascii_case(b"</body>"));
     match closing {
-        Some(at) => html.insert_str(at, &footer.html),
+        Some(at) => {
+            let after = html.split_off(at);
+            html.reserve(parts.iter().map(|p| p.len()).sum::<usize>() + after.len());
+            parts.iter().for_each(|p| html.push_str(p));
+            html.push_str(&after);
+        }
         None => {
             html.push('\n');
-            html.push_str(&footer.html);
+            parts.iter().for_each(|p| html.push_str(p));
         }
     }
     html
@@ -551,6 +573,8 @@ mod tests {
             header_text(" Evil\r\nBcc: victim@example.org\t"),
             "Evil  Bcc: victim@example.org"
         );
+        assert_eq!(header_text("A\u{85}B\u{7f}C"), "A B C");
+        assert_eq!(header_text(" 山田\u{a0}太郎 "), "山田\u{a0}太郎");
     }
 
     #[test]
@@ -564,33 +588,41 @@ mod tests {
             postal_address: Some("Nagoya".into()),
             contact: Some("052".into()),
         };
-        let campaign = FooterText::new(&sender, crate::config::FooterLocale::English, None);
-        let footer = campaign.for_recipient("https://x.jp/u/T1");
+        let campaign = FooterText::new(
+            &sender,
+            crate::config::FooterLocale::English,
+            None,
+            ("https://x.jp/u/", "?lang=en"),
+        );
+        let footer = campaign.for_token("T1");
+        assert!(footer.text.contains("https://x.jp/u/T1?lang=en\n"));
         let text = footer.text.trim_end();
         assert_eq!(
-            with_text_footer("Hello\n\n\n", &footer, &campaign),
+            with_text_footer("Hello\n\n\n".into(), "T1", &campaign),
             format!("Hello\n\n{text}\n")
         );
         let placed = format!("Hi\n{text}\n\nBye\n");
-        assert_eq!(with_text_footer(&placed, &footer, &campaign), placed);
+        assert_eq!(with_text_footer(placed.clone(), "T1", &campaign), placed);
         // Another recipient's footer in the body is not this one's.
-        let other = campaign.for_recipient("https://x.jp/u/T2");
+        let other = campaign.for_token("T2");
         let wrong = format!("Hi\n{}\nBye\n", other.text.trim_end());
-        assert!(with_text_footer(&wrong, &footer, &campaign).ends_with(&format!("{text}\n")));
+        assert!(with_text_footer(wrong, "T1", &campaign).ends_with(&format!("{text}\n")));
         let html = &footer.html;
+        assert!(
+            html.contains("T1?lang=en\">https:&#x2f;&#x2f;x.jp&#x2f;u&#x2f;T1?lang=en</a>"),
+            "{html}"
+        );
         assert_eq!(
-            with_html_footer(
-                "<html><BODY><p>x</p></BODY></html>".into(),
-                &footer,
-                &campaign
-            ),
+            with_html_footer("<html><BODY><p>x</p></BODY></html>".into(), "T1", &campaign),
             format!("<html><BODY><p>x</p>{html}</BODY></html>")
         );
         assert_eq!(
-            with_html_footer("<p>x</p>".into(), &footer, &campaign),
+            with_html_footer("<p>x</p>".into(), "T1", &campaign),
             format!("<p>x</p>\n{html}")
         );
         let placed = format!("<p>x</p>{html}<p>y</p>");
-        assert_eq!(with_html_footer(placed.clone(), &footer, &campaign), placed);
+        assert_eq!(with_html_footer(placed.clone(), "T1", &campaign), placed);
+        let wrong = format!("<p>x</p>{}<p>y</p>", other.html);
+        assert!(with_html_footer(wrong, "T1", &campaign).ends_with(html.as_str()));
     }
 }
