@@ -6,7 +6,7 @@
 
 use crate::address::Address;
 use crate::config::Campaign;
-use crate::render::{Identity, RenderError, Renderer};
+use crate::render::{Identity, RenderError, Renderer, Templates};
 use crate::sign::{SignError, Signer};
 use crate::token::{Issued, Keys, Recipient as TokenRecipient};
 
@@ -74,6 +74,52 @@ impl Composer {
         self.signer.as_ref()
     }
 
+    /// A session for composing many messages: the templates are looked up
+    /// once for all of them.
+    pub fn session(&self) -> Result<Session<'_>, ComposeError> {
+        Ok(Session {
+            composer: self,
+            templates: self.renderer.templates()?,
+        })
+    }
+
+    /// Renders and signs the message for the row on `line` whose address is
+    /// `address`, dated `date` (unix seconds). For one message; use a
+    /// [`Session`] for many.
+    pub fn compose(
+        &self,
+        line: u64,
+        address: &Address,
+        fields: &[String],
+        date: i64,
+    ) -> Result<Composed, ComposeError> {
+        self.session()?.compose(line, address, fields, date)
+    }
+
+    /// The message of the row on `line`, signed, for a test send to
+    /// `test_to` alone: `[TEST]` before the subject, and the unsubscribe token
+    /// and Message-ID of the test address, so that unsubscribing from a test
+    /// message can never opt out the real recipient.
+    pub fn compose_test(
+        &self,
+        line: u64,
+        address: &Address,
+        fields: &[String],
+        date: i64,
+        test_to: &Address,
+    ) -> Result<Composed, ComposeError> {
+        let session = self.session()?;
+        session.sign(session.build(line, address, fields, date, Some(test_to))?)
+    }
+}
+
+/// Composes many messages of one campaign (see [`Composer::session`]).
+pub struct Session<'c> {
+    composer: &'c Composer,
+    templates: Templates<'c>,
+}
+
+impl Session<'_> {
     /// Renders and signs the message for the row on `line` whose address is
     /// `address`, dated `date` (unix seconds).
     pub fn compose(
@@ -98,24 +144,9 @@ impl Composer {
         self.build(line, address, fields, date, None)
     }
 
-    /// The message of the row on `line`, signed, for a test send to
-    /// `test_to` alone: `[TEST]` before the subject, and the unsubscribe token
-    /// and Message-ID of the test address, so that unsubscribing from a test
-    /// message can never opt out the real recipient.
-    pub fn compose_test(
-        &self,
-        line: u64,
-        address: &Address,
-        fields: &[String],
-        date: i64,
-        test_to: &Address,
-    ) -> Result<Composed, ComposeError> {
-        self.sign(self.build(line, address, fields, date, Some(test_to))?)
-    }
-
     /// Signs a built message when DKIM is configured.
     fn sign(&self, mut composed: Composed) -> Result<Composed, ComposeError> {
-        if let Some(signer) = &self.signer {
+        if let Some(signer) = &self.composer.signer {
             composed.bytes = signer.sign(&composed.bytes)?;
         }
         Ok(composed)
@@ -131,20 +162,22 @@ impl Composer {
     ) -> Result<Composed, ComposeError> {
         let key = test_to.unwrap_or(address).key();
         let recipient = TokenRecipient {
-            campaign: self.campaign.clone(),
-            list: self.list.clone(),
+            campaign: self.composer.campaign.clone(),
+            list: self.composer.list.clone(),
             email: key,
         };
-        let (token_id, token) = self.keys.token(&recipient);
+        let (token_id, token) = self.composer.keys.token(&recipient);
         // A test message is a message of its own: never the real one's ID.
         let id_scope = match test_to {
-            Some(_) => format!("{}-test-{date}", self.campaign),
-            None => self.campaign.clone(),
+            Some(_) => format!("{}-test-{date}", self.composer.campaign),
+            None => self.composer.campaign.clone(),
         };
         let message_id = format!(
             "{}@{}",
-            self.keys.message_id_local(&id_scope, &recipient.email),
-            self.message_id_domain
+            self.composer
+                .keys
+                .message_id_local(&id_scope, &recipient.email),
+            self.composer.message_id_domain
         );
         let identity = Identity {
             token: &token,
@@ -152,7 +185,7 @@ impl Composer {
             date,
             test_to,
         };
-        let rendered = self.renderer.render(
+        let rendered = self.templates.render(
             crate::render::Recipient {
                 line,
                 address,

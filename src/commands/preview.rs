@@ -22,6 +22,7 @@ pub fn check(context: &Context, args: &CheckArgs) -> Result<(), Error> {
     let mut session = Session::open(context, &args.campaign, "checking")?;
     let keys = session.store.keys()?;
     let composer = Composer::new(&session.campaign, session.plan.headers(), keys)?;
+    let messages = composer.session()?;
     let date = now_unix();
     let mut rendered = 0u64;
     let mut row = Row::default();
@@ -29,9 +30,9 @@ pub fn check(context: &Context, args: &CheckArgs) -> Result<(), Error> {
         if let Verdict::Eligible(address) = verdict {
             // Every message is rendered; one is signed, which proves the key.
             if rendered == 0 {
-                composer.compose(row.line, &address, &row.fields, date)?;
+                messages.compose(row.line, &address, &row.fields, date)?;
             } else {
-                composer.compose_unsigned(row.line, &address, &row.fields, date)?;
+                messages.compose_unsigned(row.line, &address, &row.fields, date)?;
             }
             rendered += 1;
         }
@@ -109,14 +110,21 @@ pub fn preview(context: &Context, args: &PreviewArgs) -> Result<(), Error> {
     if let Some(skipped) = skipped.as_mut() {
         skipped.write_header(session.plan.headers())?;
     }
-    let mut samples = match &args.out {
-        Some(dir) => {
-            let outbox = Outbox::create(dir)?;
+    let outbox = args.out.as_deref().map(Outbox::create).transpose()?;
+    let composer = match outbox {
+        Some(_) => {
             let keys = session.store.keys()?;
-            let composer = Composer::new(&session.campaign, session.plan.headers(), keys)?;
-            Some((outbox, composer))
+            Some(Composer::new(
+                &session.campaign,
+                session.plan.headers(),
+                keys,
+            )?)
         }
         None => None,
+    };
+    let mut samples = match (outbox, &composer) {
+        (Some(outbox), Some(composer)) => Some((outbox, composer.session()?)),
+        _ => None,
     };
     let wanted = if args.all { u64::MAX } else { args.sample };
     let date = now_unix();
@@ -126,10 +134,10 @@ pub fn preview(context: &Context, args: &PreviewArgs) -> Result<(), Error> {
         if let Some(skipped) = skipped.as_mut() {
             skipped.write(&row, &verdict)?;
         }
-        if let (Some((outbox, composer)), Verdict::Eligible(address)) = (&mut samples, &verdict)
+        if let (Some((outbox, messages)), Verdict::Eligible(address)) = (&mut samples, &verdict)
             && written < wanted
         {
-            let composed = composer.compose(row.line, address, &row.fields, date)?;
+            let composed = messages.compose(row.line, address, &row.fields, date)?;
             outbox.write(&mut session.store, row.line, address, composed)?;
             written += 1;
         }

@@ -147,6 +147,7 @@ fn dry_run(context: &Context, args: &SendArgs) -> Result<(), Error> {
     complaint_guard(context, &session.store, &session.campaign, false)?;
     let keys = session.store.keys()?;
     let composer = Composer::new(&session.campaign, session.plan.headers(), keys)?;
+    let messages = composer.session()?;
     let mut outbox = args.out.as_deref().map(Outbox::create).transpose()?;
     let limit = args.limit.unwrap_or(u64::MAX);
     let date = now_unix();
@@ -159,7 +160,7 @@ fn dry_run(context: &Context, args: &SendArgs) -> Result<(), Error> {
         if composed == limit {
             continue;
         }
-        let message = composer.compose(row.line, &address, &row.fields, date)?;
+        let message = messages.compose(row.line, &address, &row.fields, date)?;
         bytes += message.bytes.len() as u64;
         if let Some(outbox) = outbox.as_mut() {
             outbox.write(&mut session.store, row.line, &address, message)?;
@@ -544,6 +545,7 @@ fn validate(
     let mut session = Session::open_for_sending(context, path, "checking", retry_unknown)?;
     let keys = session.store.keys()?;
     let composer = Composer::new(&session.campaign, session.plan.headers(), keys)?;
+    let messages = composer.session()?;
     let date = now_unix();
     let mut row = Row::default();
     let mut eligible = 0;
@@ -551,9 +553,9 @@ fn validate(
         if let Verdict::Eligible(address) = verdict {
             if eligible == 0 {
                 // One signature proves the key before anything leaves.
-                composer.compose(row.line, &address, &row.fields, date)?;
+                messages.compose(row.line, &address, &row.fields, date)?;
             } else {
-                composer.compose_unsigned(row.line, &address, &row.fields, date)?;
+                messages.compose_unsigned(row.line, &address, &row.fields, date)?;
             }
             eligible += 1;
         }
@@ -570,6 +572,7 @@ fn compose_worker(
     date: i64,
     left: &AtomicU64,
 ) -> Result<(), Error> {
+    let messages = composer.session()?;
     let mut batch: Vec<Job> = Vec::with_capacity(COMPOSE_BATCH);
     let mut tokens = Vec::with_capacity(COMPOSE_BATCH);
     loop {
@@ -580,7 +583,7 @@ fn compose_worker(
                     left.fetch_add(1, Ordering::Relaxed);
                     continue;
                 }
-                let composed = composer.compose(line, &address, &fields, date)?;
+                let composed = messages.compose(line, &address, &fields, date)?;
                 tokens.push(composed.token);
                 batch.push(Job {
                     line,

@@ -21,7 +21,7 @@ use mail_builder::headers::address::Address as HeaderAddress;
 use mail_builder::headers::content_type::ContentType;
 use mail_builder::headers::raw::Raw;
 use mail_builder::mime::{BodyPart, MimePart};
-use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
+use minijinja::{AutoEscape, Environment, Template, UndefinedBehavior, Value};
 
 use self::footer::FooterText;
 use self::vars::{FooterKind, Shared, Vars};
@@ -263,15 +263,44 @@ impl Renderer {
         self.common.unsubscribe_url(token)
     }
 
+    /// The compiled templates, looked up once for as many messages as the
+    /// caller renders with them.
+    pub fn templates(&self) -> Result<Templates<'_>, RenderError> {
+        let get = |index: usize| {
+            let (name, file) = &self.template_files[index];
+            self.env
+                .get_template(name)
+                .map_err(|e| template_error(&e, file, &self.recipients_path, None))
+        };
+        Ok(Templates {
+            renderer: self,
+            subject: get(0)?,
+            text: get(1)?,
+            html: if self.has_html { Some(get(2)?) } else { None },
+        })
+    }
+}
+
+/// A campaign's compiled templates: looking them up by name for every
+/// message took a thirtieth of the time it takes to build one.
+pub struct Templates<'r> {
+    renderer: &'r Renderer,
+    subject: Template<'r, 'r>,
+    text: Template<'r, 'r>,
+    html: Option<Template<'r, 'r>>,
+}
+
+impl Templates<'_> {
     /// Renders the message for `recipient`.
     pub fn render(
         &self,
         recipient: Recipient<'_>,
         identity: &Identity<'_>,
     ) -> Result<Rendered, RenderError> {
+        let renderer = self.renderer;
         let token = identity.token;
         let shared = Arc::new(Shared {
-            campaign: self.common.clone(),
+            campaign: renderer.common.clone(),
             fields: recipient.fields.to_vec(),
             email: recipient.address.as_str().to_owned(),
             token: token.to_owned(),
@@ -283,7 +312,8 @@ impl Renderer {
             })
         };
 
-        let rendered = self.render_template(SUBJECT, vars(FooterKind::Empty), recipient.line)?;
+        let rendered =
+            self.render_template(&self.subject, 0, vars(FooterKind::Empty), recipient.line)?;
         let mut subject = match header_text(&rendered) {
             Cow::Borrowed(clean) if clean.len() == rendered.len() => rendered,
             cleaned => cleaned.into_owned(),
@@ -293,58 +323,60 @@ impl Renderer {
         }
         if subject.is_empty() {
             return Err(RenderError::Build {
-                recipients: self.recipients_path.clone(),
+                recipients: renderer.recipients_path.clone(),
                 line: recipient.line,
                 message: "the subject renders empty".into(),
             });
         }
-        let footer = &self.common.footer;
-        let text = self.render_template(TEXT, vars(FooterKind::Text), recipient.line)?;
+        let footer = &renderer.common.footer;
+        let text = self.render_template(&self.text, 1, vars(FooterKind::Text), recipient.line)?;
         let text = with_text_footer(text, token, footer);
-        let html = if self.has_html {
-            let html = self.render_template(HTML, vars(FooterKind::Html), recipient.line)?;
-            Some(with_html_footer(html, token, footer))
-        } else {
-            None
+        let html = match &self.html {
+            Some(template) => {
+                let html =
+                    self.render_template(template, 2, vars(FooterKind::Html), recipient.line)?;
+                Some(with_html_footer(html, token, footer))
+            }
+            None => None,
         };
 
-        let display_name = self
+        let display_name = renderer
             .name_column
             .and_then(|i| recipient.fields.get(i))
             .map(|name| header_text(name))
             .filter(|name| !name.is_empty() && identity.test_to.is_none());
         let to = identity.test_to.unwrap_or(recipient.address);
-        let (url_head, url_tail) = &self.common.unsubscribe_around;
+        let (url_head, url_tail) = &renderer.common.unsubscribe_around;
         let list_unsubscribe = [
             "<",
             url_head,
             token,
             url_tail,
             ">",
-            &self.list_unsubscribe_mailto,
+            &renderer.list_unsubscribe_mailto,
         ]
         .concat();
 
         let mut builder = MessageBuilder::new()
             .from(HeaderAddress::new_address(
-                self.from.0.as_deref(),
-                self.from.1.as_str(),
+                renderer.from.0.as_deref(),
+                renderer.from.1.as_str(),
             ))
             .to(HeaderAddress::new_address(display_name, to.as_str()))
             .subject(subject.as_str())
             .date(identity.date)
             .message_id(identity.message_id);
-        if let Some(reply_to) = &self.reply_to {
+        if let Some(reply_to) = &renderer.reply_to {
             builder = builder.reply_to(reply_to.as_str());
         }
         builder = builder
-            .header("List-Id", Raw::new(self.list_id.as_str()))
+            .header("List-Id", Raw::new(renderer.list_id.as_str()))
             .header("List-Unsubscribe", Raw::new(list_unsubscribe))
             .header(
                 "List-Unsubscribe-Post",
                 Raw::new("List-Unsubscribe=One-Click"),
             );
-        if let Some(feedback_id) = &self.feedback_id {
+        if let Some(feedback_id) = &renderer.feedback_id {
             builder = builder.header("Feedback-ID", Raw::new(feedback_id.as_str()));
         }
         // The structure MessageBuilder gives text_body, html_body and
@@ -356,10 +388,10 @@ impl Renderer {
                 vec![body, text_part("text/html", html)],
             );
         }
-        if !self.attachments.is_empty() {
-            let mut parts = Vec::with_capacity(self.attachments.len() + 1);
+        if !renderer.attachments.is_empty() {
+            let mut parts = Vec::with_capacity(renderer.attachments.len() + 1);
             parts.push(body);
-            parts.extend(self.attachments.iter().map(|attachment| {
+            parts.extend(renderer.attachments.iter().map(|attachment| {
                 let mut content_type = ContentType::new(attachment.content_type.as_str());
                 if let Some(legacy) = &attachment.legacy_name {
                     content_type = content_type.attribute("name", legacy.as_str());
@@ -373,28 +405,26 @@ impl Renderer {
             .body(body)
             .write_to_vec()
             .map_err(|e| RenderError::Build {
-                recipients: self.recipients_path.clone(),
+                recipients: renderer.recipients_path.clone(),
                 line: recipient.line,
                 message: e.to_string(),
             })?;
         Ok(Rendered { subject, bytes })
     }
 
+    /// Renders `template`, number `index` of the renderer's template files.
     fn render_template(
         &self,
-        name: &str,
+        template: &Template<'_, '_>,
+        index: usize,
         vars: Value,
         csv_line: u64,
     ) -> Result<String, RenderError> {
-        let file = self
-            .template_files
-            .iter()
-            .find(|(n, _)| n == name)
-            .map_or("", |(_, f)| f.as_str());
-        self.env
-            .get_template(name)
-            .and_then(|t| t.render(vars))
-            .map_err(|e| template_error(&e, file, &self.recipients_path, Some(csv_line)))
+        let renderer = self.renderer;
+        template.render(vars).map_err(|e| {
+            let file = &renderer.template_files[index].1;
+            template_error(&e, file, &renderer.recipients_path, Some(csv_line))
+        })
     }
 }
 
