@@ -168,20 +168,25 @@ impl Session<'_> {
         };
         let (token_id, token) = self.composer.keys.token(&recipient);
         // A test message is a message of its own: never the real one's ID.
+        let test_scope;
         let id_scope = match test_to {
-            Some(_) => format!("{}-test-{date}", self.composer.campaign),
-            None => self.composer.campaign.clone(),
+            Some(_) => {
+                test_scope = format!("{}-test-{date}", self.composer.campaign);
+                &test_scope
+            }
+            None => &self.composer.campaign,
         };
-        let message_id = format!(
-            "{}@{}",
-            self.composer
-                .keys
-                .message_id_local(&id_scope, &recipient.email),
-            self.composer.message_id_domain
-        );
+        let names = self.composer.keys.message_names(id_scope, &recipient.email);
+        let message_id = [
+            names.id_local.as_str(),
+            "@",
+            &self.composer.message_id_domain,
+        ]
+        .concat();
         let identity = Identity {
             token: &token,
             message_id: &message_id,
+            boundary: &names.boundary,
             date,
             test_to,
         };

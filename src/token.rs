@@ -157,20 +157,46 @@ impl Keys {
     /// The left part of the Message-ID for a campaign and recipient:
     /// `campaign.hash`, stable across retries, revealing no address.
     pub fn message_id_local(&self, campaign: &str, email: &str) -> String {
+        self.message_names(campaign, email).id_local
+    }
+
+    /// The Message-ID's left part (see [`Keys::message_id_local`]) and the
+    /// MIME boundary of the same message, from one MAC.
+    pub fn message_names(&self, campaign: &str, email: &str) -> MessageNames {
         let digest = self.mac(
             b"hikyaku/message-id/v1",
             &[campaign.as_bytes(), email.as_bytes()],
         );
-        const HEX: &[u8; 16] = b"0123456789abcdef";
-        let mut local = String::with_capacity(campaign.len() + 25);
-        local.push_str(campaign);
-        local.push('.');
-        // Every message pays for this: a table, not the formatter.
-        for byte in &digest[..12] {
-            local.push(HEX[usize::from(byte >> 4)].into());
-            local.push(HEX[usize::from(byte & 0xf)].into());
-        }
-        local
+        let mut id_local = String::with_capacity(campaign.len() + 25);
+        id_local.push_str(campaign);
+        id_local.push('.');
+        push_hex(&mut id_local, &digest[..12]);
+        // "=_" can occur in neither base64 nor quoted-printable text, and the
+        // rest comes from MAC bytes that nothing shows, so no CSV value can
+        // hold the boundary: it cannot be known before the message exists.
+        let mut boundary = String::with_capacity(2 + 32);
+        boundary.push_str("=_");
+        push_hex(&mut boundary, &digest[12..28]);
+        MessageNames { id_local, boundary }
+    }
+}
+
+/// The names [`Keys::message_names`] gives one message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageNames {
+    /// The Message-ID's left part.
+    pub id_local: String,
+    /// A MIME boundary for the message: the same for every rendering of it.
+    pub boundary: String,
+}
+
+/// Appends `bytes` in lowercase hex. Every message pays for this: a table,
+/// not the formatter.
+fn push_hex(out: &mut String, bytes: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for byte in bytes {
+        out.push(HEX[usize::from(byte >> 4)].into());
+        out.push(HEX[usize::from(byte & 0xf)].into());
     }
 }
 
@@ -234,6 +260,25 @@ mod tests {
         }
         assert_ne!(message_id, keys.message_id_local("c1", "hanako@example.jp"));
         assert_ne!(message_id, keys.message_id_local("c2", "taro@example.jp"));
+    }
+
+    #[test]
+    fn a_boundary_is_stable_and_shows_nothing_of_the_message_id() {
+        let keys = Keys::new([1; SECRET_LEN]);
+        let names = keys.message_names("c1", "taro@example.jp");
+        assert_eq!(names, keys.message_names("c1", "taro@example.jp"));
+        assert_eq!(
+            names.id_local,
+            keys.message_id_local("c1", "taro@example.jp")
+        );
+        let hex = names.boundary.strip_prefix("=_").unwrap();
+        assert_eq!(hex.len(), 32);
+        let id_hex = names.id_local.strip_prefix("c1.").unwrap();
+        assert!(!hex.contains(&id_hex[..8]) && !id_hex.contains(&hex[..8]));
+        assert_ne!(
+            names.boundary,
+            keys.message_names("c1", "hanako@example.jp").boundary
+        );
     }
 
     #[test]

@@ -80,6 +80,9 @@ pub struct Identity<'a> {
     pub token: &'a str,
     /// The Message-ID without angle brackets.
     pub message_id: &'a str,
+    /// The start of the message's MIME boundaries: the same for every
+    /// rendering, so that the same recipient always gets the same bytes.
+    pub boundary: &'a str,
     /// The Date header, in unix seconds.
     pub date: i64,
     /// For a test send: the only recipient, instead of the row's address, and
@@ -384,7 +387,7 @@ impl Templates<'_> {
         let mut body = text_part("text/plain", text);
         if let Some(html) = html {
             body = MimePart::new(
-                "multipart/alternative",
+                multipart("multipart/alternative", identity.boundary, ".a"),
                 vec![body, text_part("text/html", html)],
             );
         }
@@ -399,7 +402,7 @@ impl Templates<'_> {
                 MimePart::new(content_type, attachment.bytes.as_slice())
                     .attachment(attachment.name.as_str())
             }));
-            body = MimePart::new("multipart/mixed", parts);
+            body = MimePart::new(multipart("multipart/mixed", identity.boundary, ".m"), parts);
         }
         let bytes = builder
             .body(body)
@@ -426,6 +429,12 @@ impl Templates<'_> {
             template_error(&e, file, &renderer.recipients_path, Some(csv_line))
         })
     }
+}
+
+/// A multipart content type whose boundary is `boundary` and `suffix`: each
+/// nesting level needs one of its own.
+fn multipart(content_type: &'static str, boundary: &str, suffix: &str) -> ContentType<'static> {
+    ContentType::new(content_type).attribute("boundary", [boundary, suffix].concat())
 }
 
 /// A text part of the message. mail-builder picks the shorter of

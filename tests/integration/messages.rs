@@ -252,6 +252,65 @@ fn scratch_with_attachment() -> Scratch {
 }
 
 #[test]
+fn the_same_recipient_gets_the_same_bytes_every_time() {
+    // HTML and an attachment: multipart/mixed around multipart/alternative.
+    let scratch = scratch_with_attachment();
+    scratch.write(
+        "recipients.csv",
+        "email,name\ntaro@example.jp,山田\nhanako@example.jp,髙橋\n",
+    );
+    let preview = |dir: &str| {
+        scratch
+            .command(&["preview", "campaign.toml", "--out", dir, "--all"])
+            .env("HIKYAKU_NOW", "2026-12-01T09:00:00+09:00")
+            .run()
+            .expect_code(0);
+        let mut paths: Vec<_> = std::fs::read_dir(scratch.path(dir))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        paths.sort();
+        paths
+            .iter()
+            .map(|p| std::fs::read(p).unwrap())
+            .collect::<Vec<_>>()
+    };
+    let first = preview("first");
+    assert_eq!(first.len(), 2);
+    assert_eq!(
+        first,
+        preview("second"),
+        "rendering again changed the bytes"
+    );
+
+    let boundaries = |raw: &[u8]| -> Vec<String> {
+        let message = MessageParser::default().parse(raw).unwrap().into_owned();
+        let mut found: Vec<String> = message
+            .parts
+            .iter()
+            .filter_map(|part| {
+                part.content_type()?
+                    .attribute("boundary")
+                    .map(str::to_owned)
+            })
+            .collect();
+        found.sort();
+        found
+    };
+    let (taro, hanako) = (boundaries(&first[0]), boundaries(&first[1]));
+    assert_eq!(taro.len(), 2, "{taro:?}");
+    assert_ne!(taro[0], taro[1], "each level has a boundary of its own");
+    assert!(
+        taro.iter().all(|b| !hanako.contains(b)),
+        "{taro:?} {hanako:?}"
+    );
+    let message = MessageParser::default().parse(&first[0]).unwrap();
+    assert!(message.body_text(0).unwrap().contains("山田様"));
+    assert!(message.body_html(0).unwrap().contains("山田様"));
+    assert_eq!(message.attachment_count(), 1);
+}
+
+#[test]
 fn csv_data_cannot_add_headers_or_markup() {
     let scratch = scratch(
         "email,name\ntaro@example.jp,\"Evil\r\nBcc: victim@example.org\"\nhanako@example.jp,<script>alert(1)</script>\n",
