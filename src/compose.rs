@@ -4,6 +4,8 @@
 //! Preview files, dry runs and delivery all go through here, so what a preview
 //! shows is what a send sends.
 
+use std::sync::Arc;
+
 use crate::address::Address;
 use crate::config::Campaign;
 use crate::render::{Identity, RenderError, Renderer, Templates};
@@ -41,8 +43,8 @@ pub struct Composer {
     renderer: Renderer,
     signer: Option<Signer>,
     keys: Keys,
-    campaign: String,
-    list: String,
+    campaign: Arc<str>,
+    list: Arc<str>,
     message_id_domain: String,
 }
 
@@ -63,8 +65,8 @@ impl Composer {
             renderer,
             signer,
             keys,
-            campaign: campaign.id.clone(),
-            list: campaign.list.clone(),
+            campaign: campaign.id.as_str().into(),
+            list: campaign.list.as_str().into(),
             message_id_domain: campaign.sender.from.address.domain().to_owned(),
         })
     }
@@ -174,7 +176,7 @@ impl Session<'_> {
                 test_scope = format!("{}-test-{date}", self.composer.campaign);
                 &test_scope
             }
-            None => &self.composer.campaign,
+            None => &*self.composer.campaign,
         };
         let names = self.composer.keys.message_names(id_scope, &recipient.email);
         let message_id = [

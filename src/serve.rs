@@ -91,8 +91,8 @@ impl Endpoint {
         let event = FeedbackEvent {
             kind: FeedbackKind::Unsubscribe,
             source: source.to_owned(),
-            campaign: Some(recipient.campaign.clone()),
-            list: Some(recipient.list.clone()),
+            campaign: Some(recipient.campaign.to_string()),
+            list: Some(recipient.list.to_string()),
             email: recipient.email.clone(),
             detail: String::new(),
             at: now_unix(),

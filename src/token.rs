@@ -9,6 +9,8 @@
 //! functions of the secret and the recipient: rendering the same recipient
 //! twice gives the same bytes, and a retry carries the same Message-ID.
 
+use std::sync::Arc;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
@@ -26,10 +28,10 @@ pub const TOKEN_LEN: usize = 32;
 /// Who a token speaks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recipient {
-    /// The campaign id.
-    pub campaign: String,
-    /// The list.
-    pub list: String,
+    /// The campaign id (shared: every message of a campaign carries it).
+    pub campaign: Arc<str>,
+    /// The list (shared likewise).
+    pub list: Arc<str>,
     /// The address key.
     pub email: String,
 }

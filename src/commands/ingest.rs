@@ -252,8 +252,8 @@ impl<W: Write> Ingest<'_, W> {
         let traced = self.trace(&clues)?;
         let (campaign, list, email) = match traced {
             Some(recipient) => (
-                Some(recipient.campaign),
-                Some(recipient.list),
+                Some(recipient.campaign.to_string()),
+                Some(recipient.list.to_string()),
                 recipient.email,
             ),
             None => {

@@ -398,8 +398,8 @@ fn tokens_reveal_no_address_and_resolve_through_the_store() {
         .expect("recorded when the message was written");
     assert_eq!(
         (
-            recipient.campaign.as_str(),
-            recipient.list.as_str(),
+            &*recipient.campaign,
+            &*recipient.list,
             recipient.email.as_str()
         ),
         ("test-campaign", "newsletter", address)
