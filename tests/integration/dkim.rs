@@ -15,7 +15,8 @@ use mail_auth::{
 };
 use sha2::{Digest, Sha256};
 
-use crate::support::{CAMPAIGN, Scratch};
+use crate::dns_server::DnsServer;
+use crate::support::{CAMPAIGN, Run, Scratch};
 
 const KEYS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/keys");
 
@@ -316,4 +317,85 @@ fn check_dns_says_plainly_when_dns_cannot_be_reached() {
     run.expect_code(75)
         .stderr_has(&["DNS could not be reached"]);
     assert!(run.stdout.contains("unreachable"), "{}", run.stdout);
+}
+
+/// `check --dns --format json` against `dns`: the run and each record's
+/// (status, detail) by record kind.
+fn check_dns(scratch: &Scratch, dns: &DnsServer) -> (Run, HashMap<String, (String, String)>) {
+    let run = scratch
+        .command(&["check", "campaign.toml", "--dns", "--format", "json"])
+        .env("HIKYAKU_DNS_SERVER", dns.address())
+        .run();
+    let report: serde_json::Value = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}\n{}", run.stdout, run.stderr));
+    let verdicts = report["dns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|check| {
+            let text = |key: &str| check[key].as_str().unwrap().to_owned();
+            (text("record"), (text("status"), text("detail")))
+        })
+        .collect();
+    (run, verdicts)
+}
+
+#[test]
+fn check_dns_reads_each_record_through_the_resolver() {
+    let scratch = signed_scratch("rsa2048.pem", false);
+    // From a subdomain: DMARC falls back to the organizational domain.
+    let campaign = scratch
+        .read("campaign.toml")
+        .replace("news@example.co.jp", "news@mail.example.co.jp");
+    scratch.write("campaign.toml", campaign);
+    let dns = DnsServer::start();
+
+    let (run, verdicts) = check_dns(&scratch, &dns);
+    run.expect_code(78).stderr_has(&["missing or do not match"]);
+    for record in ["spf", "dkim", "dmarc"] {
+        assert_eq!(verdicts[record].0, "missing", "{record}: {verdicts:?}");
+    }
+    // What to publish is printed in full; publish exactly that.
+    let dkim_record = verdicts["dkim"]
+        .1
+        .split_once("publish: ")
+        .unwrap()
+        .1
+        .to_owned();
+    assert!(
+        dkim_record.starts_with("v=DKIM1; k=rsa; p=MII"),
+        "{dkim_record}"
+    );
+
+    dns.txt("mail.example.co.jp", &["google-site-verification=abc"]);
+    // Long records travel as several strings; the resolver joins them.
+    dns.txt("mail.example.co.jp", &["v=spf1 ip4:192.0.2.1", " -all"]);
+    let chunks: Vec<&str> = dkim_record
+        .as_bytes()
+        .chunks(255)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    assert!(chunks.len() > 1, "an RSA-2048 record needs several strings");
+    dns.txt("s2026._domainkey.example.co.jp", &chunks);
+    dns.txt("_dmarc.example.co.jp", &["v=DMARC1; p=none"]);
+    let (run, verdicts) = check_dns(&scratch, &dns);
+    run.expect_code(0);
+    assert_eq!(
+        verdicts["spf"],
+        ("ok".into(), "v=spf1 ip4:192.0.2.1 -all".into())
+    );
+    assert_eq!(verdicts["dkim"].0, "ok", "{verdicts:?}");
+    assert_eq!(verdicts["dmarc"], ("ok".into(), "v=DMARC1; p=none".into()));
+
+    // Another key at the selector is a mismatch, with the record to publish.
+    dns.remove("s2026._domainkey.example.co.jp");
+    dns.txt(
+        "s2026._domainkey.example.co.jp",
+        &["v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="],
+    );
+    let (run, verdicts) = check_dns(&scratch, &dns);
+    run.expect_code(78);
+    assert_eq!(verdicts["dkim"].0, "mismatched", "{verdicts:?}");
+    assert!(verdicts["dkim"].1.ends_with(&dkim_record), "{verdicts:?}");
+    assert_eq!(verdicts["spf"].0, "ok");
 }

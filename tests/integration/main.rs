@@ -5,6 +5,7 @@ mod configuration;
 mod consent;
 mod delivery;
 mod dkim;
+mod dns_server;
 mod feedback;
 mod getting_started;
 mod messages;
