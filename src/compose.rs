@@ -85,19 +85,6 @@ impl Composer {
         })
     }
 
-    /// Renders and signs the message for the row on `line` whose address is
-    /// `address`, dated `date` (unix seconds). For one message; use a
-    /// [`Session`] for many.
-    pub fn compose(
-        &self,
-        line: u64,
-        address: &Address,
-        fields: &[String],
-        date: i64,
-    ) -> Result<Composed, ComposeError> {
-        self.session()?.compose(line, address, fields, date)
-    }
-
     /// The message of the row on `line`, signed, for a test send to
     /// `test_to` alone: `[TEST]` before the subject, and the unsubscribe token
     /// and Message-ID of the test address, so that unsubscribing from a test
