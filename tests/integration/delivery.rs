@@ -278,7 +278,7 @@ fn sigkill_mid_transaction_leaves_it_unknown_and_never_resends() {
         Some(DeliveryState::Sending)
     );
     // The relay accepts the held message after all: it was delivered once.
-    server.release();
+    assert!(server.release_and_wait(Duration::from_secs(30)));
     server.clear_rule("user010@example.jp");
     scratch.run(&["send", "campaign.toml"]).expect_code(0);
     let got = once_each(&server);

@@ -165,6 +165,18 @@ impl SmtpServer {
         state.holding >= count
     }
 
+    /// Releases the held transactions and waits until each was accepted;
+    /// false after `timeout`.
+    pub fn release_and_wait(&self, timeout: Duration) -> bool {
+        self.release();
+        let (lock, condvar) = &*self.shared;
+        let state = lock.lock().unwrap();
+        let (state, _) = condvar
+            .wait_timeout_while(state, timeout, |s| s.holding > 0)
+            .unwrap();
+        state.holding == 0
+    }
+
     /// The recipients of the transactions held so far, sorted.
     pub fn held(&self) -> Vec<String> {
         let mut held = self.shared.0.lock().unwrap().held.clone();
@@ -336,6 +348,11 @@ fn session(
                 _ => {}
             }
             let mut state = lock.lock().unwrap();
+            if matches!(rule, Some(Behaviour::Hold)) {
+                // Accepted in the same step, so a test that waits for the
+                // holds to end then sees the message among the received.
+                state.holding -= 1;
+            }
             state.received.push(Received {
                 from: from.clone(),
                 to: std::mem::take(&mut to),
