@@ -14,6 +14,7 @@ use std::sync::Arc;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
+use data_encoding::HEXLOWER;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
@@ -156,14 +157,9 @@ impl Keys {
                 .is_ok()
     }
 
-    /// The left part of the Message-ID for a campaign and recipient:
-    /// `campaign.hash`, stable across retries, revealing no address.
-    pub fn message_id_local(&self, campaign: &str, email: &str) -> String {
-        self.message_names(campaign, email).id_local
-    }
-
-    /// The Message-ID's left part (see [`Keys::message_id_local`]) and the
-    /// MIME boundary of the same message, from one MAC.
+    /// The names of one message: the left part of its Message-ID,
+    /// `campaign.hash`, stable across retries and revealing no address; and
+    /// its MIME boundary, from the same MAC.
     pub fn message_names(&self, campaign: &str, email: &str) -> MessageNames {
         let digest = self.mac(
             b"hikyaku/message-id/v1",
@@ -172,13 +168,13 @@ impl Keys {
         let mut id_local = String::with_capacity(campaign.len() + 25);
         id_local.push_str(campaign);
         id_local.push('.');
-        push_hex(&mut id_local, &digest[..12]);
+        HEXLOWER.encode_append(&digest[..12], &mut id_local);
         // "=_" can occur in neither base64 nor quoted-printable text, and the
         // rest comes from MAC bytes that nothing shows, so no CSV value can
         // hold the boundary: it cannot be known before the message exists.
         let mut boundary = String::with_capacity(2 + 32);
         boundary.push_str("=_");
-        push_hex(&mut boundary, &digest[12..28]);
+        HEXLOWER.encode_append(&digest[12..28], &mut boundary);
         MessageNames { id_local, boundary }
     }
 }
@@ -190,16 +186,6 @@ pub struct MessageNames {
     pub id_local: String,
     /// A MIME boundary for the message: the same for every rendering of it.
     pub boundary: String,
-}
-
-/// Appends `bytes` in lowercase hex. Every message pays for this: a table,
-/// not the formatter.
-fn push_hex(out: &mut String, bytes: &[u8]) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    for byte in bytes {
-        out.push(HEX[usize::from(byte >> 4)].into());
-        out.push(HEX[usize::from(byte & 0xf)].into());
-    }
 }
 
 /// A fresh random secret.
@@ -248,7 +234,7 @@ mod tests {
     fn tokens_and_message_ids_reveal_no_address() {
         let keys = Keys::new([1; SECRET_LEN]);
         let (_, token) = keys.token(&recipient("taro@example.jp"));
-        let message_id = keys.message_id_local("c1", "taro@example.jp");
+        let message_id = keys.message_names("c1", "taro@example.jp").id_local;
         for text in [&token, &message_id] {
             let lower = text.to_ascii_lowercase();
             assert!(
@@ -260,8 +246,14 @@ mod tests {
                     .contains(&URL_SAFE_NO_PAD.encode("taro@example.jp")[..8].to_ascii_lowercase())
             );
         }
-        assert_ne!(message_id, keys.message_id_local("c1", "hanako@example.jp"));
-        assert_ne!(message_id, keys.message_id_local("c2", "taro@example.jp"));
+        assert_ne!(
+            message_id,
+            keys.message_names("c1", "hanako@example.jp").id_local
+        );
+        assert_ne!(
+            message_id,
+            keys.message_names("c2", "taro@example.jp").id_local
+        );
     }
 
     #[test]
@@ -269,10 +261,6 @@ mod tests {
         let keys = Keys::new([1; SECRET_LEN]);
         let names = keys.message_names("c1", "taro@example.jp");
         assert_eq!(names, keys.message_names("c1", "taro@example.jp"));
-        assert_eq!(
-            names.id_local,
-            keys.message_id_local("c1", "taro@example.jp")
-        );
         let hex = names.boundary.strip_prefix("=_").unwrap();
         assert_eq!(hex.len(), 32);
         let id_hex = names.id_local.strip_prefix("c1.").unwrap();
@@ -293,7 +281,7 @@ mod tests {
         );
         let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
         assert_eq!(
-            keys.message_id_local("c1", "taro@example.jp"),
+            keys.message_names("c1", "taro@example.jp").id_local,
             format!("c1.{hex}")
         );
     }

@@ -30,7 +30,9 @@ pub struct FooterText {
     html_head: Finder<'static>,
 }
 
-/// The footer of one message, as text and as HTML.
+/// The footer of one message, as text and as HTML (for tests: messages take
+/// the pieces, see [`FooterText::text_parts`]).
+#[cfg(test)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Footer {
     /// For the text/plain part.
@@ -179,6 +181,7 @@ impl FooterText {
     }
 
     /// The footer of the message whose unsubscribe token is `token`.
+    #[cfg(test)]
     pub fn for_token(&self, token: &str) -> Footer {
         Footer {
             text: self.text_parts(token).concat(),

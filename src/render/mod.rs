@@ -259,13 +259,6 @@ impl Renderer {
         names
     }
 
-    /// The recipient's unsubscribe URL: the configured URL with the token
-    /// appended as a path segment.
-    /// Tokens are base64url, which a path segment carries unencoded.
-    pub fn unsubscribe_url(&self, token: &str) -> String {
-        self.common.unsubscribe_url(token)
-    }
-
     /// The compiled templates, looked up once for as many messages as the
     /// caller renders with them.
     pub fn templates(&self) -> Result<Templates<'_>, RenderError> {

@@ -25,7 +25,9 @@ pub struct Campaign {
 }
 
 impl Campaign {
-    /// The unsubscribe URL of the message whose token is `token`.
+    /// The unsubscribe URL of the message whose token is `token`: the
+    /// configured URL with the token appended as a path segment (tokens are
+    /// base64url, which a path segment carries unencoded).
     pub fn unsubscribe_url(&self, token: &str) -> String {
         let (head, tail) = &self.unsubscribe_around;
         [head.as_str(), token, tail].concat()
