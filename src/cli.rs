@@ -128,18 +128,27 @@ pub enum Command {
         Stop it with Ctrl-C or SIGTERM.")]
     Serve(ServeArgs),
 
-    /// Read bounces, complaints and unsubscribe mails, and suppress who they name
+    /// Read bounces, complaints and unsubscribe mails, and act on those that trace to us
     #[command(after_help = "Examples:\n  \
         hikyaku ingest bounces.mbox\n  \
-        hikyaku ingest ~/Maildir/.Bounces returned/*.eml --soft-bounces 5\n\n\
-        PATH may be an .eml file, an mbox file, a Maildir folder (cur/ and new/) or a folder of\n\
-        .eml files. Delivery status notifications (RFC 3464) with 5.x.x suppress the address\n\
-        (hard_bounce); 4.x.x count as soft bounces and suppress after --soft-bounces of them in\n\
-        30 days. Complaint reports (RFC 5965 ARF) suppress it for every list (complaint). A mail\n\
-        whose subject starts with unsubscribe or 配信停止 unsubscribes its sender. The campaign\n\
-        and recipient are found from the returned original message (its Message-ID, its\n\
-        unsubscribe token) or a VERP return path; what cannot be traced or classified is skipped\n\
-        with the reason. Reading the same mail again changes nothing.")]
+        hikyaku ingest ~/Maildir/.Bounces returned/*.eml --dry-run\n  \
+        HIKYAKU_IMAP_PASSWORD=... hikyaku ingest imaps://bounces@mail.example.co.jp/INBOX\n\n\
+        SOURCE is an .eml file, an mbox, a Maildir folder (cur/ and new/), a folder of .eml files,\n\
+        or a mailbox on an IMAP server (imaps://USER@HOST[:PORT]/MAILBOX; imap:// only to a\n\
+        loopback host). The IMAP password comes from HIKYAKU_IMAP_PASSWORD or --password-file;\n\
+        read messages are flagged \\Seen (or moved with --move-to), never deleted.\n\n\
+        Each message is classified (RFC 3464 DSNs, the plain-text bounces of Exim, qmail,\n\
+        Exchange, Gmail, Japanese carriers and more, RFC 5965 complaints, Amazon SES\n\
+        notifications, auto-replies, mailed unsubscribe requests) into a kind and a reason.\n\
+        Only a report that traces to a message of ours (its unsubscribe token, its Message-ID,\n\
+        or the VERP address it came back to) changes the store, and only for that message's\n\
+        recipient: a hard bounce or a complaint suppresses them for every list, a soft bounce\n\
+        counts (--soft-bounces within 30 days suppress), a block (the receiver refused us, not\n\
+        the address) counts against the recipient's domain, an unsubscribe request suppresses\n\
+        the list. Anyone can mail the bounce address, so a report that traces to nothing is\n\
+        unverified: kept for review, counted nowhere, unless --accept-untraced. Reading the\n\
+        same mail again changes nothing. Exit 0 when every source was read; 66 when a source\n\
+        cannot be read; 69 when the IMAP server cannot be reached; 78 when it refuses the login.")]
     Ingest(IngestArgs),
 }
 
@@ -154,18 +163,31 @@ pub struct ServeArgs {
 /// Arguments of `ingest`.
 #[derive(Debug, Args)]
 pub struct IngestArgs {
-    /// .eml files, mbox files, Maildir folders or folders of .eml files
-    #[arg(required = true, value_name = "PATH")]
-    pub paths: Vec<PathBuf>,
-    /// Soft bounces (4.x.x) of one address within 30 days that suppress it
+    /// .eml files, mbox files, Maildir folders, folders of .eml files, or imaps://USER@HOST/MAILBOX
+    #[arg(required = true, value_name = "SOURCE")]
+    pub sources: Vec<String>,
+    /// Soft bounces of one address within 30 days that suppress it
     #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..))]
     pub soft_bounces: u64,
-    /// Show what would be recorded without writing to the store
+    /// Show what would be recorded without writing to the store (or flagging IMAP messages)
     #[arg(long)]
     pub dry_run: bool,
-    /// Output format of the per-message lines
+    /// Also act on reports that trace to no message of ours, for the address they name
+    /// (only for a mailbox that nobody outside can write to)
+    #[arg(long)]
+    pub accept_untraced: bool,
+    /// Output format of the per-finding lines
     #[arg(long, value_enum, default_value = "text")]
     pub format: ReportFormat,
+    /// File holding the IMAP password (else HIKYAKU_IMAP_PASSWORD)
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+    /// Move ingested IMAP messages to this folder instead of flagging them \Seen
+    #[arg(long, value_name = "FOLDER")]
+    pub move_to: Option<String>,
+    /// A CA certificate (PEM) to trust for imaps://, besides the system's
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
 }
 
 /// Formats for commands that report a result.

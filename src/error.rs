@@ -100,6 +100,8 @@ pub enum Error {
     Output(#[from] std::io::Error),
     #[error(transparent)]
     Serve(#[from] crate::serve::ServeError),
+    #[error(transparent)]
+    Imap(#[from] crate::feedback::imap::ImapError),
     #[error("{}: cannot read: {source}", path.display())]
     Read {
         path: PathBuf,
@@ -122,6 +124,8 @@ impl Error {
             // The port is taken or not ours to bind: the endpoint cannot be offered.
             Error::Serve(_) => exit::UNAVAILABLE,
             Error::Read { .. } => exit::NO_INPUT,
+            Error::Imap(crate::feedback::imap::ImapError::Unavailable(_)) => exit::UNAVAILABLE,
+            Error::Imap(crate::feedback::imap::ImapError::Login(_)) => exit::CONFIG,
             Error::Unavailable(_) => exit::TEMPORARY,
             Error::BadDns(_) | Error::Misconfigured(_) => exit::CONFIG,
             Error::Refused(_) => exit::REFUSED,

@@ -16,7 +16,7 @@ pub mod csv_input;
 pub mod deliver;
 pub mod digest;
 pub mod error;
-pub mod ingest;
+pub mod feedback;
 pub mod output;
 pub mod plan;
 pub mod recipients;
@@ -24,6 +24,7 @@ pub mod render;
 pub mod serve;
 pub mod sign;
 pub mod store;
+pub mod tls;
 pub mod token;
 
 use std::process::ExitCode;

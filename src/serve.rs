@@ -91,6 +91,9 @@ impl Endpoint {
         let event = FeedbackEvent {
             kind: FeedbackKind::Unsubscribe,
             source: source.to_owned(),
+            reason: String::new(),
+            trace: "link".into(),
+            verified: true,
             campaign: Some(recipient.campaign.to_string()),
             list: Some(recipient.list.to_string()),
             email: recipient.email.clone(),

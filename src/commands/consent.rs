@@ -479,9 +479,14 @@ impl History {
             let event = &view.event;
             writeln!(
                 out,
-                "  {}  {} via {}{}{}",
+                "  {}  {}{} via {}{}{}",
                 view.at,
                 event.kind.as_str(),
+                if event.verified {
+                    ""
+                } else {
+                    " (unverified: traced to no message of ours, changed nothing)"
+                },
                 event.source,
                 event
                     .campaign

@@ -16,7 +16,7 @@ use crate::csv_input::Row;
 use crate::error::Error;
 use crate::output::{RecordSink, group};
 use crate::plan::{SkipReason, Verdict};
-use crate::store::feedback::{CampaignRates, ComplaintWindow};
+use crate::store::feedback::{CampaignRates, ComplaintWindow, DomainBlocks, Unverified};
 use crate::store::format_unix;
 use crate::store::journal::DeliveryState;
 
@@ -94,6 +94,8 @@ fn walk(
         recent: session
             .store
             .complaint_window(crate::store::now_unix() - 30 * 24 * 3600)?,
+        blocks: session.store.blocks_by_domain(Some(&campaign_id), 0)?,
+        unverified: session.store.unverified_feedback()?,
         campaign: campaign_id,
     })
 }
@@ -105,6 +107,10 @@ struct Walked {
     rates: CampaignRates,
     /// Every campaign of the store, the last 30 days: what the guard reads.
     recent: ComplaintWindow,
+    /// Blocks by the receivers, per recipient domain, of this campaign.
+    blocks: Vec<DomainBlocks>,
+    /// Reports that traced to nothing of ours, kept for review.
+    unverified: Unverified,
 }
 
 /// `hikyaku status CAMPAIGN`.
@@ -115,6 +121,8 @@ pub fn status(context: &Context, args: &StatusArgs) -> Result<(), Error> {
         approvals,
         rates,
         recent,
+        blocks,
+        unverified,
     } = walk(context, &args.campaign, |standing| {
         if let Some(i) = STATES.iter().position(|s| *s == standing.state) {
             counts[i] += 1;
@@ -148,6 +156,14 @@ pub fn status(context: &Context, args: &StatusArgs) -> Result<(), Error> {
                     "store_complaint_rate_30d": recent.rate(),
                     "store_sent_30d": recent.sent,
                     "store_complaints_30d": recent.complaints,
+                    "blocks_by_domain": blocks.iter().map(|b| json!({
+                        "domain": b.domain, "blocks": b.blocks, "recipients": b.recipients,
+                        "last_reason": b.last_reason, "last_at": format_unix(b.last_at),
+                    })).collect::<Vec<_>>(),
+                    "unverified": unverified.by_kind.iter()
+                        .map(|(kind, count)| (kind.clone(), json!(count)))
+                        .collect::<serde_json::Map<_, _>>(),
+                    "unsubscribe_requests_awaiting_review": unverified.pending_unsubscribes,
                 }),
             );
             println!("{}", serde_json::Value::Object(report));
@@ -177,6 +193,45 @@ pub fn status(context: &Context, args: &StatusArgs) -> Result<(), Error> {
                 group(recent.sent),
                 recent.rate() * 100.0
             )?;
+            if !blocks.is_empty() {
+                writeln!(
+                    out,
+                    "blocked by the receiving side (our sending reputation, policy or content, not the address; nobody is suppressed for it):"
+                )?;
+                for b in &blocks {
+                    writeln!(
+                        out,
+                        "  {:<28} {:>6} block(s) of {} recipient(s), last {} ({})",
+                        b.domain,
+                        group(b.blocks),
+                        group(b.recipients),
+                        format_unix(b.last_at),
+                        b.last_reason
+                    )?;
+                }
+            }
+            if !unverified.by_kind.is_empty() {
+                let kinds: Vec<String> = unverified
+                    .by_kind
+                    .iter()
+                    .map(|(kind, count)| format!("{} {kind}", group(*count)))
+                    .collect();
+                writeln!(
+                    out,
+                    "unverified reports (traced to no message of ours, counted nowhere): {}",
+                    kinds.join(", ")
+                )?;
+            }
+            if !unverified.pending_unsubscribes.is_empty() {
+                writeln!(
+                    out,
+                    "{} unsubscribe request(s) by mail await review (they answer no message of ours, so \
+                     hikyaku did not act; the Act obliges you to honour a real opt-out): {}\n  \
+                     run `hikyaku suppress add ADDRESS` for each person who asked",
+                    unverified.pending_unsubscribes.len(),
+                    unverified.pending_unsubscribes.join(", ")
+                )?;
+            }
             for a in &approvals {
                 writeln!(
                     out,

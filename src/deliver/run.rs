@@ -12,7 +12,9 @@ use std::time::{Duration, Instant};
 
 use super::log::{DeliveryLog, Event};
 use super::scheduler::{Job, Scheduler, Stop};
-use super::smtp::{Connection, Outcome, Relay, is_no_such_user};
+use super::smtp::{Connection, Outcome, Relay};
+use crate::feedback::Kind;
+use crate::store::feedback::{FeedbackEvent, FeedbackKind};
 use crate::store::journal::{Admission, DeliveryState};
 use crate::store::suppression::{GLOBAL, Suppression};
 use crate::store::{Store, StoreError, now_unix};
@@ -241,18 +243,42 @@ fn record(shared: &Shared, job: Job, outcome: Outcome, connection: &mut Option<C
     let at = now_unix();
     let mut store = shared.store();
     let mut result = store.settle(&setup.campaign, &job.key, state, &reply, at);
-    if let (Outcome::Failed(reply), Ok(())) = (&outcome, &result)
-        && is_no_such_user(reply)
-    {
-        result = store
-            .suppress(&Suppression {
-                email: job.key.clone(),
-                list: GLOBAL.to_owned(),
-                reason: "hard_bounce".into(),
-                source: format!("smtp: {}", setup.campaign),
-                created_at: at,
-            })
-            .map(|_| ());
+    // A permanent refusal means what the same words in a bounce would: the
+    // address does not exist (suppressed for every list), or the receiver
+    // refused *us* (counted against the recipient's domain, never
+    // suppresses), or neither.
+    if let (Outcome::Failed(reply), Ok(())) = (&outcome, &result) {
+        let (kind, reason) = crate::feedback::classify::classify_reply(reply);
+        result = match kind {
+            Kind::HardBounce => store
+                .suppress(&Suppression {
+                    email: job.key.clone(),
+                    list: GLOBAL.to_owned(),
+                    reason: "hard_bounce".into(),
+                    source: format!("smtp: {}", setup.campaign),
+                    created_at: at,
+                })
+                .map(|_| ()),
+            Kind::Block => store
+                .apply_feedback(
+                    &FeedbackEvent {
+                        kind: FeedbackKind::Block,
+                        source: "smtp".into(),
+                        reason: reason.as_str().to_owned(),
+                        trace: "smtp".into(),
+                        verified: true,
+                        campaign: Some(setup.campaign.clone()),
+                        list: Some(setup.list.clone()),
+                        email: job.key.clone(),
+                        detail: crate::feedback::mail::clean_text(reply, 300),
+                        at,
+                    },
+                    None,
+                    0,
+                )
+                .map(|_| ()),
+            _ => Ok(()),
+        };
     }
     drop(store);
     if let Err(error) = result {

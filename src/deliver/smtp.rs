@@ -144,25 +144,8 @@ impl Relay {
     /// `TlsParameters` builds for STARTTLS (aws-lc, the platform verifier
     /// with `ca_file` as an extra root), for a handshake on our own socket.
     fn implicit_tls_config(&self) -> Result<Arc<rustls::ClientConfig>, SmtpError> {
-        use rustls_pki_types::CertificateDer;
-        use rustls_pki_types::pem::PemObject;
-        let extra_roots = match &self.ca {
-            Some(pem) => CertificateDer::pem_slice_iter(pem)
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| self.tls_error(format!("smtp.ca_file: {e}")))?,
-            None => Vec::new(),
-        };
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let verifier =
-            rustls_platform_verifier::Verifier::new_with_extra_roots(extra_roots, provider.clone())
-                .map_err(|e| self.tls_error(e))?;
-        let config = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map_err(|e| self.tls_error(e))?
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(verifier))
-            .with_no_client_auth();
-        Ok(Arc::new(config))
+        crate::tls::client_config(self.ca.as_deref())
+            .map_err(|e| self.tls_error(format!("smtp.ca_file: {e}")))
     }
 
     fn tls(&self) -> Result<TlsParameters, SmtpError> {
@@ -357,14 +340,6 @@ fn error_text(error: &lettre::transport::smtp::Error) -> String {
     format!("{code} {detail}").trim().to_owned()
 }
 
-/// Whether a reply says the mailbox does not exist (enhanced status 5.1.x,
-/// RFC 3463), which makes the address a hard bounce.
-pub fn is_no_such_user(reply: &str) -> bool {
-    let mut words = reply.split_whitespace();
-    let (code, enhanced) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
-    code.starts_with('5') && enhanced.starts_with("5.1.")
-}
-
 /// A TLS stream lettre can drive: the stream it takes must name its peer.
 #[derive(Debug)]
 struct ImplicitTls(tokio_rustls::client::TlsStream<TcpStream>);
@@ -406,17 +381,5 @@ impl tokio::io::AsyncWrite for ImplicitTls {
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<std::io::Result<()>> {
         std::pin::Pin::new(&mut self.0).poll_shutdown(cx)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn recognises_unknown_mailboxes() {
-        assert!(is_no_such_user("550 5.1.1 no such user"));
-        assert!(!is_no_such_user("550 5.7.1 spam"));
-        assert!(!is_no_such_user("450 4.1.1 try later"));
     }
 }

@@ -21,8 +21,11 @@ pub struct FooterText {
     /// The text footer up to the token, and after it.
     text: (String, String),
     /// The HTML footer up to the token in the href, from there to the token
-    /// in the link text, and after it.
-    html: (String, String, String),
+    /// in the link text, from there to the token of the mailto link (when
+    /// the campaign has an unsubscribe address), and after it.
+    html: (String, String, String, String),
+    /// Whether the mailto link carries the token (there is a mailto link).
+    mailto_token: bool,
     /// Searchers for the heads, built once: whether a template placed the
     /// footer itself is asked of every message, and building a searcher for
     /// a 600-byte needle each time cost more than the rest of the check.
@@ -126,15 +129,23 @@ impl FooterText {
             "</p>\n<p style=\"margin:8px 0 0\">{} <a href=\"",
             labels.refuse
         ));
+        // The mailto link's subject carries the token, so that a request
+        // mailed through it traces to this recipient (ingest trusts only
+        // what traces).
         let mut html_tail = String::from("</a></p>\n");
+        let mut html_after_mailto_token = String::new();
         if let Some(mailto) = &mailto {
             html_tail.push_str(&format!(
-                "<p style=\"margin:4px 0 0\">{open}{}{separator}<a href=\"mailto:{m}?subject=unsubscribe\">{m}</a>{close}</p>\n",
+                "<p style=\"margin:4px 0 0\">{open}{}{separator}<a href=\"mailto:{m}?subject=unsubscribe%20",
                 labels.mailto,
                 m = HtmlEscape(mailto)
             ));
+            html_after_mailto_token.push_str(&format!(
+                "\">{m}</a>{close}</p>\n",
+                m = HtmlEscape(mailto)
+            ));
         }
-        html_tail.push_str("</div>\n");
+        html_after_mailto_token.push_str("</div>\n");
         let (url_head, url_tail) = url;
         let (escaped_head, escaped_tail) = (
             HtmlEscape(url_head).to_string(),
@@ -151,7 +162,9 @@ impl FooterText {
                 [html_head.as_str(), &escaped_head].concat(),
                 [escaped_tail.as_str(), "\">", &escaped_head].concat(),
                 [escaped_tail.as_str(), &html_tail].concat(),
+                html_after_mailto_token,
             ),
+            mailto_token: mailto.is_some(),
         }
     }
 
@@ -163,9 +176,10 @@ impl FooterText {
 
     /// The HTML footer of the message whose unsubscribe token is `token`, in
     /// pieces (already escaped).
-    pub fn html_parts<'a>(&'a self, token: &'a str) -> [&'a str; 5] {
-        let (head, middle, tail) = &self.html;
-        [head, token, middle, token, tail]
+    pub fn html_parts<'a>(&'a self, token: &'a str) -> [&'a str; 7] {
+        let (head, middle, tail, after_mailto) = &self.html;
+        let mailto_token = if self.mailto_token { token } else { "" };
+        [head, token, middle, token, tail, mailto_token, after_mailto]
     }
 
     /// Whether `body` holds this token's text footer (without its trailing

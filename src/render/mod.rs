@@ -122,8 +122,10 @@ pub struct Renderer {
     from: (Option<String>, String),
     reply_to: Option<String>,
     list_id: String,
-    /// `, <mailto:…?subject=unsubscribe>` after the URL in List-Unsubscribe,
-    /// when the campaign has a mailto address.
+    /// `, <mailto:…?subject=unsubscribe%20` after the URL in
+    /// List-Unsubscribe, when the campaign has a mailto address: the token
+    /// and `>` follow, so that a request mailed through it traces to the
+    /// recipient.
     list_unsubscribe_mailto: String,
     feedback_id: Option<String>,
     attachments: Vec<Attachment>,
@@ -229,7 +231,7 @@ impl Renderer {
             list_unsubscribe_mailto: unsubscribe
                 .mailto
                 .as_ref()
-                .map(|mailto| format!(", <mailto:{mailto}?subject=unsubscribe>"))
+                .map(|mailto| format!(", <mailto:{mailto}?subject=unsubscribe%20"))
                 .unwrap_or_default(),
             feedback_id: campaign.message.feedback_id.clone(),
             attachments,
@@ -343,13 +345,21 @@ impl Templates<'_> {
             .filter(|name| !name.is_empty() && identity.test_to.is_none());
         let to = identity.test_to.unwrap_or(recipient.address);
         let (url_head, url_tail) = &renderer.common.unsubscribe_around;
+        let mailto = &renderer.list_unsubscribe_mailto;
+        let (mailto_token, mailto_end) = if mailto.is_empty() {
+            ("", "")
+        } else {
+            (token, ">")
+        };
         let list_unsubscribe = [
             "<",
             url_head,
             token,
             url_tail,
             ">",
-            &renderer.list_unsubscribe_mailto,
+            mailto,
+            mailto_token,
+            mailto_end,
         ]
         .concat();
 

@@ -22,6 +22,9 @@ pub enum FeedbackKind {
     SoftBounce,
     /// The recipient reported the message as spam (an ARF report).
     Complaint,
+    /// The receiver refused *us* (reputation, policy, content, rate,
+    /// authentication): counted per recipient domain, never suppresses.
+    Block,
 }
 
 impl FeedbackKind {
@@ -32,7 +35,21 @@ impl FeedbackKind {
             FeedbackKind::HardBounce => "hard_bounce",
             FeedbackKind::SoftBounce => "soft_bounce",
             FeedbackKind::Complaint => "complaint",
+            FeedbackKind::Block => "block",
         }
+    }
+
+    /// The kind a stored name stands for.
+    pub fn from_name(name: &str) -> Option<FeedbackKind> {
+        [
+            FeedbackKind::Unsubscribe,
+            FeedbackKind::HardBounce,
+            FeedbackKind::SoftBounce,
+            FeedbackKind::Complaint,
+            FeedbackKind::Block,
+        ]
+        .into_iter()
+        .find(|kind| kind.as_str() == name)
     }
 
     /// The name in sentences.
@@ -42,6 +59,7 @@ impl FeedbackKind {
             FeedbackKind::HardBounce => "hard bounce",
             FeedbackKind::SoftBounce => "soft bounce",
             FeedbackKind::Complaint => "complaint",
+            FeedbackKind::Block => "block by the receiver",
         }
     }
 }
@@ -51,8 +69,19 @@ impl FeedbackKind {
 pub struct FeedbackEvent {
     /// What it says.
     pub kind: FeedbackKind,
-    /// Where it came from: `one-click`, `web`, `mailto`, `dsn`, `arf`, `bounce-text`.
+    /// Where it came from: `one-click`, `web`, `mailto`, `dsn`, `arf`,
+    /// `bounce-text`, `smtp`.
     pub source: String,
+    /// The reason word (Sisimai's vocabulary: `userunknown`, `blocked`, …),
+    /// empty for opt-outs.
+    pub reason: String,
+    /// How it was tied to a message of ours: `token`, `message_id`, `verp`,
+    /// `link` (the endpoint), `smtp` (a reply during the send), `operator`
+    /// (accepted untraced), `none`.
+    pub trace: String,
+    /// Whether it traces to a message of ours (or the operator vouched for
+    /// it). An unverified event is kept for review and counts nowhere.
+    pub verified: bool,
     /// The campaign of the message it answers, when known.
     pub campaign: Option<String>,
     /// The list of that campaign, when known.
@@ -78,6 +107,11 @@ pub enum Applied {
         /// Soft bounces of the address in the counting period, this one included.
         soft_bounces: u64,
     },
+    /// Recorded and counted, nothing suppressed: a block by the receiver.
+    Recorded,
+    /// Kept for review only: it traces to no message of ours, so it changes
+    /// nothing and counts nowhere.
+    Unverified,
     /// The same event (same fingerprint) was recorded before: nothing changed.
     Duplicate,
 }
@@ -155,23 +189,33 @@ impl Batch<'_> {
         fingerprint: Option<&str>,
         soft_bounce_limit: u64,
     ) -> Result<Applied, StoreError> {
-        if event.kind == FeedbackKind::Unsubscribe && self.already_unsubscribed(event)? {
+        if event.verified
+            && event.kind == FeedbackKind::Unsubscribe
+            && self.already_unsubscribed(event)?
+        {
             return Ok(Applied::AlreadySuppressed);
         }
+        let domain = event.email.rsplit_once('@').map_or("", |(_, d)| d);
         let inserted = self
             .tx
             .prepare_cached(
-                "INSERT INTO feedback_event (fingerprint, kind, source, campaign, list, email, detail, at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (fingerprint) DO NOTHING",
+                "INSERT INTO feedback_event
+                    (fingerprint, kind, reason, source, trace, verified, campaign, list, email, domain, detail, at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                 ON CONFLICT (fingerprint) DO NOTHING",
             )
             .and_then(|mut s| {
                 s.execute(params![
                     fingerprint,
                     event.kind.as_str(),
+                    event.reason,
                     event.source,
+                    event.trace,
+                    event.verified,
                     event.campaign,
                     event.list,
                     event.email,
+                    domain,
                     event.detail,
                     event.at
                 ])
@@ -179,6 +223,12 @@ impl Batch<'_> {
             .map_err(|e| self.error(e))?;
         if inserted == 0 {
             return Ok(Applied::Duplicate);
+        }
+        if !event.verified {
+            return Ok(Applied::Unverified);
+        }
+        if event.kind == FeedbackKind::Block {
+            return Ok(Applied::Recorded);
         }
         let scope = match event.kind {
             FeedbackKind::Unsubscribe => event.list.clone().unwrap_or_else(|| GLOBAL.to_owned()),
@@ -189,7 +239,8 @@ impl Batch<'_> {
                 .tx
                 .prepare_cached(
                     "SELECT COUNT(*) FROM feedback_event
-                     WHERE email = ?1 AND kind = 'soft_bounce' AND at BETWEEN ?2 - ?3 AND ?2",
+                     WHERE email = ?1 AND kind = 'soft_bounce' AND verified = 1
+                       AND at BETWEEN ?2 - ?3 AND ?2",
                 )
                 .and_then(|mut s| {
                     s.query_row(params![event.email, event.at, SOFT_BOUNCE_PERIOD], |r| {
@@ -247,7 +298,8 @@ impl Batch<'_> {
         self.tx
             .prepare_cached(
                 "SELECT EXISTS (SELECT 1 FROM feedback_event
-                        WHERE email = ?1 AND kind = 'unsubscribe' AND IFNULL(list, '') = ?2)
+                        WHERE email = ?1 AND kind = 'unsubscribe' AND verified = 1
+                          AND IFNULL(list, '') = ?2)
                     AND EXISTS (SELECT 1 FROM suppression WHERE email = ?1 AND list = ?2)",
             )
             .and_then(|mut s| s.query_row(params![event.email, list], |r| r.get(0)))
@@ -299,10 +351,10 @@ impl Store {
                     (SELECT COUNT(*) FROM (
                         SELECT email FROM journal WHERE campaign = ?1 AND state = 'failed'
                         UNION
-                        SELECT email FROM feedback_event WHERE campaign = ?1 AND kind = 'hard_bounce')),
-                    (SELECT COUNT(DISTINCT email) FROM feedback_event WHERE campaign = ?1 AND kind = 'soft_bounce'),
-                    (SELECT COUNT(DISTINCT email) FROM feedback_event WHERE campaign = ?1 AND kind = 'complaint'),
-                    (SELECT COUNT(DISTINCT email) FROM feedback_event WHERE campaign = ?1 AND kind = 'unsubscribe'),
+                        SELECT email FROM feedback_event WHERE campaign = ?1 AND kind = 'hard_bounce' AND verified = 1)),
+                    (SELECT COUNT(DISTINCT email) FROM feedback_event WHERE campaign = ?1 AND kind = 'soft_bounce' AND verified = 1),
+                    (SELECT COUNT(DISTINCT email) FROM feedback_event WHERE campaign = ?1 AND kind = 'complaint' AND verified = 1),
+                    (SELECT COUNT(DISTINCT email) FROM feedback_event WHERE campaign = ?1 AND kind = 'unsubscribe' AND verified = 1),
                     (SELECT COUNT(*) FROM journal WHERE campaign = ?1 AND state = 'failed')",
             )
             .and_then(|mut s| {
@@ -326,7 +378,8 @@ impl Store {
             .prepare_cached(
                 "SELECT
                     (SELECT COUNT(*) FROM journal WHERE state = 'sent' AND updated_at >= ?1),
-                    (SELECT COUNT(DISTINCT email) FROM feedback_event WHERE kind = 'complaint' AND at >= ?1)",
+                    (SELECT COUNT(DISTINCT email) FROM feedback_event
+                      WHERE kind = 'complaint' AND verified = 1 AND at >= ?1)",
             )
             .and_then(|mut s| {
                 s.query_row([since], |r| {
@@ -339,31 +392,108 @@ impl Store {
             .map_err(|e| self.error(e))
     }
 
-    /// Every feedback event about `email`, oldest first.
+    /// Every feedback event about `email`, oldest first, unverified ones included.
     pub fn feedback_for(&self, email: &str) -> Result<Vec<FeedbackEvent>, StoreError> {
         self.all_rows(
-            "SELECT kind, source, campaign, list, email, detail, at FROM feedback_event
-                 WHERE email = ?1 ORDER BY at, id",
+            "SELECT kind, source, campaign, list, email, detail, at, reason, trace, verified
+               FROM feedback_event WHERE email = ?1 ORDER BY at, id",
             [email],
             |r| {
                 let kind: String = r.get(0)?;
                 Ok(FeedbackEvent {
-                    kind: match kind.as_str() {
-                        "unsubscribe" => FeedbackKind::Unsubscribe,
-                        "hard_bounce" => FeedbackKind::HardBounce,
-                        "soft_bounce" => FeedbackKind::SoftBounce,
-                        _ => FeedbackKind::Complaint,
-                    },
+                    kind: FeedbackKind::from_name(&kind).unwrap_or(FeedbackKind::Complaint),
                     source: r.get(1)?,
                     campaign: r.get(2)?,
                     list: r.get(3)?,
                     email: r.get(4)?,
                     detail: r.get(5)?,
                     at: r.get(6)?,
+                    reason: r.get(7)?,
+                    trace: r.get(8)?,
+                    verified: r.get(9)?,
                 })
             },
         )
     }
+
+    /// Blocks by the receiver per recipient domain, most first: of one
+    /// campaign, or of every campaign since `since` (unix seconds).
+    pub fn blocks_by_domain(
+        &self,
+        campaign: Option<&str>,
+        since: i64,
+    ) -> Result<Vec<DomainBlocks>, StoreError> {
+        self.all_rows(
+            "SELECT domain, COUNT(*), COUNT(DISTINCT email), MAX(at),
+                    (SELECT reason FROM feedback_event l
+                      WHERE l.kind = 'block' AND l.verified = 1 AND l.domain = f.domain
+                        AND (?1 IS NULL OR l.campaign = ?1) AND l.at >= ?2
+                      ORDER BY l.at DESC, l.id DESC LIMIT 1)
+               FROM feedback_event f
+              WHERE kind = 'block' AND verified = 1 AND (?1 IS NULL OR campaign = ?1) AND at >= ?2
+              GROUP BY domain ORDER BY COUNT(*) DESC, domain",
+            params![campaign, since],
+            |r| {
+                Ok(DomainBlocks {
+                    domain: r.get(0)?,
+                    blocks: r.get::<_, i64>(1)? as u64,
+                    recipients: r.get::<_, i64>(2)? as u64,
+                    last_at: r.get(3)?,
+                    last_reason: r.get::<_, Option<String>>(4)?.unwrap_or_default(),
+                })
+            },
+        )
+    }
+
+    /// Reports kept for review because they trace to no message of ours:
+    /// how many of each kind, and the unsubscribe requests among them whose
+    /// address is not suppressed yet (the Act obliges the sender to honour
+    /// an opt-out, so a person must look at them).
+    pub fn unverified_feedback(&self) -> Result<Unverified, StoreError> {
+        let by_kind = self.all_rows(
+            "SELECT kind, COUNT(*) FROM feedback_event WHERE verified = 0 GROUP BY kind ORDER BY kind",
+            [],
+            |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)),
+        )?;
+        let pending_unsubscribes = self.all_rows(
+            "SELECT DISTINCT email FROM feedback_event f
+              WHERE kind = 'unsubscribe' AND verified = 0 AND email != ''
+                AND NOT EXISTS (SELECT 1 FROM suppression s
+                                 WHERE s.email = f.email AND (s.list = '' OR s.list = IFNULL(f.list, '')))
+              ORDER BY email",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(Unverified {
+            by_kind,
+            pending_unsubscribes,
+        })
+    }
+}
+
+/// Blocks by the receivers of one recipient domain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DomainBlocks {
+    /// The recipient domain.
+    pub domain: String,
+    /// Blocks recorded (SMTP refusals and traced reports).
+    pub blocks: u64,
+    /// Distinct recipients refused.
+    pub recipients: u64,
+    /// When the last one was recorded, unix seconds.
+    #[serde(skip)]
+    pub last_at: i64,
+    /// The reason word of the last one (`blocked`, `spamdetected`, …).
+    pub last_reason: String,
+}
+
+/// What waits for review among the reports that trace to nothing of ours.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Unverified {
+    /// Unverified events per kind.
+    pub by_kind: Vec<(String, u64)>,
+    /// Addresses that asked by mail to unsubscribe, untraced, not yet suppressed.
+    pub pending_unsubscribes: Vec<String>,
 }
 
 #[cfg(test)]
@@ -374,6 +504,9 @@ mod tests {
         FeedbackEvent {
             kind,
             source: "dsn".into(),
+            reason: String::new(),
+            trace: "message_id".into(),
+            verified: true,
             campaign: Some("c1".into()),
             list: Some("news".into()),
             email: email.into(),

@@ -155,6 +155,38 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX token_by_message_id ON unsubscribe_token (message_id);
     CREATE INDEX token_by_email ON unsubscribe_token (email);
     "#,
+    // 5: feedback you can trust. Reports that trace to no message of ours are
+    // kept for review (`verified = 0`) but count nowhere; a receiver that
+    // refused *us* (`block`) is counted per recipient domain, never suppresses;
+    // every event keeps its reason word and how it was traced. SQLite cannot
+    // widen a CHECK constraint in place, so the table is rebuilt.
+    r#"
+    CREATE TABLE feedback_event_v5 (
+        id          INTEGER PRIMARY KEY,
+        fingerprint TEXT UNIQUE,                -- what makes a re-ingest a no-op; NULL for clicks
+        kind        TEXT NOT NULL CHECK (kind IN ('unsubscribe', 'hard_bounce', 'soft_bounce', 'complaint', 'block')),
+        reason      TEXT NOT NULL DEFAULT '',   -- Sisimai's reason word: userunknown, blocked, …
+        source      TEXT NOT NULL,              -- one-click, web, mailto, dsn, arf, bounce-text, smtp
+        trace       TEXT NOT NULL DEFAULT 'none', -- token, message_id, verp, link, smtp, operator, none
+        verified    INTEGER NOT NULL DEFAULT 1, -- 0: traced to nothing of ours, kept for review only
+        campaign    TEXT,                       -- NULL when the message could not be traced
+        list        TEXT,
+        email       TEXT NOT NULL,              -- '' when an untraced report names nobody
+        domain      TEXT NOT NULL DEFAULT '',   -- the recipient's domain, for blocks per domain
+        detail      TEXT NOT NULL DEFAULT '',   -- status code, diagnostic, feedback type
+        at          INTEGER NOT NULL
+    );
+    INSERT INTO feedback_event_v5 (id, fingerprint, kind, source, trace, campaign, list, email, domain, detail, at)
+        SELECT id, fingerprint, kind, source,
+               CASE WHEN source IN ('one-click', 'web') THEN 'link' WHEN campaign IS NULL THEN 'operator' ELSE 'message_id' END,
+               campaign, list, email, substr(email, instr(email, '@') + 1), detail, at
+          FROM feedback_event;
+    DROP TABLE feedback_event;
+    ALTER TABLE feedback_event_v5 RENAME TO feedback_event;
+    CREATE INDEX feedback_by_email ON feedback_event (email, kind);
+    CREATE INDEX feedback_by_campaign ON feedback_event (campaign, kind);
+    CREATE INDEX feedback_by_time ON feedback_event (kind, at);
+    "#,
 ];
 
 /// A store that cannot be opened or used.

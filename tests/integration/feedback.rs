@@ -15,15 +15,15 @@ use crate::support::{CAMPAIGN, Scratch};
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/feedback");
 
 /// A campaign sent to `count` recipients, with what each received.
-struct Sent {
-    server: SmtpServer,
-    scratch: Scratch,
+pub struct Sent {
+    pub server: SmtpServer,
+    pub scratch: Scratch,
     /// Recipient → the bytes the server received.
-    originals: BTreeMap<String, String>,
+    pub originals: BTreeMap<String, String>,
 }
 
 impl Sent {
-    fn new(count: usize, extra_sender: &str) -> Sent {
+    pub fn new(count: usize, extra_sender: &str) -> Sent {
         let server = SmtpServer::start();
         let scratch = Scratch::with_recipients(&recipients(count, "example.jp"));
         let toml = campaign(&server, "").replace(
@@ -44,7 +44,7 @@ impl Sent {
         }
     }
 
-    fn message_id(&self, recipient: &str) -> String {
+    pub fn message_id(&self, recipient: &str) -> String {
         let original = &self.originals[recipient];
         let message = mail_parser::MessageParser::new()
             .parse(original.as_bytes())
@@ -53,7 +53,7 @@ impl Sent {
     }
 
     /// A fixture filled in for `recipient`.
-    fn report(&self, fixture: &str, recipient: &str) -> String {
+    pub fn report(&self, fixture: &str, recipient: &str) -> String {
         std::fs::read_to_string(format!("{FIXTURES}/{fixture}"))
             .unwrap()
             .replace("{{RECIPIENT}}", recipient)
@@ -61,7 +61,7 @@ impl Sent {
             .replace("{{ORIGINAL}}", &self.originals[recipient])
     }
 
-    fn ingest(&self, args: &[&str]) -> Vec<serde_json::Value> {
+    pub fn ingest(&self, args: &[&str]) -> Vec<serde_json::Value> {
         let mut all = vec!["ingest", "--format", "json"];
         all.extend_from_slice(args);
         let run = self.scratch.run(&all);
@@ -74,7 +74,7 @@ impl Sent {
     }
 
     /// Address → (list, reason, source) of every suppression.
-    fn suppressions(&self) -> BTreeMap<String, (String, String, String)> {
+    pub fn suppressions(&self) -> BTreeMap<String, (String, String, String)> {
         let mut all = BTreeMap::new();
         self.scratch
             .store()
@@ -87,11 +87,11 @@ impl Sent {
     }
 }
 
-fn user(n: usize) -> String {
+pub fn user(n: usize) -> String {
     format!("user{n:03}@example.jp")
 }
 
-fn mbox(messages: &[String]) -> String {
+pub fn mbox(messages: &[String]) -> String {
     messages
         .iter()
         .map(|m| format!("From MAILER-DAEMON  Sun Nov 22 10:15:31 2026\n{m}\n"))
@@ -257,7 +257,7 @@ fn ingest_suppresses_from_every_providers_reports_and_is_idempotent() {
 }
 
 /// An advertisement to the same recipients, consented, not yet sent.
-fn next_advertisement(sent: &Sent, limits: &str) {
+pub fn next_advertisement(sent: &Sent, limits: &str) {
     let mut consent = String::from("email,list,basis,obtained_at,method\n");
     for n in 0..8 {
         consent.push_str(&format!(

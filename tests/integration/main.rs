@@ -1,13 +1,17 @@
 //! Integration tests: the built binary on files the tests write.
 
 mod approval;
+mod bounce_formats;
 mod configuration;
 mod consent;
 mod delivery;
 mod dkim;
 mod dns_server;
+mod dovecot;
 mod feedback;
+mod feedback_trust;
 mod getting_started;
+mod imap;
 mod messages;
 mod plan;
 mod recipients;

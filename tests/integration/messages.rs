@@ -103,8 +103,18 @@ fn headers_carry_one_recipient_and_every_list_header() {
             unsubscribe.starts_with("<https://example.co.jp/unsubscribe/"),
             "{unsubscribe}"
         );
+        // The mailto carries the same token as the URL, so a mailed
+        // request traces to this recipient.
+        let token = unsubscribe
+            .trim_start_matches("<https://example.co.jp/unsubscribe/")
+            .split('>')
+            .next()
+            .unwrap();
+        assert_eq!(token.len(), 32, "{unsubscribe}");
         assert!(
-            unsubscribe.ends_with(",<mailto:unsubscribe@example.co.jp?subject=unsubscribe>"),
+            unsubscribe.ends_with(&format!(
+                ",<mailto:unsubscribe@example.co.jp?subject=unsubscribe%20{token}>"
+            )),
             "{unsubscribe}"
         );
         let message_id = message.message_id().unwrap().to_owned();

@@ -1,0 +1,455 @@
+//! Bounces written for people: the plain-text notices of Exim, qmail,
+//! Sendmail v5, Exchange, old Gmail, Japanese carriers and ISPs, appliances.
+//! No format is read by a parser of its own. The families share a shape (a
+//! line that names the failed address, then the remote server's words) and
+//! differ in the words around it, so the rules below are tables of those
+//! words: how a recipient line starts, which phrases introduce an address,
+//! which phrases say the relay is still trying.
+
+use super::dsn::{addresses, first_address};
+use super::mail::{Mail, header};
+
+/// Header values and words that say a message is a bounce at all.
+const BOUNCE_SENDERS: &[&str] = &[
+    "mailer-daemon",
+    "postmaster",
+    "mail-daemon",
+    "mailerdaemon",
+    "mail delivery",
+    "mail.delivery",
+    "mdaemon",
+];
+
+const BOUNCE_SUBJECTS: &[&str] = &[
+    "undeliver",
+    "undelivered",
+    "delivery",
+    "failure",
+    "failed",
+    "returned mail",
+    "returned to sender",
+    "mail system error",
+    "could not send",
+    "not delivered",
+    "non remis",
+    "non recapitabile",
+    "olevererbart",
+    "unzustellbar",
+    "nicht zugestellt",
+    "недоставлен",
+    "не доставлено",
+    "error",
+    "warning: message",
+    "there was an error",
+    "メールエラー",
+    "配信エラー",
+    "配送エラー",
+    "不達",
+    "届きませんでした",
+    "送信できませんでした",
+    "返送",
+];
+
+/// Lines (trimmed, lower case) whose start names the recipient after it.
+const RECIPIENT_PREFIXES: &[&str] = &[
+    ">>> rcpt to:",
+    ">>>",
+    "*",
+    "-",
+    "rcpt to:",
+    "recipient:",
+    "recipient address:",
+    "recipient address rejected:",
+    "failed recipient:",
+    "original-recipient:",
+    "final-recipient:",
+    "could not be delivered to:",
+    "delivery failed:",
+    "delivery to:",
+    "address:",
+    "original address:",
+    "there was an error delivering your mail to",
+    "invalid final delivery userid:",
+    "unknown user:",
+    "unable to deliver message to:",
+    "unable to deliver message to",
+    "addressed to:",
+    "did not reach the following recipient:",
+    "undeliverable to",
+    "宛先:",
+    "宛先：",
+    "送信先:",
+    "送信先：",
+];
+
+/// Phrases after which the failed address follows on the same line.
+const RECIPIENT_PHRASES: &[&str] = &[
+    "message to ",
+    "recipients returned permanent errors: ",
+    "could not be delivered to ",
+    "delivered to the following address: ",
+    "failed to deliver to ",
+    "your message to ",
+    "following address failed: ",
+    "unable to deliver to ",
+    "rcpt to:<",
+    "rcpt to: <",
+    "delivering your mail to ",
+    "returned permanent errors: ",
+];
+
+/// Words that open the notice of a bounce, whoever sent it (Sisimai's start
+/// markers of the MTA families, lower case).
+const NOTICE_MARKERS: &[&str] = &[
+    "this is the mail system at host",
+    "this is the postfix program",
+    "the following addresses had permanent fatal errors",
+    "the following addresses had transient non-fatal errors",
+    "transcript of session follows",
+    "this message was created automatically by mail delivery software",
+    "this message was created automatically by the smtp relay",
+    "could not be delivered to one or more of its recipients",
+    "has not yet been delivered to one or more",
+    "this is the qmail-send program",
+    "we were unable to deliver your message",
+    "unable to deliver message to the following",
+    "unable to deliver your message to the following",
+    "delivery to the following recipient",
+    "delivery has failed to these recipients",
+    "diagnostic information for administrators",
+    "did not reach the following recipient",
+    "this is the dragonfly mail agent",
+    "there was an error delivering your mail",
+    "this is the mailer-daemon",
+    "an error has occurred while attempting to deliver",
+    "this report relates to a message you sent",
+    "your message cannot be delivered to the following recipients",
+    "the following addresses had delivery problems",
+    "the following addresses had delivery errors",
+    "we had trouble delivering your message",
+    "error message below:",
+    "message details:",
+    "an error occurred while trying to deliver the mail",
+    "could not be delivered to the following",
+    "the following recipients did not receive this message",
+    "was not delivered to:",
+    "delivery status notification",
+    "undeliverable mail",
+    "mail delivery failed",
+    "以下のメールアドレスへの送信に失敗しました",
+    "エラーのため送信できませんでした",
+    "送信できませんでした",
+    "配信できませんでした",
+    "это письмо создано автоматически",
+];
+
+/// Words in a notice that say the relay has not given up.
+const DELAY_MARKERS: &[&str] = &[
+    "this is a warning message only",
+    "has not yet been delivered",
+    "has not been delivered yet",
+    "delay reason:",
+    "could not send message for past",
+    "warning: message still undelivered",
+    "message still undelivered",
+    "** delivery incomplete **",
+    "delivery to the following recipient has been delayed",
+    "delivery to the following recipients has been delayed",
+    "will be retried",
+    "will retry",
+    "still trying",
+    "you do not need to resend your message",
+    "no action is required on your part",
+    "delivery has been delayed",
+];
+
+/// Header lines of a quoted original, whose addresses are not recipients.
+const HEADER_LINES: &[&str] = &[
+    "from:",
+    "sender:",
+    "reply-to:",
+    "return-path:",
+    "message-id:",
+    "in-reply-to:",
+    "references:",
+    "received:",
+    "envelope-from",
+    "x-",
+    "dkim-signature:",
+    "list-unsubscribe:",
+    "errors-to:",
+    "the original message was received",
+    "from ",
+    "mail from:",
+    "a message sent by",
+    "a message from",
+    "cc:",
+    "in-reply-to",
+];
+
+/// How sure it is that a message is a bounce.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Bounce {
+    /// Nothing says so.
+    No,
+    /// Only a null return path (auto-replies have one too).
+    Maybe,
+    /// A daemon sender, a bounce subject, a failed-recipients header, or
+    /// the words bounce notices open with.
+    Yes,
+}
+
+/// Whether `mail` reads as a bounce.
+pub fn looks_like_bounce(mail: &Mail<'_>) -> Bounce {
+    let from = mail.header("From").unwrap_or("").to_lowercase();
+    let subject = mail.subject.to_lowercase();
+    let notice = mail.notice.to_lowercase();
+    if BOUNCE_SENDERS.iter().any(|s| from.contains(s))
+        || mail.header("X-Failed-Recipients").is_some()
+        || BOUNCE_SUBJECTS.iter().any(|s| subject.contains(s))
+        || NOTICE_MARKERS.iter().any(|m| notice.contains(m))
+    {
+        Bounce::Yes
+    } else if mail
+        .header("Return-Path")
+        .is_some_and(|p| p.trim() == "<>")
+    {
+        Bounce::Maybe
+    } else {
+        Bounce::No
+    }
+}
+
+/// Whether the notice says the relay is still trying.
+pub fn is_delay(mail: &Mail<'_>) -> bool {
+    let subject = mail.subject.to_lowercase();
+    if subject.contains("(delay)") || subject.contains("delayed") || subject.starts_with("warning:")
+    {
+        return true;
+    }
+    let notice = mail.notice.to_lowercase();
+    DELAY_MARKERS.iter().any(|m| notice.contains(m))
+}
+
+/// Addresses that are ours or the reporter's, never a failed recipient: the
+/// report's own sender and addressees, the original's sender.
+pub fn excluded_addresses(mail: &Mail<'_>) -> Vec<String> {
+    let mut excluded = Vec::new();
+    for name in [
+        "From",
+        "To",
+        "Cc",
+        "Return-Path",
+        "Delivered-To",
+        "X-Original-To",
+        "Reply-To",
+        "Sender",
+        "Errors-To",
+    ] {
+        for (n, value) in mail.message.headers_raw() {
+            if n.eq_ignore_ascii_case(name) {
+                excluded.extend(addresses(value));
+            }
+        }
+    }
+    for original in mail.original_headers() {
+        for name in ["From", "Return-Path", "Sender", "Reply-To"] {
+            if let Some(value) = header(&original, name) {
+                excluded.extend(addresses(value));
+            }
+        }
+    }
+    excluded
+}
+
+fn is_daemon(address: &str) -> bool {
+    let local = address.split('@').next().unwrap_or("");
+    ["mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon"].contains(&local)
+}
+
+/// The failed recipients a notice names, each with the lines about it.
+pub fn recipients(mail: &Mail<'_>) -> Vec<(String, String)> {
+    let excluded = excluded_addresses(mail);
+    let usable = |address: &str| !is_daemon(address) && !excluded.iter().any(|e| e == address);
+    let lines: Vec<&str> = mail.notice.lines().collect();
+    let mut named: Vec<(String, usize)> = Vec::new();
+    for (index, line) in lines.iter().enumerate() {
+        if let Some(address) = recipient_on(line).filter(|a| usable(a))
+            && !named.iter().any(|(known, _)| *known == address)
+        {
+            named.push((address, index));
+        }
+    }
+    if named.is_empty()
+        && let Some(failed) = mail.header("X-Failed-Recipients")
+    {
+        for address in addresses(failed) {
+            let at = lines
+                .iter()
+                .position(|l| l.to_ascii_lowercase().contains(&address))
+                .unwrap_or(usize::MAX);
+            named.push((address, at));
+        }
+    }
+    if named.is_empty() {
+        // One message of ours has one recipient: the original's To.
+        for original in mail.original_headers() {
+            if let Some(address) = header(&original, "To").and_then(first_address)
+                && usable(&address)
+            {
+                named.push((address, usize::MAX));
+                break;
+            }
+        }
+    }
+    if named.is_empty() {
+        for (index, line) in lines.iter().enumerate() {
+            let lower = line.trim_start().to_ascii_lowercase();
+            if HEADER_LINES.iter().any(|h| lower.starts_with(h)) {
+                continue;
+            }
+            if let Some(address) = addresses(line).find(|a| usable(a)) {
+                named.push((address, index));
+                break;
+            }
+        }
+    }
+    let starts: Vec<usize> = named.iter().map(|(_, at)| *at).collect();
+    named
+        .iter()
+        .map(|(address, at)| {
+            let block = if *at == usize::MAX {
+                String::new()
+            } else {
+                let end = starts
+                    .iter()
+                    .copied()
+                    .filter(|s| *s > *at && *s != usize::MAX)
+                    .min()
+                    .unwrap_or(lines.len())
+                    .min(at + 40);
+                lines[*at..end].join("\n")
+            };
+            (address.clone(), block)
+        })
+        .collect()
+}
+
+/// The address a line names as a failed recipient, if it is such a line.
+fn recipient_on(line: &str) -> Option<String> {
+    let trimmed = line.trim();
+    if trimmed.is_empty() || !trimmed.contains('@') {
+        return None;
+    }
+    let lower = trimmed.to_lowercase();
+    if HEADER_LINES.iter().any(|h| lower.starts_with(h)) {
+        return None;
+    }
+    let mut rest: &str = &lower;
+    for prefix in RECIPIENT_PREFIXES {
+        if let Some(after) = rest.strip_prefix(prefix) {
+            rest = after.trim_start();
+            break;
+        }
+    }
+    // "Name<mailto:a@b>" as Exchange writes it.
+    if let Some(at) = rest.find("<mailto:")
+        && !rest[..at].contains(' ')
+    {
+        return first_address(&rest[at..]);
+    }
+    let rest = rest.trim_start_matches(['<', '"', '\'', '(']);
+    let word: String = rest
+        .chars()
+        .take_while(|c| !c.is_whitespace() && !matches!(c, '>' | '"' | '\'' | ')' | ',' | ';' | '['))
+        .collect();
+    let word = word.trim_end_matches(['.', ':']);
+    if let Some(address) = first_address(word).filter(|a| a == word) {
+        return Some(address);
+    }
+    for phrase in RECIPIENT_PHRASES {
+        if let Some(at) = lower.find(phrase) {
+            let after = &lower[at + phrase.len()..];
+            let first = after.split_whitespace().next().unwrap_or("");
+            if let Some(address) = first_address(first) {
+                return Some(address);
+            }
+        }
+    }
+    None
+}
+
+/// The remote host a diagnostic names ("host mx.example.jp[192.0.2.1]
+/// said", "host mx.example.jp [192.0.2.1]: 550"), lower case.
+pub fn remote_host(text: &str) -> Option<String> {
+    let lower = text.to_ascii_lowercase();
+    let mut rest = lower.as_str();
+    while let Some(at) = rest.find("host ") {
+        let after = &rest[at + 5..];
+        let word: String = after
+            .trim_start_matches([' ', ':'])
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'))
+            .collect();
+        let word = word.trim_end_matches('.');
+        if word.contains('.') && word.bytes().any(|b| b.is_ascii_alphabetic()) {
+            return Some(word.to_owned());
+        }
+        rest = after;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_the_recipient_lines_of_many_families() {
+        let cases = [
+            ("<kijitora@example.ne.jp>:", "kijitora@example.ne.jp"),
+            ("  kijitora@example.jp", "kijitora@example.jp"),
+            ("  mikeneko@example.jp <neko@example.org>: 550 no", "mikeneko@example.jp"),
+            ("   * rcpt@example.jp", "rcpt@example.jp"),
+            (">>> RCPT To:<rcpt@example.jp>", "rcpt@example.jp"),
+            ("    Recipient: <rcpt@ezweb.ne.jp>", "rcpt@ezweb.ne.jp"),
+            ("     Could not be delivered to: <a@dion.ne.jp>", "a@dion.ne.jp"),
+            ("rcpt@example.jp [User unknown]", "rcpt@example.jp"),
+            ("kijitora@example.com<mailto:kijitora@example.com>", "kijitora@example.com"),
+            ("Kijitora<mailto:kijitora@example.com>", "kijitora@example.com"),
+            (
+                "The following message to <rcpt@example.jp> was undeliverable.",
+                "rcpt@example.jp",
+            ),
+            (
+                "<rcpt@example.jp>: host mx.example.jp[192.0.2.1] said: 550 5.1.1",
+                "rcpt@example.jp",
+            ),
+        ];
+        for (line, expected) in cases {
+            assert_eq!(recipient_on(line).as_deref(), Some(expected), "{line}");
+        }
+        for line in [
+            "From: sender@example.org",
+            "The original message was received at Thu from <s@example.org>",
+            "Message-ID: <123.456@mx.example.jp>",
+            "no address here",
+        ] {
+            assert_eq!(recipient_on(line), None, "{line}");
+        }
+    }
+
+    #[test]
+    fn finds_the_remote_host() {
+        assert_eq!(
+            remote_host("host mx.example.jp[192.0.2.1] said: 550").as_deref(),
+            Some("mx.example.jp")
+        );
+        assert_eq!(
+            remote_host("remote host 192.0.2.1 said: 550; host gmail-smtp-in.l.google.com [1.2.3.4]")
+                .as_deref(),
+            Some("gmail-smtp-in.l.google.com")
+        );
+        assert_eq!(remote_host("no host here"), None);
+    }
+}
