@@ -185,12 +185,19 @@ fn read_formats(raw: &[u8], mail: &Mail<'_>, clues: &mut Clues) -> Vec<(Option<K
                     .and_then(|a| blocks.iter().find(|(b, _)| b == a))
                     .map(|(_, block)| block.as_str())
                     .unwrap_or("");
-                let diagnostic = r.diagnostic.unwrap_or_default();
+                let mut diagnostic = r.diagnostic.unwrap_or_default();
+                // "Status: 5.2.1 (mailbox disabled, not accepting messages)":
+                // the comment is the reporting MTA's own word on the reason.
+                if let Some((_, comment)) = r.status.as_deref().and_then(|s| s.split_once('(')) {
+                    diagnostic.push_str(" (");
+                    diagnostic.push_str(comment);
+                }
                 let text = match (diagnostic.is_empty(), block.is_empty()) {
                     (_, true) => diagnostic,
                     (true, false) => block.to_owned(),
                     (false, false) => format!("{diagnostic}\n{block}"),
                 };
+                let hint = text::hint(&text);
                 let remote_host = r
                     .remote_mta
                     .filter(|h| h.contains('.'))
@@ -208,6 +215,7 @@ fn read_formats(raw: &[u8], mail: &Mail<'_>, clues: &mut Clues) -> Vec<(Option<K
                             String::new()
                         },
                         remote_host,
+                        hint,
                         text,
                         format: Format::Dsn,
                         ..Found::default()
@@ -234,13 +242,18 @@ fn read_formats(raw: &[u8], mail: &Mail<'_>, clues: &mut Clues) -> Vec<(Option<K
     if bounce > text::Bounce::No {
         let recipients = text::recipients(mail);
         let single = recipients.len() <= 1;
+        let family = text::family_command(mail);
         let found: Vec<(Option<Kind>, Found)> = recipients
             .into_iter()
             .map(|(recipient, block)| {
+                let hint = text::hint(&block)
+                    .or_else(|| single.then(|| text::hint(&mail.notice)).flatten());
                 (
                     None,
                     Found {
                         recipient: Some(recipient),
+                        command: family,
+                        hint,
                         action: delayed.then(|| "delayed".to_owned()),
                         remote_host: text::remote_host(&block),
                         context: if single || block.is_empty() {
@@ -347,21 +360,21 @@ fn finding(kind: Option<Kind>, found: Found) -> Finding {
         (None, text) => text,
     }
     .map(str::to_owned);
-    let decide = |text: &str| {
+    let decide = |text: &str, command: Option<Command>| {
         reason::decide(&Evidence {
             status: status.as_deref(),
             reply_code: reason::find_reply_code(text),
-            command: found.command.or_else(|| Command::from_text(text)),
+            command: command.or_else(|| Command::from_text(text)),
             action: found.action.as_deref(),
             text,
             remote_host: found.remote_host.as_deref(),
             hint: found.hint,
         })
     };
-    let mut reason = decide(&found.text);
+    let mut reason = decide(&found.text, found.command);
     let mut used = found.text.as_str();
     if matches!(reason, Reason::Undefined | Reason::OnHold) && !found.context.is_empty() {
-        let wider = decide(&found.context);
+        let wider = decide(&found.context, found.command);
         if !matches!(wider, Reason::Undefined | Reason::OnHold) {
             reason = wider;
             used = &found.context;

@@ -70,6 +70,8 @@ pub struct Outcome {
     pub action: Action,
     /// One sentence for people.
     pub detail: String,
+    /// The reporting server's own words (control characters removed, shortened).
+    pub diagnostic: String,
     /// The address acted on (our recipient), when anything was recorded.
     pub email: Option<String>,
     /// The list a suppression covers; empty for every list.
@@ -102,6 +104,7 @@ pub fn apply(
             campaign: None,
             action: Action::Skipped,
             detail: String::new(),
+            diagnostic: finding.diagnostic.clone(),
             email: None,
             list: None,
         };

@@ -2774,7 +2774,7 @@ fn probe(r: Reason, c: &Ctx<'_>) -> bool {
             c.sname == Some(r) || says(r, lc)
         }
         Suspend => c.reply == Some(525) || says(Suspend, lc),
-        HasMoved | NotCompliantRfc | BadReputation => says(r, lc),
+        HasMoved | NotCompliantRfc | BadReputation => c.sname == Some(r) || says(r, lc),
         NoRelaying => {
             if matches!(c.hint, Some(SecurityError | SystemError | Undefined)) {
                 return false;

@@ -8,6 +8,7 @@
 
 use super::dsn::{addresses, first_address};
 use super::mail::{Mail, header};
+use super::reason::{Command, Reason};
 
 /// Header values and words that say a message is a bounce at all.
 const BOUNCE_SENDERS: &[&str] = &[
@@ -163,6 +164,51 @@ const DELAY_MARKERS: &[&str] = &[
     "delivery has been delayed",
 ];
 
+/// Phrases whose meaning the format's own documentation fixes, where the
+/// generic rules would guess (Exchange 5.5-2003 NDR codes, Lotus Notes and
+/// Domino, IMail, InterScan, Mimecast, Verizon): lower case.
+const HINTS: &[(&str, Reason)] = &[
+    ("the recipient name is not recognized", Reason::UserUnknown),
+    ("(000c05a6)", Reason::UserUnknown),
+    ("not listed in public name & address book", Reason::UserUnknown),
+    ("not listed in domino directory", Reason::UserUnknown),
+    ("invalid final delivery userid", Reason::UserUnknown),
+    ("unknown user:", Reason::UserUnknown),
+    ("no valid recipients for this mm", Reason::UserUnknown),
+    ("recipient email address is possibly incorrect", Reason::UserUnknown),
+    (
+        "and other recipients in the same domain",
+        Reason::UserUnknown,
+    ),
+    ("(000c0595)", Reason::UserUnknown),
+    ("returned unknown recipient or mailbox unavailable", Reason::UserUnknown),
+    ("(00010256)", Reason::SystemError),
+    ("(000d06b5)", Reason::SystemError),
+    ("(00120270)", Reason::NetworkError),
+    ("(000b0981)", Reason::SecurityError),
+    ("(00050311)", Reason::ContentError),
+    ("(000502cc)", Reason::ContentError),
+];
+
+/// The reason a notice's own fixed phrases state, if any.
+pub fn hint(text: &str) -> Option<Reason> {
+    let lower = text.to_lowercase();
+    HINTS
+        .iter()
+        .find(|(phrase, _)| lower.contains(phrase))
+        .map(|(_, reason)| *reason)
+}
+
+/// The SMTP command a family's notice implies for every recipient it lists:
+/// qmail and its clones (Yahoo among them) list the addresses the remote
+/// server refused at RCPT, unless the text says otherwise.
+pub fn family_command(mail: &Mail<'_>) -> Option<Command> {
+    let notice = mail.notice.to_lowercase();
+    let qmail = notice.contains("this is the qmail-send program")
+        || notice.contains("we were unable to deliver your message to the following address");
+    qmail.then_some(Command::Rcpt)
+}
+
 /// Header lines of a quoted original, whose addresses are not recipients.
 const HEADER_LINES: &[&str] = &[
     "from:",
@@ -314,18 +360,20 @@ pub fn recipients(mail: &Mail<'_>) -> Vec<(String, String)> {
             }
         }
     }
-    let starts: Vec<usize> = named.iter().map(|(_, at)| *at).collect();
+    // A block ends where a line naming another failed address begins (a
+    // notice may list every address twice, in two languages).
+    let named_on: Vec<Option<String>> = lines
+        .iter()
+        .map(|line| recipient_on(line).filter(|a| usable(a)))
+        .collect();
     named
         .iter()
         .map(|(address, at)| {
             let block = if *at == usize::MAX {
                 String::new()
             } else {
-                let end = starts
-                    .iter()
-                    .copied()
-                    .filter(|s| *s > *at && *s != usize::MAX)
-                    .min()
+                let end = (at + 1..lines.len())
+                    .find(|i| named_on[*i].as_ref().is_some_and(|a| a != address))
                     .unwrap_or(lines.len())
                     .min(at + 40);
                 lines[*at..end].join("\n")
@@ -346,6 +394,10 @@ fn recipient_on(line: &str) -> Option<String> {
         return None;
     }
     let mut rest: &str = &lower;
+    // "554 <a@b>... 550 Host unknown", as Sendmail summarises.
+    if rest.len() > 4 && rest.as_bytes()[..3].iter().all(u8::is_ascii_digit) && rest.as_bytes()[3] == b' ' {
+        rest = &rest[4..];
+    }
     for prefix in RECIPIENT_PREFIXES {
         if let Some(after) = rest.strip_prefix(prefix) {
             rest = after.trim_start();
