@@ -35,7 +35,10 @@ struct Got {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
     let (Some(expected_path), Some(jsonl_path)) = (args.first(), args.get(1)) else {
         eprintln!("usage: bounce_agreement EXPECTED.TSV INGEST.JSONL [--mismatches]");
         std::process::exit(2);
@@ -102,13 +105,11 @@ fn main() {
             .position(|g| g.as_ref().is_some_and(|g| g.recipient == e.recipient))
             .or_else(|| candidates.iter().position(Option::is_some));
         let got = at.and_then(|i| candidates[i].take());
-        let (kind, reason, recipient) = got
-            .as_ref()
-            .map_or(("(none)", "(none)", ""), |g| {
-                (g.kind.as_str(), g.reason.as_str(), g.recipient.as_str())
-            });
-        let complaint = e.reason == "feedback"
-            && matches!(e.feedback_type.as_str(), "abuse" | "opt-out");
+        let (kind, reason, recipient) = got.as_ref().map_or(("(none)", "(none)", ""), |g| {
+            (g.kind.as_str(), g.reason.as_str(), g.recipient.as_str())
+        });
+        let complaint =
+            e.reason == "feedback" && matches!(e.feedback_type.as_str(), "abuse" | "opt-out");
         if e.hard || complaint {
             must += 1;
             if suppressing(kind) {

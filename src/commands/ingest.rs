@@ -220,7 +220,9 @@ impl<W: Write> Run<'_, W> {
                 writeln!(
                     self.out,
                     "{}: {action}: {} [{}]",
-                    outcome.message,
+                    // A file name is the one thing here no report wrote, but
+                    // it reaches the terminal all the same.
+                    crate::feedback::mail::clean_text(&outcome.message, 1000),
                     outcome.detail,
                     facts.join(", ")
                 )?;

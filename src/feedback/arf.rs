@@ -27,16 +27,25 @@ pub fn is_feedback(mail: &Mail<'_>) -> bool {
     // A complaint forwarded with the original attached and no ARF part.
     let subject = mail.subject.to_ascii_lowercase();
     !mail.originals.is_empty()
-        && ["complaint about message", "abuse report", "spam report", "email feedback report"]
-            .iter()
-            .any(|s| subject.contains(s))
+        && [
+            "complaint about message",
+            "abuse report",
+            "spam report",
+            "email feedback report",
+        ]
+        .iter()
+        .any(|s| subject.contains(s))
 }
 
 /// The findings of a feedback report: one per complaining recipient.
 pub fn read(raw: &[u8], mail: &Mail<'_>) -> Vec<(Kind, Found)> {
     let parsed = Feedback::parse_rfc5322(raw).ok();
     let feedback_type = raw_feedback_type(mail)
-        .or_else(|| parsed.as_ref().map(|f| type_word(f.feedback_type()).to_owned()))
+        .or_else(|| {
+            parsed
+                .as_ref()
+                .map(|f| type_word(f.feedback_type()).to_owned())
+        })
         .unwrap_or_else(|| "abuse".to_owned());
     let kind = match feedback_type.as_str() {
         "auth-failure" | "dmarc" => Kind::AuthReport,
@@ -48,7 +57,9 @@ pub fn read(raw: &[u8], mail: &Mail<'_>) -> Vec<(Kind, Found)> {
         recipients.extend(super::dsn::addresses(rcpt));
     }
     for (name, value) in super::dsn::fields(&mail.feedback_report) {
-        if name.eq_ignore_ascii_case("original-rcpt-to") || name.eq_ignore_ascii_case("removal-recipient") {
+        if name.eq_ignore_ascii_case("original-rcpt-to")
+            || name.eq_ignore_ascii_case("removal-recipient")
+        {
             recipients.extend(super::dsn::addresses(&value));
         }
     }
@@ -63,7 +74,9 @@ pub fn read(raw: &[u8], mail: &Mail<'_>) -> Vec<(Kind, Found)> {
     }
     recipients.dedup();
     let detail = match kind {
-        Kind::AuthReport => "an authentication-failure report: check SPF, DKIM and DMARC; nobody complained",
+        Kind::AuthReport => {
+            "an authentication-failure report: check SPF, DKIM and DMARC; nobody complained"
+        }
         Kind::NotAReport => "a not-spam report: the recipient rescued the message",
         _ => "a complaint: the recipient reported the message as spam",
     };

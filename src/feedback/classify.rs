@@ -42,12 +42,6 @@ pub struct Found {
     pub format: Format,
 }
 
-impl Default for Format {
-    fn default() -> Self {
-        Format::Other
-    }
-}
-
 /// Reads one message. Never fails: what cannot be read is a finding of
 /// kind `unreadable`, what is no report one of kind `not_a_report`.
 pub fn classify(raw: &[u8]) -> Report {
@@ -371,16 +365,25 @@ fn finding(kind: Option<Kind>, found: Found) -> Finding {
             hint: found.hint,
         })
     };
-    let mut reason = decide(&found.text, found.command);
+    // A kind the format alone decided (a complaint, a mailed request, an
+    // auto-reply) takes the format's reason; the engine reads failures.
+    let mut reason = match kind {
+        Some(_) => found.hint.unwrap_or(Reason::Undefined),
+        None => decide(&found.text, found.command),
+    };
     let mut used = found.text.as_str();
-    if matches!(reason, Reason::Undefined | Reason::OnHold) && !found.context.is_empty() {
+    if kind.is_none()
+        && matches!(reason, Reason::Undefined | Reason::OnHold)
+        && !found.context.is_empty()
+    {
         let wider = decide(&found.context, found.command);
         if !matches!(wider, Reason::Undefined | Reason::OnHold) {
             reason = wider;
             used = &found.context;
         }
     }
-    let kind = kind.unwrap_or_else(|| kind_of(reason, found.action.as_deref(), status.as_deref(), used));
+    let kind =
+        kind.unwrap_or_else(|| kind_of(reason, found.action.as_deref(), status.as_deref(), used));
     let diagnostic = if found.text.trim().is_empty() {
         clean_text(&found.context, DIAGNOSTIC_CHARS)
     } else {
@@ -391,7 +394,10 @@ fn finding(kind: Option<Kind>, found: Found) -> Finding {
         reason,
         recipient: found.recipient,
         status,
-        feedback_type: found.feedback_type,
+        feedback_type: found
+            .feedback_type
+            .map(|t| clean_text(&t, 40))
+            .filter(|t| !t.is_empty()),
         diagnostic,
         format: found.format,
     }

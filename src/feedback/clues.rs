@@ -37,8 +37,7 @@ impl Clues {
             .trim_end_matches('>')
             .trim();
         // Our Message-IDs are short; anything long is noise, not a clue.
-        if !id.is_empty() && id.len() <= 255 && !self.message_ids.iter().any(|known| known == id)
-        {
+        if !id.is_empty() && id.len() <= 255 && !self.message_ids.iter().any(|known| known == id) {
             self.message_ids.push(id.to_owned());
         }
     }
@@ -74,7 +73,10 @@ impl Clues {
                     self.add_token(last, TokenOrigin::Message);
                 }
             } else if let Some(mailto) = uri.strip_prefix("mailto:") {
-                for word in mailto.split(['?', '&', '=', ' ']).flat_map(|w| w.split("%20")) {
+                for word in mailto
+                    .split(['?', '&', '=', ' '])
+                    .flat_map(|w| w.split("%20"))
+                {
                     self.add_token(word, TokenOrigin::Message);
                 }
             }
@@ -127,7 +129,10 @@ mod tests {
     fn a_verp_address_yields_its_token() {
         let mut clues = Clues::default();
         let token = "b".repeat(32);
-        clues.tokens_from_address(&format!("<bounces+{token}@example.co.jp>"), TokenOrigin::Verp);
+        clues.tokens_from_address(
+            &format!("<bounces+{token}@example.co.jp>"),
+            TokenOrigin::Verp,
+        );
         clues.tokens_from_address("bounces@example.co.jp", TokenOrigin::Verp);
         assert_eq!(clues.tokens, [(token, TokenOrigin::Verp)]);
     }

@@ -19,7 +19,11 @@ pub struct DsnRecipient {
 }
 
 /// Field names that mark a DSN block inside plain text.
-const RECIPIENT_FIELDS: &[&str] = &["final-recipient", "original-recipient", "x-actual-recipient"];
+const RECIPIENT_FIELDS: &[&str] = &[
+    "final-recipient",
+    "original-recipient",
+    "x-actual-recipient",
+];
 
 /// The per-recipient groups of DSN fields in `text`. Groups are separated by
 /// blank lines as RFC 3464 says, and a second `Final-Recipient` in one group
@@ -94,9 +98,7 @@ pub fn fields(group: &str) -> Vec<(String, String)> {
         match line.split_once(':') {
             Some((name, value))
                 if !name.is_empty()
-                    && name
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b == b'-') =>
+                    && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') =>
             {
                 fields.push((name.to_owned(), value.trim().to_owned()));
             }
@@ -125,7 +127,11 @@ pub fn first_address(text: &str) -> Option<String> {
 /// Every thing in `text` shaped like an address, in order, lower case.
 pub fn addresses(text: &str) -> impl Iterator<Item = String> + '_ {
     text.split(|c: char| {
-        c.is_whitespace() || matches!(c, '<' | '>' | '"' | '\'' | '(' | ')' | '[' | ']' | ',' | ';')
+        c.is_whitespace()
+            || matches!(
+                c,
+                '<' | '>' | '"' | '\'' | '(' | ')' | '[' | ']' | ',' | ';'
+            )
     })
     .filter_map(|word| {
         let word = word
@@ -141,9 +147,9 @@ pub fn addresses(text: &str) -> impl Iterator<Item = String> + '_ {
             && domain
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
-            && local.bytes().all(|b| {
-                b.is_ascii_alphanumeric() || b"!#$%&*+-/=?^_`{|}~.".contains(&b)
-            });
+            && local
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$%&*+-/=?^_`{|}~.".contains(&b));
         plausible.then(|| word.to_ascii_lowercase())
     })
 }

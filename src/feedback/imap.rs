@@ -20,7 +20,8 @@ impl MailboxUrl {
     /// accepted only for a loopback host: a bounce mailbox's password must
     /// never cross a network in clear text.
     pub fn parse(text: &str) -> Result<MailboxUrl, String> {
-        let url = url::Url::parse(text).map_err(|e| format!("{text}: not a usable IMAP URL: {e}"))?;
+        let url =
+            url::Url::parse(text).map_err(|e| format!("{text}: not a usable IMAP URL: {e}"))?;
         let tls = match url.scheme() {
             "imaps" => true,
             "imap" => false,
@@ -100,12 +101,24 @@ mod tests {
 
     #[test]
     fn reads_imap_urls_and_refuses_clear_text_to_other_hosts() {
-        let url = MailboxUrl::parse("imaps://bounces%40example.co.jp@mail.example.co.jp/Bounces").unwrap();
+        let url = MailboxUrl::parse("imaps://bounces%40example.co.jp@mail.example.co.jp/Bounces")
+            .unwrap();
         assert_eq!(url.user, "bounces@example.co.jp");
-        assert_eq!((url.host.as_str(), url.port, url.tls), ("mail.example.co.jp", 993, true));
+        assert_eq!(
+            (url.host.as_str(), url.port, url.tls),
+            ("mail.example.co.jp", 993, true)
+        );
         assert_eq!(url.mailbox, "Bounces");
-        assert_eq!(MailboxUrl::parse("imaps://u@h.example").unwrap().mailbox, "INBOX");
-        assert_eq!(MailboxUrl::parse("imap://u@127.0.0.1:1143/INBOX").unwrap().port, 1143);
+        assert_eq!(
+            MailboxUrl::parse("imaps://u@h.example").unwrap().mailbox,
+            "INBOX"
+        );
+        assert_eq!(
+            MailboxUrl::parse("imap://u@127.0.0.1:1143/INBOX")
+                .unwrap()
+                .port,
+            1143
+        );
         assert!(MailboxUrl::parse("imap://u@mail.example.co.jp/INBOX").is_err());
         assert!(MailboxUrl::parse("imaps://u:secret@mail.example.co.jp/INBOX").is_err());
         assert!(MailboxUrl::parse("imaps://mail.example.co.jp/INBOX").is_err());
@@ -140,7 +153,12 @@ pub fn password(file: Option<&std::path::Path>) -> Result<String, ImapError> {
     if let Some(file) = file {
         return std::fs::read_to_string(file)
             .map(|p| p.trim_end_matches(['\r', '\n']).to_owned())
-            .map_err(|e| ImapError::Login(format!("{}: cannot read the IMAP password: {e}", file.display())));
+            .map_err(|e| {
+                ImapError::Login(format!(
+                    "{}: cannot read the IMAP password: {e}",
+                    file.display()
+                ))
+            });
     }
     std::env::var(PASSWORD_ENV).map_err(|_| {
         ImapError::Login(format!(
@@ -229,22 +247,26 @@ where
         Ok(Err(e)) => return Err(broken(&e).into()),
         Err(_) => return Err(broken(&"sent no greeting").into()),
     }
-    let (mut session, capabilities) =
-        match tokio::time::timeout(STEP_TIMEOUT, client.login_with_capabilities(&url.user, login.password)).await {
-            Err(_) => return Err(broken(&"no answer to LOGIN").into()),
-            Ok(Ok(logged_in)) => logged_in,
-            Ok(Err((async_imap::error::Error::No(text) | async_imap::error::Error::Bad(text), _)))
-                if !text.contains("[UNAVAILABLE]") =>
-            {
-                return Err(ImapError::Login(format!(
+    let (mut session, capabilities) = match tokio::time::timeout(
+        STEP_TIMEOUT,
+        client.login_with_capabilities(&url.user, login.password),
+    )
+    .await
+    {
+        Err(_) => return Err(broken(&"no answer to LOGIN").into()),
+        Ok(Ok(logged_in)) => logged_in,
+        Ok(Err((async_imap::error::Error::No(text) | async_imap::error::Error::Bad(text), _)))
+            if !text.contains("[UNAVAILABLE]") =>
+        {
+            return Err(ImapError::Login(format!(
                     "{server} refused the login of {}: {}\n  hint: check the password in {PASSWORD_ENV} or --password-file",
                     url.user,
                     crate::feedback::mail::clean_text(&text, 200)
                 ))
                 .into());
-            }
-            Ok(Err((e, _))) => return Err(broken(&e).into()),
-        };
+        }
+        Ok(Err((e, _))) => return Err(broken(&e).into()),
+    };
     let can_move = match capabilities {
         Some(capabilities) => capabilities.has_str("MOVE"),
         None => session
@@ -266,9 +288,16 @@ where
         .await
         .map_err(|_| broken(&"no answer to SELECT"))?
         .map_err(|e| {
-            ImapError::Unavailable(format!("{server}: cannot open mailbox {}: {e}", url.mailbox))
+            ImapError::Unavailable(format!(
+                "{server}: cannot open mailbox {}: {e}",
+                url.mailbox
+            ))
         })?;
-    let query = if login.move_to.is_some() { "ALL" } else { "UNSEEN" };
+    let query = if login.move_to.is_some() {
+        "ALL"
+    } else {
+        "UNSEEN"
+    };
     let mut uids: Vec<u32> = tokio::time::timeout(STEP_TIMEOUT, session.uid_search(query))
         .await
         .map_err(|_| broken(&"no answer to SEARCH"))?
@@ -331,7 +360,9 @@ where
             None => {
                 tokio::time::timeout(
                     STEP_TIMEOUT,
-                    session.run_command_and_check_ok(format!("UID STORE {uid} +FLAGS.SILENT (\\Seen)")),
+                    session.run_command_and_check_ok(format!(
+                        "UID STORE {uid} +FLAGS.SILENT (\\Seen)"
+                    )),
                 )
                 .await
             }

@@ -85,6 +85,13 @@ impl<'a> Mail<'a> {
     /// Flattens `raw`; `None` when it has no headers at all.
     pub fn read(raw: &'a [u8]) -> Option<Mail<'a>> {
         let message = MessageParser::new().parse(raw)?;
+        // Bytes that happen to parse give no header with a field name.
+        let named = |name: &str| {
+            name.len() >= 2 && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        };
+        if !message.headers_raw().any(|(name, _)| named(name)) {
+            return None;
+        }
         let body_start = message.root_part().offset_body as usize;
         let subject = message.subject().unwrap_or("").to_owned();
         let mut mail = Mail {
@@ -144,7 +151,8 @@ impl<'a> Mail<'a> {
                 ("message", "rfc822" | "global" | "partial") | ("text", "rfc822-headers") => {
                     seen_original = true;
                     let bytes = part.contents().to_vec();
-                    if nested.is_none() && matches!(&part.body, PartType::Message(m) if is_report(m))
+                    if nested.is_none()
+                        && matches!(&part.body, PartType::Message(m) if is_report(m))
                     {
                         nested = Some(bytes.clone());
                     }
@@ -184,7 +192,7 @@ impl<'a> Mail<'a> {
     }
 
     /// The first From address, lower case.
-    pub fn from_address(&self) -> Option<String> {
+    pub fn sender_address(&self) -> Option<String> {
         self.message
             .from()
             .and_then(|from| from.first())
@@ -275,8 +283,7 @@ fn truncate(text: &mut String, max: usize) {
 
 /// LF line ends, tabs as spaces, no NULs.
 fn normalise(text: &str) -> String {
-    text.replace("\r\n", "\n")
-        .replace(['\r', '\t', '\0'], " ")
+    text.replace("\r\n", "\n").replace(['\r', '\t', '\0'], " ")
 }
 
 /// The notice before an inline original, and the original.

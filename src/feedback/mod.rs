@@ -113,7 +113,7 @@ impl Kind {
 }
 
 /// The format a finding was read from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Format {
     /// RFC 3464 delivery status notification.
@@ -127,6 +127,7 @@ pub enum Format {
     /// RFC 3834 automatic reply.
     AutoReply,
     /// Anything else.
+    #[default]
     Other,
 }
 

@@ -113,7 +113,12 @@ pub fn apply(
             outcomes.push(outcome);
             continue;
         };
-        let fingerprint = format!("{identity}#{index}");
+        // The report and the recipient it names: two reports that share a
+        // Message-ID (a relay's, or a forger's) stay apart.
+        let fingerprint = format!(
+            "{identity}#{index}:{}",
+            finding.recipient.as_deref().unwrap_or("")
+        );
         let mut event = FeedbackEvent {
             kind: event_kind,
             source: finding.format.as_str().to_owned(),
@@ -152,8 +157,9 @@ pub fn apply(
                                 }
                                 None => {
                                     outcome.detail = format!(
-                                        "a {} for {address}, an address this store never mailed: \
+                                        "{} {} for {address}, an address this store never mailed: \
                                          possibly backscatter of mail forged in our name",
+                                        article(finding.kind.describe()),
                                         finding.kind.describe()
                                     );
                                     outcomes.push(outcome);
@@ -172,7 +178,8 @@ pub fn apply(
         }
         outcome.campaign = event.campaign.clone();
         let batch = store.batch()?;
-        let applied = batch.apply_feedback(&event, Some(&fingerprint), options.soft_bounce_limit)?;
+        let applied =
+            batch.apply_feedback(&event, Some(&fingerprint), options.soft_bounce_limit)?;
         if !options.dry_run {
             batch.commit()?;
         }
@@ -211,6 +218,15 @@ fn assign<'t>(findings: &[Finding], traced: &'t [Traced]) -> Vec<Option<&'t Trac
         }
     }
     targets
+}
+
+/// "a" or "an" before a kind's name.
+fn article(word: &str) -> &'static str {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    }
 }
 
 fn skipped_detail(finding: &Finding) -> String {
@@ -297,8 +313,9 @@ fn describe(outcome: &mut Outcome, event: &FeedbackEvent, applied: Applied, opti
                 )
             } else {
                 format!(
-                    "a {what} that traces to no message of ours (no token, Message-ID or VERP address \
-                     of this store): kept for review, changed nothing"
+                    "{} {what} that traces to no message of ours (no token, Message-ID or VERP \
+                     address of this store): kept for review, changed nothing",
+                    article(what)
                 )
             },
         ),

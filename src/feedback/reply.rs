@@ -42,7 +42,7 @@ pub fn unsubscribe_request(mail: &Mail<'_>, clues: &mut Clues) -> Option<String>
     if !UNSUBSCRIBE_SUBJECTS.iter().any(|s| lower.starts_with(s)) {
         return None;
     }
-    let from = mail.from_address()?;
+    let from = mail.sender_address()?;
     let message = &mail.message;
     for id in message
         .in_reply_to()
@@ -80,9 +80,9 @@ pub fn auto_reply(mail: &Mail<'_>) -> Option<String> {
         .is_some_and(|v| v.to_ascii_lowercase().starts_with("auto-replied"));
     let flagged = mail.header("X-Autoreply").is_some()
         || mail.header("X-Autorespond").is_some()
-        || mail.header("X-Auto-Response-Suppress").is_some_and(|_| {
-            mail.subject.to_lowercase().starts_with("automatic reply")
-        })
+        || mail
+            .header("X-Auto-Response-Suppress")
+            .is_some_and(|_| mail.subject.to_lowercase().starts_with("automatic reply"))
         || mail
             .header("Precedence")
             .is_some_and(|v| v.eq_ignore_ascii_case("auto_reply"));
@@ -91,7 +91,7 @@ pub fn auto_reply(mail: &Mail<'_>) -> Option<String> {
         .iter()
         .any(|s| mail.subject.to_lowercase().starts_with(s) || subject.starts_with(s));
     if auto_submitted || flagged || by_subject {
-        return mail.from_address();
+        return mail.sender_address();
     }
     None
 }

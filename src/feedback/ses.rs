@@ -137,5 +137,9 @@ pub fn read(notice: &str, clues: &mut Clues) -> Vec<(Option<Kind>, Found)> {
 }
 
 fn list<'v>(value: &'v Value, key: &str) -> impl Iterator<Item = &'v Value> {
-    value.get(key).and_then(Value::as_array).into_iter().flatten()
+    value
+        .get(key)
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
 }

@@ -172,8 +172,7 @@ fn read_mbox<E: From<SourceError>>(
     let label = |n: usize| format!("{}#{n}", path.display());
     loop {
         line.clear();
-        let truncated = match read_line_capped(&mut reader, &mut line, MAX_MESSAGE_BYTES as usize)
-        {
+        let truncated = match read_line_capped(&mut reader, &mut line, MAX_MESSAGE_BYTES as usize) {
             Ok(truncated) => truncated,
             Err(source) => {
                 return Err(SourceError {
@@ -238,7 +237,14 @@ fn is_postmark(line: &[u8]) -> bool {
     let text = String::from_utf8_lossy(line);
     let words: Vec<&str> = text.split_whitespace().collect();
     let has_time = words.iter().any(|w| {
-        w.len() == 8 && w.bytes().enumerate().all(|(i, b)| if i == 2 || i == 5 { b == b':' } else { b.is_ascii_digit() })
+        w.len() == 8
+            && w.bytes().enumerate().all(|(i, b)| {
+                if i == 2 || i == 5 {
+                    b == b':'
+                } else {
+                    b.is_ascii_digit()
+                }
+            })
     });
     let has_year = words
         .iter()
@@ -325,10 +331,7 @@ mod tests {
         let name = path.display().to_string();
         assert_eq!(labels, [format!("{name}#1"), format!("{name}#2")]);
         // "From there" follows a non-blank line: body text, not a separator.
-        assert_eq!(
-            messages[0].1,
-            "Subject: one\n\nFrom here\nFrom there\n\n"
-        );
+        assert_eq!(messages[0].1, "Subject: one\n\nFrom here\nFrom there\n\n");
         assert_eq!(messages[1].1, "Subject: two\n\nbody\n");
     }
 
@@ -336,7 +339,11 @@ mod tests {
     fn a_file_with_one_mbox_message_is_labelled_by_its_path() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("one.eml");
-        std::fs::write(&path, "From x Sun Nov 22 10:15:31 2026\nSubject: one\n\nhi\n").unwrap();
+        std::fs::write(
+            &path,
+            "From x Sun Nov 22 10:15:31 2026\nSubject: one\n\nhi\n",
+        )
+        .unwrap();
         let messages = collect(&path);
         assert_eq!(messages.len(), 1);
         assert_eq!(messages[0].0, path.display().to_string());

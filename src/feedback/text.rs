@@ -170,18 +170,37 @@ const DELAY_MARKERS: &[&str] = &[
 const HINTS: &[(&str, Reason)] = &[
     ("the recipient name is not recognized", Reason::UserUnknown),
     ("(000c05a6)", Reason::UserUnknown),
-    ("not listed in public name & address book", Reason::UserUnknown),
+    (
+        "not listed in public name & address book",
+        Reason::UserUnknown,
+    ),
     ("not listed in domino directory", Reason::UserUnknown),
     ("invalid final delivery userid", Reason::UserUnknown),
     ("unknown user:", Reason::UserUnknown),
     ("no valid recipients for this mm", Reason::UserUnknown),
-    ("recipient email address is possibly incorrect", Reason::UserUnknown),
+    (
+        "recipient email address is possibly incorrect",
+        Reason::UserUnknown,
+    ),
     (
         "and other recipients in the same domain",
         Reason::UserUnknown,
     ),
     ("(000c0595)", Reason::UserUnknown),
-    ("returned unknown recipient or mailbox unavailable", Reason::UserUnknown),
+    ("the user(s) account is disabled", Reason::Suspend),
+    (
+        "the user(s) account is temporarily limited",
+        Reason::Suspend,
+    ),
+    (
+        "the user(s) account is temporarily over quota",
+        Reason::MailboxFull,
+    ),
+    ("your message was not delivered within", Reason::Expired),
+    (
+        "returned unknown recipient or mailbox unavailable",
+        Reason::UserUnknown,
+    ),
     ("(00010256)", Reason::SystemError),
     ("(000d06b5)", Reason::SystemError),
     ("(00120270)", Reason::NetworkError),
@@ -256,10 +275,7 @@ pub fn looks_like_bounce(mail: &Mail<'_>) -> Bounce {
         || NOTICE_MARKERS.iter().any(|m| notice.contains(m))
     {
         Bounce::Yes
-    } else if mail
-        .header("Return-Path")
-        .is_some_and(|p| p.trim() == "<>")
-    {
+    } else if mail.header("Return-Path").is_some_and(|p| p.trim() == "<>") {
         Bounce::Maybe
     } else {
         Bounce::No
@@ -395,7 +411,10 @@ fn recipient_on(line: &str) -> Option<String> {
     }
     let mut rest: &str = &lower;
     // "554 <a@b>... 550 Host unknown", as Sendmail summarises.
-    if rest.len() > 4 && rest.as_bytes()[..3].iter().all(u8::is_ascii_digit) && rest.as_bytes()[3] == b' ' {
+    if rest.len() > 4
+        && rest.as_bytes()[..3].iter().all(u8::is_ascii_digit)
+        && rest.as_bytes()[3] == b' '
+    {
         rest = &rest[4..];
     }
     for prefix in RECIPIENT_PREFIXES {
@@ -413,7 +432,9 @@ fn recipient_on(line: &str) -> Option<String> {
     let rest = rest.trim_start_matches(['<', '"', '\'', '(']);
     let word: String = rest
         .chars()
-        .take_while(|c| !c.is_whitespace() && !matches!(c, '>' | '"' | '\'' | ')' | ',' | ';' | '['))
+        .take_while(|c| {
+            !c.is_whitespace() && !matches!(c, '>' | '"' | '\'' | ')' | ',' | ';' | '[')
+        })
         .collect();
     let word = word.trim_end_matches(['.', ':']);
     if let Some(address) = first_address(word).filter(|a| a == word) {
@@ -461,14 +482,26 @@ mod tests {
         let cases = [
             ("<kijitora@example.ne.jp>:", "kijitora@example.ne.jp"),
             ("  kijitora@example.jp", "kijitora@example.jp"),
-            ("  mikeneko@example.jp <neko@example.org>: 550 no", "mikeneko@example.jp"),
+            (
+                "  mikeneko@example.jp <neko@example.org>: 550 no",
+                "mikeneko@example.jp",
+            ),
             ("   * rcpt@example.jp", "rcpt@example.jp"),
             (">>> RCPT To:<rcpt@example.jp>", "rcpt@example.jp"),
             ("    Recipient: <rcpt@ezweb.ne.jp>", "rcpt@ezweb.ne.jp"),
-            ("     Could not be delivered to: <a@dion.ne.jp>", "a@dion.ne.jp"),
+            (
+                "     Could not be delivered to: <a@dion.ne.jp>",
+                "a@dion.ne.jp",
+            ),
             ("rcpt@example.jp [User unknown]", "rcpt@example.jp"),
-            ("kijitora@example.com<mailto:kijitora@example.com>", "kijitora@example.com"),
-            ("Kijitora<mailto:kijitora@example.com>", "kijitora@example.com"),
+            (
+                "kijitora@example.com<mailto:kijitora@example.com>",
+                "kijitora@example.com",
+            ),
+            (
+                "Kijitora<mailto:kijitora@example.com>",
+                "kijitora@example.com",
+            ),
             (
                 "The following message to <rcpt@example.jp> was undeliverable.",
                 "rcpt@example.jp",
@@ -498,8 +531,10 @@ mod tests {
             Some("mx.example.jp")
         );
         assert_eq!(
-            remote_host("remote host 192.0.2.1 said: 550; host gmail-smtp-in.l.google.com [1.2.3.4]")
-                .as_deref(),
+            remote_host(
+                "remote host 192.0.2.1 said: 550; host gmail-smtp-in.l.google.com [1.2.3.4]"
+            )
+            .as_deref(),
             Some("gmail-smtp-in.l.google.com")
         );
         assert_eq!(remote_host("no host here"), None);

@@ -51,10 +51,9 @@ pub struct Traced {
 pub fn trace(store: &Store, keys: &Keys, clues: &Clues) -> Result<Vec<Traced>, StoreError> {
     let mut traced: Vec<Traced> = Vec::new();
     let mut add = |recipient: Recipient, via: Trace| {
-        if !traced
-            .iter()
-            .any(|t| t.recipient.campaign == recipient.campaign && t.recipient.email == recipient.email)
-        {
+        if !traced.iter().any(|t| {
+            t.recipient.campaign == recipient.campaign && t.recipient.email == recipient.email
+        }) {
             traced.push(Traced { recipient, via });
         }
     };

@@ -140,10 +140,8 @@ impl FooterText {
                 labels.mailto,
                 m = HtmlEscape(mailto)
             ));
-            html_after_mailto_token.push_str(&format!(
-                "\">{m}</a>{close}</p>\n",
-                m = HtmlEscape(mailto)
-            ));
+            html_after_mailto_token
+                .push_str(&format!("\">{m}</a>{close}</p>\n", m = HtmlEscape(mailto)));
         }
         html_after_mailto_token.push_str("</div>\n");
         let (url_head, url_tail) = url;

@@ -189,6 +189,12 @@ impl Batch<'_> {
         fingerprint: Option<&str>,
         soft_bounce_limit: u64,
     ) -> Result<Applied, StoreError> {
+        // The same report read again changes nothing, whatever it says.
+        if let Some(fingerprint) = fingerprint
+            && self.is_recorded(fingerprint)?
+        {
+            return Ok(Applied::Duplicate);
+        }
         if event.verified
             && event.kind == FeedbackKind::Unsubscribe
             && self.already_unsubscribed(event)?
@@ -291,6 +297,13 @@ impl Batch<'_> {
 }
 
 impl Batch<'_> {
+    fn is_recorded(&self, fingerprint: &str) -> Result<bool, StoreError> {
+        self.tx
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM feedback_event WHERE fingerprint = ?1)")
+            .and_then(|mut s| s.query_row([fingerprint], |r| r.get(0)))
+            .map_err(|e| self.error(e))
+    }
+
     /// Whether this opt-out is already on record and still in force: a click
     /// repeated, or the same request mailed twice, writes nothing more.
     fn already_unsubscribed(&self, event: &FeedbackEvent) -> Result<bool, StoreError> {

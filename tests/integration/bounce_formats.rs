@@ -8,7 +8,10 @@
 
 use hikyaku::feedback::{Kind, classify};
 
-const FAMILIES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/feedback/families");
+const FAMILIES: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/feedback/families"
+);
 const RECIPIENT: &str = "taro@example.jp";
 
 /// A fixture with its placeholders filled for `RECIPIENT`.
@@ -51,7 +54,11 @@ fn each_format_family_gives_its_kind_reason_and_recipient() {
 
 #[test]
 fn a_returned_original_yields_its_message_id_as_a_clue() {
-    for file in ["sendmail-hostunknown.eml", "qmail-userunknown.eml", "exim-blocked.eml"] {
+    for file in [
+        "sendmail-hostunknown.eml",
+        "qmail-userunknown.eml",
+        "exim-blocked.eml",
+    ] {
         let report = classify(&fixture(file));
         assert_eq!(
             report.clues.message_ids,
@@ -156,7 +163,9 @@ fn damaged_reports_and_random_bytes_never_panic() {
         let damaged = mutate(input, &mut noise);
         let report = classify(&damaged);
         assert!(!report.findings.is_empty());
-        let random: Vec<u8> = (0..noise.next() % 2048).map(|_| noise.next() as u8).collect();
+        let random: Vec<u8> = (0..noise.next() % 2048)
+            .map(|_| noise.next() as u8)
+            .collect();
         classify(&random);
         rounds += 1;
     }

@@ -70,7 +70,10 @@ impl Dovecot {
     }
 
     fn try_start(user: &str, password: &str) -> Result<Dovecot, String> {
-        let dir = tempfile::Builder::new().prefix("dovecot-").tempdir().unwrap();
+        let dir = tempfile::Builder::new()
+            .prefix("dovecot-")
+            .tempdir()
+            .unwrap();
         let root = dir.path();
         // Dovecot's unprivileged processes must reach the folder.
         std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o755)).unwrap();
@@ -227,8 +230,10 @@ impl Drop for Dovecot {
     fn drop(&mut self) {
         // The whole group: the master and every process it started.
         let _ = Command::new("kill")
-            .args(["-KILL", &format!("-{}", self.child.id())])
+            .args(["-s", "KILL", "--", &format!("-{}", self.child.id())])
             .status();
+        // The master at least, should the group kill have failed.
+        let _ = self.child.kill();
         let _ = self.child.wait();
     }
 }

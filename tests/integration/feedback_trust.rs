@@ -116,7 +116,10 @@ fn an_operator_may_accept_untraced_reports_for_addresses_we_mailed() {
     assert_eq!(lines[0]["email"], user(1).as_str());
     assert_eq!(lines[1]["action"], "skipped", "{lines:?}");
     assert!(
-        lines[1]["detail"].as_str().unwrap().contains("never mailed"),
+        lines[1]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("never mailed"),
         "{lines:?}"
     );
     let suppressed: Vec<String> = sent.suppressions().into_keys().collect();
@@ -135,13 +138,17 @@ fn one_report_suppresses_only_the_recipient_it_traces_to() {
     );
     sent.scratch.write("mixed.eml", report);
     let lines = sent.ingest(&["mixed.eml"]);
-    let suppressed: Vec<&serde_json::Value> =
-        lines.iter().filter(|l| l["action"] == "suppressed").collect();
+    let suppressed: Vec<&serde_json::Value> = lines
+        .iter()
+        .filter(|l| l["action"] == "suppressed")
+        .collect();
     assert_eq!(suppressed.len(), 1, "{lines:?}");
     assert_eq!(suppressed[0]["email"], user(0).as_str());
     assert_eq!(suppressed[0]["trace"], "token");
-    let others: Vec<&serde_json::Value> =
-        lines.iter().filter(|l| l["action"] == "unverified").collect();
+    let others: Vec<&serde_json::Value> = lines
+        .iter()
+        .filter(|l| l["action"] == "unverified")
+        .collect();
     assert_eq!(others.len(), 3, "{lines:?}");
     let suppressed: Vec<String> = sent.suppressions().into_keys().collect();
     assert_eq!(suppressed, [user(0)]);
@@ -180,10 +187,8 @@ fn an_unreadable_message_in_a_maildir_does_not_stop_the_good_ones() {
 #[test]
 fn a_block_during_the_send_counts_against_the_domain_and_suppresses_nobody() {
     let server = crate::smtp_server::SmtpServer::start();
-    let scratch = crate::support::Scratch::with_recipients(&crate::delivery::recipients(
-        3,
-        "example.jp",
-    ));
+    let scratch =
+        crate::support::Scratch::with_recipients(&crate::delivery::recipients(3, "example.jp"));
     scratch.write("campaign.toml", crate::delivery::campaign(&server, ""));
     server.rule(
         &user(1),
@@ -192,7 +197,10 @@ fn a_block_during_the_send_counts_against_the_domain_and_suppresses_nobody() {
             "5.7.1 Service unavailable; Client host [127.0.0.1] blocked using zen.spamhaus.org",
         ),
     );
-    server.rule(&user(2), Behaviour::RcptReply(550, "5.1.1 <user002@example.jp>: User unknown"));
+    server.rule(
+        &user(2),
+        Behaviour::RcptReply(550, "5.1.1 <user002@example.jp>: User unknown"),
+    );
     scratch.run(&["send", "campaign.toml"]).expect_code(0);
     let mut suppressed = Vec::new();
     scratch

@@ -32,7 +32,10 @@ fn traced_bounces_in_an_imap_inbox_are_applied_once_and_flagged_seen() {
     let sent = Sent::new(3, "");
     sent.scratch.write("ca.pem", &dovecot.ca_pem);
     dovecot.deliver(sent.report("postfix-5.1.1.eml", &user(0)).as_bytes());
-    dovecot.deliver(sent.report("families/qmail-userunknown.eml", &user(1)).as_bytes());
+    dovecot.deliver(
+        sent.report("families/qmail-userunknown.eml", &user(1))
+            .as_bytes(),
+    );
     dovecot.deliver(b"not a mail at all");
     let address = url(&dovecot, true);
 
