@@ -30,7 +30,8 @@ mkdir -p "$work"
 
 echo "== building (release)"
 cargo build --release --quiet
-bin=$PWD/target/release/hikyaku
+# HIKYAKU_BENCH_BIN runs another build (say, the last release) on the same data.
+bin=${HIKYAKU_BENCH_BIN:-$PWD/target/release/hikyaku}
 
 timed() {
   local label=$1; shift

@@ -39,6 +39,7 @@ pub fn ingest(context: &Context, args: &IngestArgs) -> Result<(), Error> {
         format: args.format,
         totals: Totals::default(),
         out: std::io::stdout().lock(),
+        chunk: Chunk::default(),
     };
     let mut unreadable_source: Option<Error> = None;
     for source in &sources {
@@ -54,9 +55,16 @@ pub fn ingest(context: &Context, args: &IngestArgs) -> Result<(), Error> {
                     move_to: args.move_to.as_deref(),
                     dry_run: args.dry_run,
                 },
-                &mut |label, content| run.message(&label, content),
+                // A message is flagged on the server only once its findings
+                // are committed.
+                &mut |label, content| {
+                    let handled = run.message(&label, content)?;
+                    run.flush()?;
+                    Ok(handled)
+                },
             ),
         };
+        run.flush()?;
         match result {
             Ok(()) => {}
             // A source that cannot be read does not stop the others.
@@ -67,6 +75,7 @@ pub fn ingest(context: &Context, args: &IngestArgs) -> Result<(), Error> {
             Err(error) => return Err(error),
         }
     }
+    run.flush()?;
     let totals = &run.totals;
     context.ui.info(format_args!(
         "{} message(s): {} suppressed, {} counted, {} unverified (traced to nothing of ours), {} skipped{}",
@@ -114,6 +123,23 @@ struct Totals {
     skipped: u64,
 }
 
+/// Messages whose writes share one transaction: a mailbox of 100,000
+/// bounces takes the store's lock 100,000 times otherwise. Kept short, since
+/// a running send and the endpoint wait for the lock meanwhile, and its
+/// lines are printed only once it is committed, so the output never claims
+/// what a crash undid (reading the same mail again is harmless).
+#[derive(Default)]
+struct Chunk {
+    open: bool,
+    since: Option<std::time::Instant>,
+    messages: usize,
+    lines: Vec<Outcome>,
+}
+
+/// The most messages, and the longest time, one chunk holds the lock.
+const CHUNK_MESSAGES: usize = 500;
+const CHUNK_TIME: std::time::Duration = std::time::Duration::from_millis(100);
+
 struct Run<'a, W: Write> {
     store: &'a mut Store,
     keys: Keys,
@@ -121,6 +147,7 @@ struct Run<'a, W: Write> {
     format: ReportFormat,
     totals: Totals,
     out: W,
+    chunk: Chunk,
 }
 
 impl<W: Write> Run<'_, W> {
@@ -128,6 +155,37 @@ impl<W: Write> Run<'_, W> {
     /// handled (an IMAP source then flags it).
     fn message(&mut self, label: &str, content: Content) -> Result<bool, Error> {
         self.totals.messages += 1;
+        if !self.chunk.open {
+            self.store.begin_chunk()?;
+            self.chunk.open = true;
+            self.chunk.since = Some(std::time::Instant::now());
+        }
+        let handled = self.classify_and_apply(label, content)?;
+        self.chunk.messages += 1;
+        // A dry run undoes every message on its own, as it always did.
+        if self.options.dry_run
+            || self.chunk.messages >= CHUNK_MESSAGES
+            || self.chunk.since.is_some_and(|t| t.elapsed() >= CHUNK_TIME)
+        {
+            self.flush()?;
+        }
+        Ok(handled)
+    }
+
+    /// Ends the open chunk (committing it, or undoing it in a dry run) and
+    /// prints its lines.
+    fn flush(&mut self) -> Result<(), Error> {
+        if self.chunk.open {
+            self.store.end_chunk(!self.options.dry_run)?;
+        }
+        let chunk = std::mem::take(&mut self.chunk);
+        for outcome in &chunk.lines {
+            self.emit(outcome)?;
+        }
+        Ok(())
+    }
+
+    fn classify_and_apply(&mut self, label: &str, content: Content) -> Result<bool, Error> {
         let raw = match content {
             Content::Bytes(raw) => raw,
             Content::TooLarge(size) => {
@@ -160,9 +218,7 @@ impl<W: Write> Run<'_, W> {
             at,
             self.options,
         )?;
-        for outcome in outcomes {
-            self.emit(&outcome)?;
-        }
+        self.chunk.lines.extend(outcomes);
         Ok(true)
     }
 
@@ -179,9 +235,7 @@ impl<W: Write> Run<'_, W> {
             date: None,
         };
         let outcomes = policy::apply(self.store, label, &report, &[], "", 0, self.options)?;
-        for outcome in outcomes {
-            self.emit(&outcome)?;
-        }
+        self.chunk.lines.extend(outcomes);
         Ok(true)
     }
 

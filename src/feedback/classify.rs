@@ -163,7 +163,6 @@ fn read_formats(raw: &[u8], mail: &Mail<'_>, clues: &mut Clues) -> Vec<(Option<K
         from_status
     };
     if !dsn_recipients.is_empty() {
-        let blocks = text::recipients(mail);
         let single = dsn_recipients.len() == 1;
         return dsn_recipients
             .into_iter()
@@ -171,14 +170,14 @@ fn read_formats(raw: &[u8], mail: &Mail<'_>, clues: &mut Clues) -> Vec<(Option<K
                 // `Final-Recipient: rfc822; @domain` and the like: the
                 // notice names the address.
                 if r.recipient.is_none() && single {
-                    r.recipient = blocks.first().map(|(address, _)| address.clone());
+                    r.recipient = text::recipients(mail).into_iter().next().map(|(a, _)| a);
                 }
                 let block = r
                     .recipient
-                    .as_ref()
-                    .and_then(|a| blocks.iter().find(|(b, _)| b == a))
-                    .map(|(_, block)| block.as_str())
-                    .unwrap_or("");
+                    .as_deref()
+                    .and_then(|a| text::block_about(&mail.notice, a))
+                    .unwrap_or_default();
+                let block = block.as_str();
                 let mut diagnostic = r.diagnostic.unwrap_or_default();
                 // "Status: 5.2.1 (mailbox disabled, not accepting messages)":
                 // the comment is the reporting MTA's own word on the reason.

@@ -177,12 +177,19 @@ pub fn apply(
             }
         }
         outcome.campaign = event.campaign.clone();
-        let batch = store.batch()?;
-        let applied =
-            batch.apply_feedback(&event, Some(&fingerprint), options.soft_bounce_limit)?;
-        if !options.dry_run {
-            batch.commit()?;
-        }
+        // Read before: recognised without taking the store's write lock,
+        // which a running send and the endpoint share.
+        let applied = if store.is_feedback_recorded(&fingerprint)? {
+            Applied::Duplicate
+        } else {
+            let batch = store.batch()?;
+            let applied =
+                batch.apply_feedback(&event, Some(&fingerprint), options.soft_bounce_limit)?;
+            if !options.dry_run {
+                batch.commit()?;
+            }
+            applied
+        };
         describe(&mut outcome, &event, applied, options);
         outcomes.push(outcome);
     }

@@ -399,6 +399,28 @@ pub fn recipients(mail: &Mail<'_>) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The lines a notice has about one address it names: from the first line
+/// that mentions it to the next line that names another failed address.
+/// For RFC 3464 reports, whose fields already name the recipient.
+pub fn block_about(notice: &str, address: &str) -> Option<String> {
+    let lines: Vec<&str> = notice.lines().collect();
+    let mentions = |line: &str| {
+        line.len() >= address.len()
+            && line
+                .as_bytes()
+                .windows(address.len())
+                .any(|w| w.eq_ignore_ascii_case(address.as_bytes()))
+    };
+    let start = lines.iter().position(|line| mentions(line))?;
+    let end = (start + 1..lines.len())
+        .find(|i| {
+            lines[*i].contains('@') && recipient_on(lines[*i]).is_some_and(|other| other != address)
+        })
+        .unwrap_or(lines.len())
+        .min(start + 40);
+    Some(lines[start..end].join("\n"))
+}
+
 /// The address a line names as a failed recipient, if it is such a line.
 fn recipient_on(line: &str) -> Option<String> {
     let trimmed = line.trim();

@@ -321,6 +321,15 @@ impl Batch<'_> {
 }
 
 impl Store {
+    /// Whether an event with this fingerprint is on record: a report read
+    /// before is recognised without taking the write lock.
+    pub fn is_feedback_recorded(&self, fingerprint: &str) -> Result<bool, StoreError> {
+        self.conn
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM feedback_event WHERE fingerprint = ?1)")
+            .and_then(|mut s| s.query_row([fingerprint], |r| r.get(0)))
+            .map_err(|e| self.error(e))
+    }
+
     /// Records one event in its own transaction; see [`Batch::apply_feedback`].
     pub fn apply_feedback(
         &mut self,

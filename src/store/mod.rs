@@ -302,19 +302,44 @@ impl Store {
     }
 
     /// Starts a transaction for many writes at once (imports); it is rolled
-    /// back unless [`Batch::commit`] is called.
+    /// back unless [`Batch::commit`] is called. Inside a chunk
+    /// ([`Store::begin_chunk`]) it is a savepoint of the chunk's transaction.
     pub fn batch(&mut self) -> Result<Batch<'_>, StoreError> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(|source| StoreError::Sqlite {
-                path: self.path.clone(),
-                source,
-            })?;
-        Ok(Batch {
-            tx,
-            path: &self.path,
-        })
+        let path = &self.path;
+        let error = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = if self.conn.is_autocommit() {
+            Tx::Transaction(
+                self.conn
+                    .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                    .map_err(error)?,
+            )
+        } else {
+            Tx::Savepoint(self.conn.savepoint().map_err(error)?)
+        };
+        Ok(Batch { tx, path })
+    }
+
+    /// Starts a chunk: one write transaction around many batches, so that a
+    /// long run of small writes (ingesting a mailbox) takes the lock and
+    /// syncs once per chunk instead of once per write. Keep chunks short:
+    /// a running send and the endpoint wait for the lock meanwhile.
+    pub fn begin_chunk(&mut self) -> Result<(), StoreError> {
+        self.conn
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(|e| self.error(e))
+    }
+
+    /// Ends the chunk: commits it, or with `keep = false` rolls it back.
+    pub fn end_chunk(&mut self, keep: bool) -> Result<(), StoreError> {
+        if self.conn.is_autocommit() {
+            return Ok(());
+        }
+        self.conn
+            .execute_batch(if keep { "COMMIT" } else { "ROLLBACK" })
+            .map_err(|e| self.error(e))
     }
 
     /// The addresses (first column) that `sql` selects with `params`.
@@ -360,17 +385,37 @@ impl Store {
 
 /// Writes made in one transaction: all of them land, or none.
 pub struct Batch<'a> {
-    tx: rusqlite::Transaction<'a>,
+    tx: Tx<'a>,
     path: &'a Path,
 }
 
+/// A transaction of its own, or a savepoint inside a chunk.
+enum Tx<'a> {
+    Transaction(rusqlite::Transaction<'a>),
+    Savepoint(rusqlite::Savepoint<'a>),
+}
+
+impl std::ops::Deref for Tx<'_> {
+    type Target = Connection;
+
+    fn deref(&self) -> &Connection {
+        match self {
+            Tx::Transaction(tx) => tx,
+            Tx::Savepoint(savepoint) => savepoint,
+        }
+    }
+}
+
 impl Batch<'_> {
-    /// Makes every write of the batch permanent.
+    /// Makes every write of the batch permanent (inside a chunk: part of
+    /// the chunk, which commits them).
     pub fn commit(self) -> Result<(), StoreError> {
         let path = self.path.to_owned();
-        self.tx
-            .commit()
-            .map_err(|source| StoreError::Sqlite { path, source })
+        match self.tx {
+            Tx::Transaction(tx) => tx.commit(),
+            Tx::Savepoint(savepoint) => savepoint.commit(),
+        }
+        .map_err(|source| StoreError::Sqlite { path, source })
     }
 
     fn error(&self, source: rusqlite::Error) -> StoreError {

@@ -113,18 +113,16 @@ impl Store {
 }
 
 fn token_recipient(conn: &rusqlite::Connection, id: i64) -> rusqlite::Result<Option<Recipient>> {
-    conn.query_row(
-        "SELECT campaign, list, email FROM unsubscribe_token WHERE id = ?1",
-        [id],
-        |row| {
+    // Cached: ingest and the endpoint ask once per report or click.
+    conn.prepare_cached("SELECT campaign, list, email FROM unsubscribe_token WHERE id = ?1")?
+        .query_row([id], |row| {
             Ok(Recipient {
                 campaign: row.get(0)?,
                 list: row.get(1)?,
                 email: row.get(2)?,
             })
-        },
-    )
-    .optional()
+        })
+        .optional()
 }
 
 #[cfg(test)]
