@@ -322,6 +322,24 @@ pub fn kind_of(reason: Reason, action: Option<&str>, status: Option<&str>, text:
     }
 }
 
+/// The first enhanced status code in `text` that says a failure (4.x.x or
+/// 5.x.x), else the first at all: a session transcript's `250 2.1.0 Ok`
+/// lines come before the reply that failed.
+fn failure_status(text: &str) -> Option<&str> {
+    let mut rest = text;
+    let mut first = None;
+    while let Some(status) = reason::find_status(rest) {
+        if !status.starts_with('2') {
+            return Some(status);
+        }
+        first.get_or_insert(status);
+        // Past this code (it is a slice of `rest`).
+        let at = status.as_ptr() as usize - rest.as_ptr() as usize + status.len();
+        rest = &rest[at..];
+    }
+    first
+}
+
 /// What an SMTP reply to a send means, by the same rules as the same words
 /// in a bounce: `550 5.1.1 user unknown` is a hard bounce, `550 5.7.1
 /// blocked` a block.
@@ -343,7 +361,7 @@ pub fn classify_reply(reply: &str) -> (Kind, Reason) {
 /// words first and on the whole notice when those say too little.
 fn finding(kind: Option<Kind>, found: Found) -> Finding {
     let stated = found.status.as_deref().and_then(reason::find_status);
-    let in_text = reason::find_status(&found.text);
+    let in_text = failure_status(&found.text);
     // A stated X.0.0 says only the class; the server's words are more precise.
     let status = match (stated, in_text) {
         (Some(stated), Some(text)) if stated.ends_with(".0.0") && text[..1] == stated[..1] => {

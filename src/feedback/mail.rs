@@ -289,16 +289,34 @@ fn normalise(text: &str) -> String {
 /// The notice before an inline original, and the original.
 fn split_at_original(notice: &str) -> (&str, Option<&str>) {
     let mut offset = 0;
-    for line in notice.split_inclusive('\n') {
+    let mut lines = notice.split_inclusive('\n').peekable();
+    while let Some(line) = lines.next() {
         let trimmed = line.trim_start();
         let lower: String = trimmed.chars().take(64).collect::<String>().to_lowercase();
-        if ORIGINAL_MARKERS.iter().any(|m| lower.starts_with(m)) {
+        let marker = ORIGINAL_MARKERS.iter().find(|m| lower.starts_with(*m));
+        // A bare rule of dashes separates many things; it starts the
+        // original only when header fields follow it.
+        let is_original = match marker {
+            Some(m) if m.bytes().all(|b| b == b'-') => lines
+                .peek()
+                .is_some_and(|next| looks_like_header_field(next)),
+            Some(_) => true,
+            None => false,
+        };
+        if is_original {
             let rest = &notice[offset + line.len()..];
             return (&notice[..offset], Some(rest.trim_start_matches('\n')));
         }
         offset += line.len();
     }
     (notice, None)
+}
+
+/// `Name: value` with a field name of header characters.
+fn looks_like_header_field(line: &str) -> bool {
+    line.split_once(':').is_some_and(|(name, _)| {
+        !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    })
 }
 
 /// The text of an HTML notice, for reports that send no text/plain part.

@@ -187,6 +187,12 @@ const HINTS: &[(&str, Reason)] = &[
         Reason::UserUnknown,
     ),
     ("(000c0595)", Reason::UserUnknown),
+    // Google Groups refusing a post: the group is the "recipient".
+    (
+        "may not have permission to post messages to the group",
+        Reason::Rejected,
+    ),
+    ("グループにメッセージを投稿する権限がない", Reason::Rejected),
     ("the user(s) account is disabled", Reason::Suspend),
     (
         "the user(s) account is temporarily limited",
@@ -388,10 +394,9 @@ pub fn recipients(mail: &Mail<'_>) -> Vec<(String, String)> {
             let block = if *at == usize::MAX {
                 String::new()
             } else {
-                let end = (at + 1..lines.len())
-                    .find(|i| named_on[*i].as_ref().is_some_and(|a| a != address))
-                    .unwrap_or(lines.len())
-                    .min(at + 40);
+                let end = block_end(&lines, *at, address, |i| {
+                    named_on[i].as_ref().is_some_and(|a| a != address)
+                });
                 lines[*at..end].join("\n")
             };
             (address.clone(), block)
@@ -412,13 +417,44 @@ pub fn block_about(notice: &str, address: &str) -> Option<String> {
                 .any(|w| w.eq_ignore_ascii_case(address.as_bytes()))
     };
     let start = lines.iter().position(|line| mentions(line))?;
-    let end = (start + 1..lines.len())
-        .find(|i| {
-            lines[*i].contains('@') && recipient_on(lines[*i]).is_some_and(|other| other != address)
-        })
-        .unwrap_or(lines.len())
-        .min(start + 40);
+    let end = block_end(&lines, start, address, |i| {
+        lines[i].contains('@') && recipient_on(lines[i]).is_some_and(|other| other != address)
+    });
     Some(lines[start..end].join("\n"))
+}
+
+/// Where the lines about the address named at `start` end. A line that
+/// names an address and says why ("<a@b>: host x said: 550 …", "554
+/// <a@b>... Host unknown") owns only its indented continuation lines: the
+/// lines after it belong to the next address (Sendmail v5 writes the
+/// session before each summary line). A line naming the address alone owns
+/// what follows, up to the next line naming another address. A line that
+/// names the same address again continues either.
+fn block_end(
+    lines: &[&str],
+    start: usize,
+    address: &str,
+    names_other: impl Fn(usize) -> bool,
+) -> usize {
+    let limit = lines.len().min(start + 40);
+    let line = lines[start].to_ascii_lowercase();
+    let after = line
+        .find(address)
+        .map(|at| &line[at + address.len()..])
+        .unwrap_or("");
+    let says_why = after
+        .trim_matches(|c: char| c.is_whitespace() || matches!(c, '>' | ':' | '.' | ']' | '"'))
+        .len()
+        > 8;
+    (start + 1..limit)
+        .find(|&i| {
+            names_other(i)
+                || (says_why
+                    && !lines[i].starts_with([' ', '\t'])
+                    && !lines[i].trim().is_empty()
+                    && !lines[i].to_ascii_lowercase().contains(address))
+        })
+        .unwrap_or(limit)
 }
 
 /// The address a line names as a failed recipient, if it is such a line.
