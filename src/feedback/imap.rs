@@ -228,6 +228,37 @@ async fn step<T, E: std::fmt::Display>(
     }
 }
 
+/// One item of one message: `take` picks it from the FETCH response. The
+/// response stream is read to its end, so the session is ready for the next
+/// command (async-imap leaves unread responses in its buffer otherwise).
+async fn fetch_one<S, T>(
+    session: &mut async_imap::Session<S>,
+    uid: u32,
+    query: &str,
+    take: impl Fn(&async_imap::types::Fetch) -> Option<T>,
+) -> Result<Option<T>, String>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + std::fmt::Debug + Send,
+{
+    use futures_util::TryStreamExt;
+
+    let mut found = None;
+    let mut fetches = tokio::time::timeout(STEP_TIMEOUT, session.uid_fetch(uid.to_string(), query))
+        .await
+        .map_err(|_| "no answer to FETCH".to_owned())?
+        .map_err(|e| e.to_string())?;
+    while let Some(fetch) = tokio::time::timeout(STEP_TIMEOUT, fetches.try_next())
+        .await
+        .map_err(|_| "no answer to FETCH".to_owned())?
+        .map_err(|e| e.to_string())?
+    {
+        if fetch.uid == Some(uid) {
+            found = take(&fetch);
+        }
+    }
+    Ok(found)
+}
+
 async fn session<S, E: From<ImapError>>(
     url: &MailboxUrl,
     login: &Login<'_>,
@@ -237,8 +268,6 @@ async fn session<S, E: From<ImapError>>(
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + std::fmt::Debug + Send,
 {
-    use futures_util::TryStreamExt;
-
     let server = format!("IMAP server {}:{}", url.host, url.port);
     let broken = |e: &dyn std::fmt::Display| ImapError::Unavailable(format!("{server}: {e}"));
     match tokio::time::timeout(STEP_TIMEOUT, client.read_response()).await {
@@ -307,42 +336,20 @@ where
     uids.sort_unstable();
     for uid in uids {
         // The size first: a message over the limit is never fetched.
-        let mut size = None;
-        let mut body = None;
-        {
-            let mut fetches = session
-                .uid_fetch(uid.to_string(), "RFC822.SIZE")
-                .await
-                .map_err(|e| broken(&e))?;
-            while let Some(fetch) = tokio::time::timeout(STEP_TIMEOUT, fetches.try_next())
-                .await
-                .map_err(|_| broken(&"no answer to FETCH"))?
-                .map_err(|e| broken(&e))?
-            {
-                if fetch.uid == Some(uid) {
-                    size = fetch.size;
-                }
-            }
-        }
+        let size = fetch_one(&mut session, uid, "RFC822.SIZE", |f| f.size)
+            .await
+            .map_err(|e| broken(&e))?;
         let content = match size {
             Some(size) if u64::from(size) > super::source::MAX_MESSAGE_BYTES => {
                 super::source::Content::TooLarge(u64::from(size))
             }
             _ => {
-                let mut fetches = session
-                    .uid_fetch(uid.to_string(), "BODY.PEEK[]")
-                    .await
-                    .map_err(|e| broken(&e))?;
-                while let Some(fetch) = tokio::time::timeout(STEP_TIMEOUT, fetches.try_next())
-                    .await
-                    .map_err(|_| broken(&"no answer to FETCH"))?
-                    .map_err(|e| broken(&e))?
-                {
-                    if fetch.uid == Some(uid) {
-                        body = fetch.body().map(<[u8]>::to_vec);
-                    }
-                }
-                match body.take() {
+                let body = fetch_one(&mut session, uid, "BODY.PEEK[]", |f| {
+                    f.body().map(<[u8]>::to_vec)
+                })
+                .await
+                .map_err(|e| broken(&e))?;
+                match body {
                     Some(raw) => super::source::Content::Bytes(raw),
                     // Expunged by someone else meanwhile: nothing to read.
                     None => continue,

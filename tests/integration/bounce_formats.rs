@@ -191,12 +191,9 @@ fn ingest_reads_the_whole_real_corpus_and_reports_every_file() {
     for file in &files {
         let name = file.to_str().unwrap();
         assert!(
-            lines.iter().any(|l| l["message"]
-                .as_str()
-                .unwrap()
-                .split('#')
-                .next()
-                == Some(name)),
+            lines
+                .iter()
+                .any(|l| l["message"].as_str().unwrap().split('#').next() == Some(name)),
             "no finding for {name}"
         );
     }
