@@ -41,12 +41,15 @@ pub fn ingest(context: &Context, args: &IngestArgs) -> Result<(), Error> {
         out: std::io::stdout().lock(),
         chunk: Chunk::default(),
     };
-    let mut unreadable_source: Option<Error> = None;
+    // A source that cannot be read (a missing file, an IMAP server down or
+    // refusing the login) does not stop the others; the first one decides
+    // the exit code.
+    let mut failed_source: Option<Error> = None;
     for source in &sources {
         let result = match source {
-            Source::Path(path) => source::read_path::<Error>(path, &mut |label, content| {
-                run.message(&label, content).map(|_| ())
-            }),
+            Source::Path(path) => {
+                source::read_path::<Error>(path, &mut |label, content| run.message(&label, content))
+            }
             Source::Imap(url) => imap::ingest(
                 url,
                 &imap::Login {
@@ -58,21 +61,23 @@ pub fn ingest(context: &Context, args: &IngestArgs) -> Result<(), Error> {
                 // A message is flagged on the server only once its findings
                 // are committed.
                 &mut |label, content| {
-                    let handled = run.message(&label, content)?;
-                    run.flush()?;
-                    Ok(handled)
+                    run.message(&label, content)?;
+                    run.flush()
                 },
             ),
         };
-        run.flush()?;
         match result {
             Ok(()) => {}
-            // A source that cannot be read does not stop the others.
-            Err(error @ Error::Read { .. }) => {
+            Err(error @ (Error::Read { .. } | Error::Imap(_))) => {
                 context.ui.warn(format_args!("{error}"));
-                unreadable_source.get_or_insert(error);
+                failed_source.get_or_insert(error);
             }
-            Err(error) => return Err(error),
+            Err(error) => {
+                // The store failed: what the open chunk did is undone, and
+                // its lines are not printed.
+                run.abandon();
+                return Err(error);
+            }
         }
     }
     run.flush()?;
@@ -98,7 +103,7 @@ pub fn ingest(context: &Context, args: &IngestArgs) -> Result<(), Error> {
             group(totals.unverified_unsubscribes)
         ));
     }
-    match unreadable_source {
+    match failed_source {
         Some(error) => Err(error),
         None => Ok(()),
     }
@@ -151,16 +156,15 @@ struct Run<'a, W: Write> {
 }
 
 impl<W: Write> Run<'_, W> {
-    /// Classifies, traces and applies one message. Returns whether it was
-    /// handled (an IMAP source then flags it).
-    fn message(&mut self, label: &str, content: Content) -> Result<bool, Error> {
+    /// Classifies, traces and applies one message, in the open chunk.
+    fn message(&mut self, label: &str, content: Content) -> Result<(), Error> {
         self.totals.messages += 1;
         if !self.chunk.open {
             self.store.begin_chunk()?;
             self.chunk.open = true;
             self.chunk.since = Some(std::time::Instant::now());
         }
-        let handled = self.classify_and_apply(label, content)?;
+        self.classify_and_apply(label, content)?;
         self.chunk.messages += 1;
         // A dry run undoes every message on its own, as it always did.
         if self.options.dry_run
@@ -169,14 +173,25 @@ impl<W: Write> Run<'_, W> {
         {
             self.flush()?;
         }
-        Ok(handled)
+        Ok(())
+    }
+
+    /// Undoes the open chunk after a failure; its lines are dropped.
+    fn abandon(&mut self) {
+        if self.chunk.open {
+            let _ = self.store.end_chunk(false);
+        }
+        self.chunk = Chunk::default();
     }
 
     /// Ends the open chunk (committing it, or undoing it in a dry run) and
     /// prints its lines.
     fn flush(&mut self) -> Result<(), Error> {
-        if self.chunk.open {
-            self.store.end_chunk(!self.options.dry_run)?;
+        if self.chunk.open
+            && let Err(error) = self.store.end_chunk(!self.options.dry_run)
+        {
+            self.chunk = Chunk::default();
+            return Err(error.into());
         }
         let chunk = std::mem::take(&mut self.chunk);
         for outcome in &chunk.lines {
@@ -185,7 +200,7 @@ impl<W: Write> Run<'_, W> {
         Ok(())
     }
 
-    fn classify_and_apply(&mut self, label: &str, content: Content) -> Result<bool, Error> {
+    fn classify_and_apply(&mut self, label: &str, content: Content) -> Result<(), Error> {
         let raw = match content {
             Content::Bytes(raw) => raw,
             Content::TooLarge(size) => {
@@ -219,10 +234,10 @@ impl<W: Write> Run<'_, W> {
             self.options,
         )?;
         self.chunk.lines.extend(outcomes);
-        Ok(true)
+        Ok(())
     }
 
-    fn unreadable(&mut self, label: &str, why: &str) -> Result<bool, Error> {
+    fn unreadable(&mut self, label: &str, why: &str) -> Result<(), Error> {
         let report = Report {
             findings: vec![Finding::about_message(
                 Kind::Unreadable,
@@ -236,7 +251,7 @@ impl<W: Write> Run<'_, W> {
         };
         let outcomes = policy::apply(self.store, label, &report, &[], "", 0, self.options)?;
         self.chunk.lines.extend(outcomes);
-        Ok(true)
+        Ok(())
     }
 
     fn emit(&mut self, outcome: &Outcome) -> Result<(), Error> {

@@ -218,18 +218,22 @@ pub fn status(context: &Context, args: &StatusArgs) -> Result<(), Error> {
                     .collect();
                 writeln!(
                     out,
-                    "unverified reports (traced to no message of ours, counted nowhere): {}",
+                    "unverified reports in this store, every campaign (traced to no message of ours, counted nowhere): {}",
                     kinds.join(", ")
                 )?;
             }
             if !unverified.pending_unsubscribes.is_empty() {
+                const SHOWN: usize = 20;
+                let pending = &unverified.pending_unsubscribes;
                 writeln!(
                     out,
-                    "{} unsubscribe request(s) by mail await review (they answer no message of ours, so \
-                     hikyaku did not act; the Act obliges you to honour a real opt-out): {}\n  \
-                     run `hikyaku suppress add ADDRESS` for each person who asked",
-                    unverified.pending_unsubscribes.len(),
-                    unverified.pending_unsubscribes.join(", ")
+                    "{} unsubscribe request(s) by mail await review, every campaign (they answer no \
+                     message of ours, so hikyaku did not act; the Act obliges you to honour a real \
+                     opt-out): {}{}\n  run `hikyaku suppress add ADDRESS` for each person who asked \
+                     (`status --format json` lists them all)",
+                    pending.len(),
+                    pending[..pending.len().min(SHOWN)].join(", "),
+                    if pending.len() > SHOWN { ", …" } else { "" }
                 )?;
             }
             for a in &approvals {

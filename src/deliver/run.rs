@@ -12,8 +12,9 @@ use std::time::{Duration, Instant};
 
 use super::log::{DeliveryLog, Event};
 use super::scheduler::{Job, Scheduler, Stop};
-use super::smtp::{Connection, Outcome, Relay};
+use super::smtp::{Connection, Outcome, Relay, Step};
 use crate::feedback::Kind;
+use crate::feedback::reason::Command;
 use crate::store::feedback::{FeedbackEvent, FeedbackKind};
 use crate::store::journal::{Admission, DeliveryState};
 use crate::store::suppression::{GLOBAL, Suppression};
@@ -236,19 +237,25 @@ fn record(shared: &Shared, job: Job, outcome: Outcome, connection: &mut Option<C
     let (state, reply) = match &outcome {
         Outcome::Accepted(reply) => (DeliveryState::Sent, reply.clone()),
         Outcome::Deferred(reply) => (DeliveryState::Deferred, reply.clone()),
-        Outcome::Failed(reply) => (DeliveryState::Failed, reply.clone()),
+        Outcome::Failed(reply, _) => (DeliveryState::Failed, reply.clone()),
         Outcome::Unknown(reply) => (DeliveryState::Unknown, reply.clone()),
         Outcome::NotSent(reply) => (DeliveryState::Deferred, format!("not sent: {reply}")),
     };
     let at = now_unix();
     let mut store = shared.store();
     let mut result = store.settle(&setup.campaign, &job.key, state, &reply, at);
-    // A permanent refusal means what the same words in a bounce would: the
-    // address does not exist (suppressed for every list), or the receiver
-    // refused *us* (counted against the recipient's domain, never
-    // suppresses), or neither.
-    if let (Outcome::Failed(reply), Ok(())) = (&outcome, &result) {
-        let (kind, reason) = crate::feedback::classify::classify_reply(reply);
+    // A permanent refusal of this recipient (at RCPT, or of the message)
+    // means what the same words in a bounce would: the address does not
+    // exist (suppressed for every list), or the receiver refused *us*
+    // (counted against the recipient's domain, never suppresses), or
+    // neither. A refusal of our sender at MAIL says nothing about anyone.
+    let refused_at = match &outcome {
+        Outcome::Failed(reply, Step::Rcpt) => Some((reply, Command::Rcpt)),
+        Outcome::Failed(reply, Step::Data) => Some((reply, Command::Data)),
+        _ => None,
+    };
+    if let (Some((reply, command)), Ok(())) = (refused_at, &result) {
+        let (kind, reason) = crate::feedback::classify::classify_reply(reply, Some(command));
         result = match kind {
             Kind::HardBounce => store
                 .suppress(&Suppression {
@@ -297,7 +304,7 @@ fn record(shared: &Shared, job: Job, outcome: Outcome, connection: &mut Option<C
     }
     match outcome {
         Outcome::Accepted(_) => shared.note_outcome(false),
-        Outcome::Failed(_) => shared.note_outcome(true),
+        Outcome::Failed(..) => shared.note_outcome(true),
         Outcome::Unknown(_) => *connection = None,
         Outcome::Deferred(_) | Outcome::NotSent(_) => {
             if matches!(outcome, Outcome::NotSent(_)) {

@@ -58,13 +58,28 @@ pub enum Outcome {
     Accepted(String),
     /// A temporary refusal (4xx); its reply.
     Deferred(String),
-    /// A permanent refusal (5xx); its reply.
-    Failed(String),
+    /// A permanent refusal (5xx); its reply, and the step it answered.
+    Failed(String, Step),
     /// The connection broke after the message was on its way: it may or may
     /// not have been delivered.
     Unknown(String),
     /// The connection broke before the message was sent: it was not delivered.
     NotSent(String),
+}
+
+/// The step of an SMTP transaction a refusal answered: a refusal of the
+/// sender (MAIL) says nothing about the recipient, a refusal at RCPT or
+/// after DATA may.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// Refused before it reached the relay (the address cannot be written).
+    Local,
+    /// MAIL FROM.
+    Mail,
+    /// RCPT TO.
+    Rcpt,
+    /// DATA, or the reply to the message.
+    Data,
 }
 
 /// Where and how to connect.
@@ -250,7 +265,10 @@ impl Connection {
             sender.parse::<LettreAddress>(),
             recipient.parse::<LettreAddress>(),
         ) else {
-            return Outcome::Failed("the SMTP client cannot express this address".into());
+            return Outcome::Failed(
+                "the SMTP client cannot express this address".into(),
+                Step::Local,
+            );
         };
         let mut parameters = Vec::new();
         if !message.is_ascii()
@@ -262,13 +280,13 @@ impl Connection {
             parameters.push(MailParameter::Body(MailBodyParameter::EightBitMime));
         }
         if let Err(refusal) = self.command(Mail::new(Some(sender), parameters)).await {
-            return self.refused(refusal).await;
+            return self.refused(refusal, Step::Mail).await;
         }
         if let Err(refusal) = self.command(Rcpt::new(recipient, vec![])).await {
-            return self.refused(refusal).await;
+            return self.refused(refusal, Step::Rcpt).await;
         }
         if let Err(refusal) = self.command(Data).await {
-            return self.refused(refusal).await;
+            return self.refused(refusal, Step::Data).await;
         }
         // lettre writes the message and then CRLF.CRLF; without our final
         // CRLF the relay receives exactly the bytes we signed.
@@ -277,7 +295,7 @@ impl Connection {
             Ok(Ok(response)) => Outcome::Accepted(reply_text(&response)),
             Ok(Err(error)) => match error.status() {
                 Some(_) if error.is_transient() => Outcome::Deferred(error_text(&error)),
-                Some(_) => Outcome::Failed(error_text(&error)),
+                Some(_) => Outcome::Failed(error_text(&error), Step::Data),
                 None => Outcome::Unknown(format!(
                     "connection lost after the message was sent: {error}"
                 )),
@@ -296,7 +314,7 @@ impl Connection {
     }
 
     /// A refusal before DATA: the message was not sent.
-    async fn refused(&mut self, refusal: Refusal) -> Outcome {
+    async fn refused(&mut self, refusal: Refusal, step: Step) -> Outcome {
         match refusal {
             Refusal::Reply(error) => {
                 // Clear the transaction so the connection can carry the next one.
@@ -304,7 +322,7 @@ impl Connection {
                 if error.is_transient() {
                     Outcome::Deferred(error_text(&error))
                 } else {
-                    Outcome::Failed(error_text(&error))
+                    Outcome::Failed(error_text(&error), step)
                 }
             }
             Refusal::Broken(message) => Outcome::NotSent(message),

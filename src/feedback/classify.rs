@@ -14,6 +14,9 @@ use super::mail::{DIAGNOSTIC_CHARS, Mail, clean_text};
 use super::reason::{self, Command, Evidence, Reason};
 use super::{Finding, Format, Kind, Report, arf, dsn, reply, ses, text};
 
+/// The most findings read from one report.
+const MAX_FINDINGS: usize = 50;
+
 /// How deep reports inside reports are followed.
 const MAX_NESTING: usize = 2;
 
@@ -115,8 +118,12 @@ fn classify_nested(raw: &[u8], depth: usize) -> Report {
             },
         ));
     }
+    // A report naming thousands of addresses is no bounce of one message
+    // of ours; only so many findings of it are read, so that nobody can
+    // fill the store by mailing one.
     let findings = found
         .into_iter()
+        .take(MAX_FINDINGS)
         .map(|(kind, found)| finding(kind, found))
         .collect();
     Report {
@@ -333,8 +340,7 @@ fn failure_status(text: &str) -> Option<&str> {
             return Some(status);
         }
         first.get_or_insert(status);
-        // Past this code (it is a slice of `rest`).
-        let at = status.as_ptr() as usize - rest.as_ptr() as usize + status.len();
+        let at = rest.find(status).map_or(rest.len(), |at| at + status.len());
         rest = &rest[at..];
     }
     first
@@ -343,12 +349,12 @@ fn failure_status(text: &str) -> Option<&str> {
 /// What an SMTP reply to a send means, by the same rules as the same words
 /// in a bounce: `550 5.1.1 user unknown` is a hard bounce, `550 5.7.1
 /// blocked` a block.
-pub fn classify_reply(reply: &str) -> (Kind, Reason) {
+pub fn classify_reply(reply: &str, command: Option<Command>) -> (Kind, Reason) {
     let status = reason::find_status(reply);
     let reason = reason::decide(&Evidence {
         status,
         reply_code: reason::find_reply_code(reply),
-        command: Command::from_text(reply),
+        command: command.or_else(|| Command::from_text(reply)),
         action: Some("failed"),
         text: reply,
         remote_host: None,
@@ -409,7 +415,11 @@ fn finding(kind: Option<Kind>, found: Found) -> Finding {
     Finding {
         kind,
         reason,
-        recipient: found.recipient,
+        // Only what is shaped like an address leaves here: a JSON field or a
+        // From header may hold anything, terminal escapes included.
+        recipient: found
+            .recipient
+            .filter(|r| dsn::first_address(r).as_deref() == Some(r.as_str())),
         status,
         feedback_type: found
             .feedback_type
@@ -417,5 +427,42 @@ fn finding(kind: Option<Kind>, found: Found) -> Finding {
             .filter(|t| !t.is_empty()),
         diagnostic,
         format: found.format,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_recipient_that_is_no_address_is_dropped_not_passed_on() {
+        let notice = "{\"notificationType\":\"Bounce\",\"bounce\":{\"bounceType\":\"Permanent\",\
+            \"bouncedRecipients\":[{\"emailAddress\":\"\\u001b]0;owned\\u0007a@b.example\",\
+            \"status\":\"5.1.1\",\"diagnosticCode\":\"smtp; 550 5.1.1 user unknown\"}]}}";
+        let raw = format!(
+            "From: no-reply@sns.amazonaws.com\r\nSubject: AWS Notification Message\r\n\r\n{notice}\r\n"
+        );
+        let report = classify(raw.as_bytes());
+        assert_eq!(report.findings[0].kind, Kind::HardBounce);
+        assert_eq!(report.findings[0].recipient, None);
+    }
+
+    #[test]
+    fn a_refusal_at_rcpt_and_one_of_our_reputation_differ() {
+        assert_eq!(
+            classify_reply(
+                "550 5.1.1 <a@b.example>: Recipient address rejected: User unknown",
+                Some(Command::Rcpt)
+            )
+            .0,
+            Kind::HardBounce
+        );
+        assert_eq!(
+            classify_reply(
+                "554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org",
+                Some(Command::Rcpt)
+            ),
+            (Kind::Block, Reason::Blocked)
+        );
     }
 }

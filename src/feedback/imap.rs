@@ -182,7 +182,7 @@ const STEP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 pub fn ingest<E: From<ImapError>>(
     url: &MailboxUrl,
     login: &Login<'_>,
-    each: &mut dyn FnMut(String, super::source::Content) -> Result<bool, E>,
+    each: &mut dyn FnMut(String, super::source::Content) -> Result<(), E>,
 ) -> Result<(), E> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -263,7 +263,7 @@ async fn session<S, E: From<ImapError>>(
     url: &MailboxUrl,
     login: &Login<'_>,
     mut client: async_imap::Client<S>,
-    each: &mut dyn FnMut(String, super::source::Content) -> Result<bool, E>,
+    each: &mut dyn FnMut(String, super::source::Content) -> Result<(), E>,
 ) -> Result<(), E>
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + std::fmt::Debug + Send,
@@ -350,14 +350,18 @@ where
                 .await
                 .map_err(|e| broken(&e))?;
                 match body {
+                    // A server that did not say the size is held to the limit too.
+                    Some(raw) if raw.len() as u64 > super::source::MAX_MESSAGE_BYTES => {
+                        super::source::Content::TooLarge(raw.len() as u64)
+                    }
                     Some(raw) => super::source::Content::Bytes(raw),
                     // Expunged by someone else meanwhile: nothing to read.
                     None => continue,
                 }
             }
         };
-        let handled = each(url.label(uid), content)?;
-        if !handled || login.dry_run {
+        each(url.label(uid), content)?;
+        if login.dry_run {
             continue;
         }
         let done = match login.move_to {

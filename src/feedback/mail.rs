@@ -110,6 +110,7 @@ impl<'a> Mail<'a> {
             // match (redacted, mangled by a relay): its body, read as text,
             // still holds the words and the status fields.
             let body = raw.get(body_start..).unwrap_or_default();
+            let body = &body[..body.len().min(MAX_TEXT_BYTES)];
             let body = decode_jis(String::from_utf8_lossy(body).into_owned());
             let body = normalise(&body);
             if body.contains('@') {
@@ -327,7 +328,10 @@ fn html_to_text(html: &str) -> String {
         text.push_str(&rest[..open]);
         let tag = &rest[open..];
         let close = tag.find('>').map_or(tag.len(), |c| c + 1);
-        let name = tag[1..close.saturating_sub(1).max(1)]
+        let name = tag
+            .get(1..close)
+            .unwrap_or("")
+            .trim_end_matches('>')
             .trim_start_matches('/')
             .split(|c: char| c.is_whitespace() || c == '>' || c == '/')
             .next()
@@ -438,5 +442,8 @@ mod tests {
             html_to_text("<style>p{}</style><p>User&nbsp;unknown</p><b>x</b>"),
             "\nUser unknown\nx"
         );
+        // A tag cut off by the end of the part, in the middle of Japanese.
+        assert_eq!(html_to_text("宛先<p日本"), "宛先");
+        assert_eq!(html_to_text("<"), "");
     }
 }

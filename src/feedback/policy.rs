@@ -14,6 +14,7 @@
 //!   vouches for the source with `--accept-untraced`.
 
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 
 use super::trace::{Trace, Traced};
 use super::{Finding, Kind, Report};
@@ -74,7 +75,8 @@ pub struct Outcome {
     pub diagnostic: String,
     /// The address acted on (our recipient), when anything was recorded.
     pub email: Option<String>,
-    /// The list a suppression covers; empty for every list.
+    /// The list a suppression covers, empty for every list; null when
+    /// nothing was suppressed.
     pub list: Option<String>,
 }
 
@@ -114,11 +116,18 @@ pub fn apply(
             continue;
         };
         // The report and the recipient it names: two reports that share a
-        // Message-ID (a relay's, or a forger's) stay apart.
+        // Message-ID (a relay's, or a forger's) stay apart. Hashed, so that
+        // nothing a report wrote is stored raw. Before version 5 the
+        // fingerprint was the report and the index alone: a mailbox read
+        // before the upgrade is still recognised by it.
         let fingerprint = format!(
-            "{identity}#{index}:{}",
-            finding.recipient.as_deref().unwrap_or("")
+            "v2:{:x}",
+            Sha256::digest(format!(
+                "{identity}#{index}:{}",
+                finding.recipient.as_deref().unwrap_or("")
+            ))
         );
+        let legacy_fingerprint = format!("{identity}#{index}");
         let mut event = FeedbackEvent {
             kind: event_kind,
             source: finding.format.as_str().to_owned(),
@@ -145,7 +154,10 @@ pub fn apply(
                     .as_deref()
                     .and_then(|r| Address::parse(r).ok())
                     .map(|a| a.key());
-                match (options.accept_untraced, named) {
+                // The operator vouches only for reports that trace to
+                // nothing: a report that traces to one of ours acts on that
+                // recipient alone, whatever else it names.
+                match (options.accept_untraced && traced.is_empty(), named) {
                     (true, Some(address)) => {
                         event.trace = "operator".to_owned();
                         if finding.kind != Kind::Unsubscribe {
@@ -177,9 +189,10 @@ pub fn apply(
             }
         }
         outcome.campaign = event.campaign.clone();
-        // Read before: recognised without taking the store's write lock,
-        // which a running send and the endpoint share.
-        let applied = if store.is_feedback_recorded(&fingerprint)? {
+        // Read before: nothing to write.
+        let applied = if store.is_feedback_recorded(&fingerprint)?
+            || store.is_feedback_recorded(&legacy_fingerprint)?
+        {
             Applied::Duplicate
         } else {
             let batch = store.batch()?;
@@ -204,15 +217,17 @@ fn assign<'t>(findings: &[Finding], traced: &'t [Traced]) -> Vec<Option<&'t Trac
     let mut targets: Vec<Option<&Traced>> = vec![None; findings.len()];
     let mut used = vec![false; traced.len()];
     let acts = |f: &Finding| f.kind.event_kind().is_some();
+    // First the findings that name a traced address, acting or not: a
+    // report saying our recipient's copy was delivered (or is delayed)
+    // while another address failed must not pin the failure on ours.
     for (index, finding) in findings.iter().enumerate() {
-        if !acts(finding) {
-            continue;
-        }
         if let Some(at) = traced.iter().enumerate().position(|(i, t)| {
             !used[i] && finding.recipient.as_deref() == Some(t.recipient.email.as_str())
         }) {
             used[at] = true;
-            targets[index] = Some(&traced[at]);
+            if acts(finding) {
+                targets[index] = Some(&traced[at]);
+            }
         }
     }
     for (index, finding) in findings.iter().enumerate() {
@@ -281,10 +296,14 @@ fn describe(outcome: &mut Outcome, event: &FeedbackEvent, applied: Applied, opti
         _ => "every list".to_owned(),
     };
     outcome.email = Some(event.email.clone()).filter(|e| !e.is_empty());
-    outcome.list = match outcome.kind {
-        Kind::Unsubscribe => Some(event.list.clone().unwrap_or_default()),
-        _ => Some(String::new()),
-    };
+    // The scope of a suppression, when there is one: empty for every list.
+    outcome.list =
+        matches!(applied, Applied::Suppressed | Applied::AlreadySuppressed).then(|| match outcome
+            .kind
+        {
+            Kind::Unsubscribe => event.list.clone().unwrap_or_default(),
+            _ => String::new(),
+        });
     let what = outcome.kind.describe();
     let email = &event.email;
     let (action, detail) = match applied {

@@ -37,6 +37,10 @@ const AUTO_REPLY_SUBJECTS: &[&str] = &[
 /// of ours it answers (In-Reply-To, References, the token of the mailto's
 /// subject or of a `+TOKEN` unsubscribe address).
 pub fn unsubscribe_request(mail: &Mail<'_>, clues: &mut Clues) -> Option<String> {
+    // An out-of-office reply to our "配信停止のお知らせ" is no request.
+    if is_automatic(mail) {
+        return None;
+    }
     let rest = strip_reply_prefixes(mail.subject.trim());
     let lower = rest.to_lowercase();
     if !UNSUBSCRIBE_SUBJECTS.iter().any(|s| lower.starts_with(s)) {
@@ -58,6 +62,18 @@ pub fn unsubscribe_request(mail: &Mail<'_>, clues: &mut Clues) -> Option<String>
     }
     clues.add_envelope(message, TokenOrigin::Message);
     Some(from)
+}
+
+/// Whether a machine wrote the message (RFC 3834 and the usual markers).
+fn is_automatic(mail: &Mail<'_>) -> bool {
+    mail.header("Auto-Submitted")
+        .is_some_and(|v| !v.trim().eq_ignore_ascii_case("no"))
+        || mail.header("X-Autoreply").is_some()
+        || mail.header("X-Autorespond").is_some()
+        || mail.header("Precedence").is_some_and(|v| {
+            let v = v.trim();
+            v.eq_ignore_ascii_case("auto_reply") || v.eq_ignore_ascii_case("bulk")
+        })
 }
 
 fn strip_reply_prefixes(mut rest: &str) -> &str {

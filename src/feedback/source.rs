@@ -69,6 +69,14 @@ pub fn read_path<E: From<SourceError>>(
     };
     let metadata = std::fs::metadata(path).map_err(error)?;
     if !metadata.is_dir() {
+        // The source itself: a file that cannot be opened fails the source.
+        if let Err(source) = File::open(path) {
+            return Err(SourceError {
+                path: path.to_owned(),
+                source,
+            }
+            .into());
+        }
         return read_file(path, each);
     }
     let maildir = ["cur", "new"].iter().all(|sub| path.join(sub).is_dir());
@@ -113,15 +121,10 @@ fn read_file<E: From<SourceError>>(
     each: &mut dyn FnMut(String, Content) -> Result<(), E>,
 ) -> Result<(), E> {
     let label = path.display().to_string();
+    // One file of a folder that cannot be opened is one unreadable message.
     let file = match File::open(path) {
         Ok(file) => file,
-        Err(source) => {
-            return Err(SourceError {
-                path: path.to_owned(),
-                source,
-            }
-            .into());
-        }
+        Err(error) => return each(label, Content::Failed(error.to_string())),
     };
     let mut reader = BufReader::new(file);
     let is_mbox = match reader.fill_buf() {

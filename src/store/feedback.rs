@@ -272,10 +272,11 @@ impl Batch<'_> {
                      VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
                 )
                 .and_then(|mut s| {
+                    // Now, not the report's own Date, which its sender wrote.
                     s.execute(params![
                         event.email,
                         revoked_list,
-                        event.at,
+                        super::now_unix(),
                         format!("unsubscribe ({})", event.source)
                     ])
                 })
@@ -286,7 +287,7 @@ impl Batch<'_> {
             list: scope,
             reason: event.kind.as_str().to_owned(),
             source: event.source.clone(),
-            created_at: event.at,
+            created_at: super::now_unix(),
         })?;
         Ok(if newly {
             Applied::Suppressed
@@ -322,7 +323,7 @@ impl Batch<'_> {
 
 impl Store {
     /// Whether an event with this fingerprint is on record: a report read
-    /// before is recognised without taking the write lock.
+    /// before.
     pub fn is_feedback_recorded(&self, fingerprint: &str) -> Result<bool, StoreError> {
         self.conn
             .prepare_cached("SELECT EXISTS (SELECT 1 FROM feedback_event WHERE fingerprint = ?1)")
@@ -575,6 +576,36 @@ mod tests {
             Applied::Suppressed
         );
         assert_eq!(store.feedback_for("taro@example.jp").unwrap().len(), 2);
+    }
+
+    #[test]
+    fn an_untraced_complaint_from_before_the_upgrade_stops_counting() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        // A store at schema 4 holding what the old ingest recorded: a
+        // complaint that traced to no campaign, and a traced one.
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        for sql in &super::super::MIGRATIONS[..4] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 4).unwrap();
+        conn.execute_batch(
+            "INSERT INTO feedback_event (fingerprint, kind, source, campaign, list, email, detail, at)
+             VALUES ('f1', 'complaint', 'arf', NULL, NULL, 'forged@example.jp', 'abuse', 100),
+                    ('f2', 'complaint', 'arf', 'c1', 'news', 'real@example.jp', 'abuse', 100),
+                    ('f3', 'unsubscribe', 'one-click', 'c1', 'news', 'click@example.jp', '', 100);",
+        )
+        .unwrap();
+        drop(conn);
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.complaint_window(0).unwrap().complaints, 1);
+        let forged = store.feedback_for("forged@example.jp").unwrap();
+        assert!(!forged[0].verified);
+        assert_eq!(forged[0].trace, "legacy");
+        assert_eq!(
+            store.feedback_for("click@example.jp").unwrap()[0].trace,
+            "link"
+        );
     }
 
     #[test]

@@ -167,7 +167,7 @@ const MIGRATIONS: &[&str] = &[
         kind        TEXT NOT NULL CHECK (kind IN ('unsubscribe', 'hard_bounce', 'soft_bounce', 'complaint', 'block')),
         reason      TEXT NOT NULL DEFAULT '',   -- Sisimai's reason word: userunknown, blocked, …
         source      TEXT NOT NULL,              -- one-click, web, mailto, dsn, arf, bounce-text, smtp
-        trace       TEXT NOT NULL DEFAULT 'none', -- token, message_id, verp, link, smtp, operator, none
+        trace       TEXT NOT NULL DEFAULT 'none', -- token, message_id, verp, link, smtp, operator, legacy, none
         verified    INTEGER NOT NULL DEFAULT 1, -- 0: traced to nothing of ours, kept for review only
         campaign    TEXT,                       -- NULL when the message could not be traced
         list        TEXT,
@@ -176,10 +176,17 @@ const MIGRATIONS: &[&str] = &[
         detail      TEXT NOT NULL DEFAULT '',   -- status code, diagnostic, feedback type
         at          INTEGER NOT NULL
     );
-    INSERT INTO feedback_event_v5 (id, fingerprint, kind, source, trace, campaign, list, email, domain, detail, at)
+    -- Events from before: clicks traced by their link; the rest was traced
+    -- by rules this version no longer trusts (an address alone), so it is
+    -- marked 'legacy', and what traced to no campaign at all (a complaint
+    -- or mailed request anyone could have forged) stops counting.
+    INSERT INTO feedback_event_v5 (id, fingerprint, kind, source, trace, verified, campaign, list, email, domain, detail, at)
         SELECT id, fingerprint, kind, source,
-               CASE WHEN source IN ('one-click', 'web') THEN 'link' WHEN campaign IS NULL THEN 'operator' ELSE 'message_id' END,
-               campaign, list, email, substr(email, instr(email, '@') + 1), detail, at
+               CASE WHEN source IN ('one-click', 'web') THEN 'link' ELSE 'legacy' END,
+               CASE WHEN campaign IS NULL AND source NOT IN ('one-click', 'web') THEN 0 ELSE 1 END,
+               campaign, list, email,
+               CASE WHEN instr(email, '@') > 0 THEN substr(email, instr(email, '@') + 1) ELSE '' END,
+               detail, at
           FROM feedback_event;
     DROP TABLE feedback_event;
     ALTER TABLE feedback_event_v5 RENAME TO feedback_event;
@@ -223,6 +230,8 @@ pub enum StoreError {
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// Whether a chunk ([`Store::begin_chunk`]) is open.
+    chunk_open: bool,
 }
 
 impl Store {
@@ -247,6 +256,7 @@ impl Store {
         let mut store = Store {
             conn,
             path: path.to_owned(),
+            chunk_open: false,
         };
         store.migrate()?;
         Ok(store)
@@ -329,13 +339,28 @@ impl Store {
     pub fn begin_chunk(&mut self) -> Result<(), StoreError> {
         self.conn
             .execute_batch("BEGIN IMMEDIATE")
-            .map_err(|e| self.error(e))
+            .map_err(|e| self.error(e))?;
+        self.chunk_open = true;
+        Ok(())
     }
 
-    /// Ends the chunk: commits it, or with `keep = false` rolls it back.
+    /// Ends the chunk: commits it, or with `keep = false` rolls it back. A
+    /// chunk SQLite already rolled back by itself (disk full, I/O error) is
+    /// an error when it was to be kept: none of its writes landed.
     pub fn end_chunk(&mut self, keep: bool) -> Result<(), StoreError> {
-        if self.conn.is_autocommit() {
+        if !std::mem::take(&mut self.chunk_open) {
             return Ok(());
+        }
+        if self.conn.is_autocommit() {
+            return if keep {
+                Err(StoreError::Corrupt(
+                    "the store undid the last writes by itself (disk full or an I/O error); \
+                     none of them was kept: free space and run again"
+                        .into(),
+                ))
+            } else {
+                Ok(())
+            };
         }
         self.conn
             .execute_batch(if keep { "COMMIT" } else { "ROLLBACK" })

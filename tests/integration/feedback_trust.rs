@@ -220,3 +220,48 @@ fn a_block_during_the_send_counts_against_the_domain_and_suppresses_nobody() {
     let text = scratch.run(&["status", "campaign.toml"]);
     assert!(text.stdout.contains("example.jp"), "{}", text.stdout);
 }
+
+#[test]
+fn a_report_that_says_our_copy_was_delivered_never_pins_another_failure_on_it() {
+    let sent = Sent::new(2, "");
+    let original = &sent.originals[&user(0)];
+    // Our recipient's copy was delivered; an alias it expanded to failed.
+    let report = format!(
+        "From: MAILER-DAEMON@mx.example.jp\nTo: bounces@example.co.jp\nSubject: Delivery report\n\
+         Message-ID: <mixed-delivered@mx.example.jp>\nMIME-Version: 1.0\n\
+         Content-Type: multipart/report; report-type=delivery-status; boundary=M\n\n\
+         --M\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.jp\n\n\
+         Final-Recipient: rfc822; {}\nAction: delivered\nStatus: 2.0.0\n\n\
+         Final-Recipient: rfc822; dead-alias@elsewhere.example\nAction: failed\nStatus: 5.1.1\n\
+         Diagnostic-Code: smtp; 550 5.1.1 User unknown\n\n\
+         --M\nContent-Type: message/rfc822\n\n{original}\n--M--\n",
+        user(0)
+    );
+    sent.scratch.write("mixed.eml", report);
+    // Even an operator's --accept-untraced leaves the other address alone:
+    // the report traces to one of ours, and acts on that one only.
+    let lines = sent.ingest(&["--accept-untraced", "mixed.eml"]);
+    assert!(
+        lines.iter().all(|l| l["action"] != "suppressed"),
+        "{lines:?}"
+    );
+    assert!(sent.suppressions().is_empty(), "{:?}", sent.suppressions());
+}
+
+#[test]
+fn an_automatic_reply_to_a_message_about_unsubscribing_is_no_request() {
+    let sent = Sent::new(1, "");
+    sent.scratch.write(
+        "ooo.eml",
+        format!(
+            "From: {}\nTo: news@example.co.jp\nSubject: Re: 配信停止のお知らせ\n\
+             Auto-Submitted: auto-replied\nIn-Reply-To: <{}>\nMessage-ID: <ooo@example.jp>\n\n\
+             I am away until Monday.\n",
+            user(0),
+            sent.message_id(&user(0))
+        ),
+    );
+    let lines = sent.ingest(&["ooo.eml"]);
+    assert_eq!(lines[0]["kind"], "auto_reply", "{lines:?}");
+    assert!(sent.suppressions().is_empty());
+}
