@@ -251,6 +251,16 @@ fn normalize_domain(domain: &str) -> Result<String, AddressError> {
     Ok(ascii)
 }
 
+/// Whether a host name or address is this machine (127.0.0.0/8, ::1,
+/// localhost): the one place a password may travel unencrypted to.
+pub fn is_loopback_host(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|a| a.is_loopback())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -116,6 +116,10 @@ pub enum Command {
     #[command(subcommand)]
     Consent(ConsentCommand),
 
+    /// Look after the store file itself
+    #[command(subcommand)]
+    Store(StoreCommand),
+
     /// Answer the unsubscribe links of sent messages over HTTP (RFC 8058 one-click)
     #[command(after_help = "Examples:\n  \
         hikyaku --store /var/lib/hikyaku/hikyaku.db serve --listen 127.0.0.1:8025\n\n\
@@ -344,6 +348,18 @@ pub struct ReportArgs {
     /// Output format
     #[arg(long, value_enum, default_value = "csv")]
     pub format: ListFormat,
+}
+
+/// `store` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum StoreCommand {
+    /// Make the store and its -wal and -shm files readable by their owner only (0600)
+    #[command(after_help = "Examples:\n  \
+        hikyaku --store /var/lib/hikyaku/hikyaku.db store secure\n\n\
+        The store holds the secret behind every unsubscribe link, every address and the consent\n\
+        evidence: another user who can read it can unsubscribe anyone. hikyaku creates new\n\
+        stores 0600 and warns on every command about one that others can read.")]
+    Secure,
 }
 
 /// `suppress` subcommands.

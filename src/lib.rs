@@ -17,6 +17,7 @@ pub mod deliver;
 pub mod digest;
 pub mod error;
 pub mod feedback;
+pub mod files;
 pub mod output;
 pub mod plan;
 pub mod recipients;

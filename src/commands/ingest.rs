@@ -68,10 +68,11 @@ pub fn ingest(context: &Context, args: &IngestArgs) -> Result<(), Error> {
         };
         match result {
             Ok(()) => {}
-            Err(error @ (Error::Read { .. } | Error::Imap(_))) => {
-                context.ui.warn(format_args!("{error}"));
-                failed_source.get_or_insert(error);
-            }
+            Err(error @ (Error::Read { .. } | Error::Imap(_))) => match failed_source {
+                // The first one is the error the run ends with.
+                None => failed_source = Some(error),
+                Some(_) => context.ui.warn(format_args!("{error}")),
+            },
             Err(error) => {
                 // The store failed: what the open chunk did is undone, and
                 // its lines are not printed.

@@ -16,7 +16,7 @@ mod suppress;
 
 use std::path::PathBuf;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, StoreCommand};
 use crate::config::{self, Campaign};
 use crate::error::{Error, exit};
 use crate::output::Ui;
@@ -44,7 +44,22 @@ impl Context {
     fn open_store(&self, campaign: Option<&Campaign>) -> Result<Store, Error> {
         let path = self.store_path(campaign);
         self.ui.detail(format_args!("store: {}", path.display()));
-        Ok(Store::open(&path)?)
+        let store = Store::open(&path)?;
+        // Whoever can read the store can unsubscribe anyone (its secret makes
+        // every token) and reads every address and consent record.
+        if let Some(open) = Store::files(&path)
+            .into_iter()
+            .find(|file| crate::files::readable_by_others(file))
+        {
+            self.ui.warn(format_args!(
+                "{}: readable by other users of this machine, yet it holds the secret behind every \
+                 unsubscribe link and every address; run `hikyaku --store {} store secure` \
+                 (or chmod 600 the store and its -wal and -shm files)",
+                open.display(),
+                path.display()
+            ));
+        }
+        Ok(store)
     }
 }
 
@@ -77,8 +92,27 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Consent(command) => consent::run(&context, command),
         Command::Serve(args) => serve::serve(&context, &args),
         Command::Ingest(args) => ingest::ingest(&context, &args),
+        Command::Store(StoreCommand::Secure) => secure_store(&context),
     }?;
     Ok(exit::OK)
+}
+
+/// `hikyaku store secure`: the store and its -wal and -shm files become
+/// readable by their owner only.
+fn secure_store(context: &Context) -> Result<(), Error> {
+    let path = context.store_path(None);
+    for file in Store::files(&path) {
+        if crate::files::make_private(&file).map_err(|source| Error::Write {
+            path: file.clone(),
+            source,
+        })? {
+            context.ui.info(format_args!(
+                "{}: readable by its owner only (0600)",
+                file.display()
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Checks a list name given on the command line (`*` where `allow_star`).

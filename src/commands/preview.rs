@@ -252,7 +252,7 @@ impl SkippedRows {
             path: path.to_owned(),
             source,
         };
-        let mut file = BufWriter::new(File::create(path).map_err(write_error)?);
+        let mut file = BufWriter::new(crate::files::create(path).map_err(write_error)?);
         // A BOM, so that Excel in Japan opens the file as UTF-8.
         file.write_all("\u{feff}".as_bytes()).map_err(write_error)?;
         Ok(SkippedRows {

@@ -339,6 +339,7 @@ fn deliver(context: &Context, args: &SendArgs) -> Result<u8, Error> {
     let _lock = SendLock::acquire(&store_path, &campaign.id).map_err(|e| match e {
         LockError::Held { .. } => Error::Busy(e.to_string()),
         LockError::Io { path, source } => Error::Write { path, source },
+        LockError::NotOurs { .. } => Error::Misconfigured(e.to_string()),
     })?;
     let window_left = match window_open_for(&campaign.limits) {
         Ok(left) => left,

@@ -742,6 +742,24 @@ impl Checker<'_> {
                 "must name the SMTP relay",
             );
         }
+        // A password over an unencrypted connection can be read by anyone
+        // on the path; only a relay on this machine is on no path.
+        let credentials = raw.username.is_some() || password != PasswordSource::None;
+        if raw.security == Security::None
+            && credentials
+            && !crate::address::is_loopback_host(raw.host.get_ref().trim())
+        {
+            self.report(
+                Some(&table_span),
+                "smtp.security",
+                format!(
+                    "is \"none\" but the campaign logs in to {}: the password would cross the network \
+                     in clear text. Set security = \"starttls\" (port 587) or \"tls\" (port 465); \
+                     \"none\" with a login is allowed only to a relay on this machine (127.0.0.1, ::1, localhost)",
+                    raw.host.get_ref().trim()
+                ),
+            );
+        }
         let port = raw.port.unwrap_or(match raw.security {
             Security::Starttls => 587,
             Security::Tls => 465,

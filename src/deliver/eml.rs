@@ -11,9 +11,10 @@ pub struct EmlFolder {
 }
 
 impl EmlFolder {
-    /// Creates the folder (and its parents) if needed.
+    /// Creates the folder (and its parents) if needed, readable by its
+    /// owner only: the messages carry unsubscribe tokens.
     pub fn create(dir: &Path) -> std::io::Result<EmlFolder> {
-        std::fs::create_dir_all(dir)?;
+        crate::files::create_dir_all(dir)?;
         Ok(EmlFolder {
             dir: dir.to_owned(),
         })
@@ -34,7 +35,7 @@ impl EmlFolder {
             })
             .collect();
         let path = self.dir.join(format!("{line:06}_{safe}.eml"));
-        std::fs::write(&path, bytes)?;
+        std::io::Write::write_all(&mut crate::files::create(&path)?, bytes)?;
         Ok(path)
     }
 

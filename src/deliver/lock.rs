@@ -4,6 +4,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, Write};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 /// A held send lock; released when dropped or when the process ends.
@@ -21,6 +22,9 @@ pub enum LockError {
         holder: String,
         path: PathBuf,
     },
+    /// Something that is not our lock file stands at its path.
+    #[error("{}: refusing to use this lock file: {why}; remove it if you know what it is", path.display())]
+    NotOurs { path: PathBuf, why: String },
     /// The lock file could not be used.
     #[error("{}: cannot use the lock file: {source}", path.display())]
     Io {
@@ -37,13 +41,39 @@ impl SendLock {
             path: path.clone(),
             source,
         };
+        // Never through a symbolic link, and never a file somebody else
+        // planted: the lock file is truncated below, and the store's folder
+        // may be shared.
         let mut file = OpenOptions::new()
             .read(true)
             .write(true)
             .create(true)
             .truncate(false)
+            .mode(crate::files::FILE_MODE)
+            .custom_flags(libc::O_NOFOLLOW)
             .open(&path)
-            .map_err(io)?;
+            .map_err(|source| {
+                if source.raw_os_error() == Some(libc::ELOOP) {
+                    LockError::NotOurs {
+                        path: path.clone(),
+                        why: "it is a symbolic link".into(),
+                    }
+                } else {
+                    io(source)
+                }
+            })?;
+        let metadata = file.metadata().map_err(io)?;
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let euid = unsafe { libc::geteuid() };
+        if !metadata.is_file() || metadata.uid() != euid {
+            return Err(LockError::NotOurs {
+                path,
+                why: format!(
+                    "it is not a regular file of this user (owner uid {}, ours {euid})",
+                    metadata.uid()
+                ),
+            });
+        }
         match file.try_lock() {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => {
@@ -94,5 +124,17 @@ mod tests {
         );
         drop(first);
         assert!(SendLock::acquire(&store, "c1").is_ok());
+    }
+
+    #[test]
+    fn a_symbolic_link_at_the_lock_path_is_never_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = dir.path().join("s.db");
+        let victim = dir.path().join("precious.txt");
+        std::fs::write(&victim, "keep me").unwrap();
+        std::os::unix::fs::symlink(&victim, dir.path().join("s.db.c1.send.lock")).unwrap();
+        let error = SendLock::acquire(&store, "c1").err().unwrap();
+        assert!(error.to_string().contains("symbolic link"), "{error}");
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
     }
 }

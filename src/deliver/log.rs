@@ -1,7 +1,7 @@
 //! The delivery log: one JSON object per attempt, one per line, appended to a
 //! file per campaign, for people and log collectors alike.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{LineWriter, Write};
 use std::path::{Path, PathBuf};
 
@@ -30,10 +30,14 @@ pub struct DeliveryLog {
 impl DeliveryLog {
     /// Opens `path` for appending, creating it and its folder.
     pub fn open(path: &Path) -> std::io::Result<DeliveryLog> {
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)?;
+        if let Some(parent) = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty() && !p.exists())
+        {
+            crate::files::create_dir_all(parent)?;
         }
-        let file = OpenOptions::new().create(true).append(true).open(path)?;
+        // Addresses and replies: readable by the owner only.
+        let file = crate::files::append(path)?;
         Ok(DeliveryLog {
             path: path.to_owned(),
             file: LineWriter::new(file),

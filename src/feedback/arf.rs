@@ -73,18 +73,10 @@ pub fn read(raw: &[u8], mail: &Mail<'_>) -> Vec<(Kind, Found)> {
         }
     }
     recipients.dedup();
-    let detail = match kind {
-        Kind::AuthReport => {
-            "an authentication-failure report: check SPF, DKIM and DMARC; nobody complained"
-        }
-        Kind::NotAReport => "a not-spam report: the recipient rescued the message",
-        _ => "a complaint: the recipient reported the message as spam",
-    };
     let found = |recipient: Option<String>| Found {
         recipient,
         hint: Some(Reason::Feedback),
         feedback_type: Some(feedback_type.clone()),
-        text: detail.to_owned(),
         format: Format::Arf,
         ..Found::default()
     };

@@ -155,7 +155,6 @@ fn read_formats(raw: &[u8], mail: &Mail<'_>, clues: &mut Clues) -> Vec<(Option<K
             Some(Kind::Unsubscribe),
             Found {
                 recipient: Some(from),
-                text: "asked by mail to receive no more".to_owned(),
                 format: Format::Mailto,
                 ..Found::default()
             },
@@ -233,7 +232,6 @@ fn read_formats(raw: &[u8], mail: &Mail<'_>, clues: &mut Clues) -> Vec<(Option<K
             Found {
                 recipient: Some(from),
                 hint: Some(Reason::Vacation),
-                text: "an automatic reply".to_owned(),
                 format: Format::AutoReply,
                 ..Found::default()
             },

@@ -51,7 +51,7 @@ impl MailboxUrl {
             Some(url::Host::Ipv6(a)) => a.to_string(),
             None => return Err(format!("{text}: the URL names no host")),
         };
-        if !tls && !is_loopback(&host) {
+        if !tls && !crate::address::is_loopback_host(&host) {
             return Err(format!(
                 "{text}: imap:// sends the password in clear text; it is allowed only to a loopback \
                  host (127.0.0.1, ::1, localhost): use imaps://"
@@ -84,15 +84,6 @@ impl MailboxUrl {
             self.mailbox
         )
     }
-}
-
-/// Whether a host name or address is this machine.
-pub fn is_loopback(host: &str) -> bool {
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|a| a.is_loopback())
 }
 
 #[cfg(test)]

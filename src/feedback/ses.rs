@@ -100,7 +100,6 @@ pub fn read(notice: &str, clues: &mut Clues) -> Vec<(Option<Kind>, Found)> {
                             recipient: text(r, "emailAddress").map(|a| a.to_ascii_lowercase()),
                             feedback_type: Some(feedback_type.clone()),
                             hint: Some(Reason::Feedback),
-                            text: "a complaint reported through Amazon SES".to_owned(),
                             format: Format::Arf,
                             ..Found::default()
                         },

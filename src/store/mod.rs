@@ -14,6 +14,7 @@ pub mod retention;
 pub mod suppression;
 pub mod unsubscribe;
 
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -241,6 +242,24 @@ impl Store {
             path: path.to_owned(),
             source,
         };
+        // The store holds the secret behind every unsubscribe token and
+        // every address: a new one is its owner's alone. SQLite gives the
+        // -wal and -shm files the mode of the database file.
+        if let Err(source) = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(crate::files::FILE_MODE)
+            .open(path)
+            && source.kind() != std::io::ErrorKind::AlreadyExists
+        {
+            return Err(StoreError::Open {
+                path: path.to_owned(),
+                source: rusqlite::Error::SqliteFailure(
+                    rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CANTOPEN),
+                    Some(source.to_string()),
+                ),
+            });
+        }
         let conn = Connection::open(path).map_err(open_error)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(open_error)?;
         // WAL lets readers and one writer work at once across processes.
@@ -265,6 +284,16 @@ impl Store {
     /// The file behind the store.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The store file and the -wal and -shm files beside it.
+    pub fn files(path: &Path) -> [PathBuf; 3] {
+        let with = |suffix: &str| {
+            let mut name = path.as_os_str().to_owned();
+            name.push(suffix);
+            PathBuf::from(name)
+        };
+        [path.to_owned(), with("-wal"), with("-shm")]
     }
 
     /// The schema version the store is at.

@@ -147,3 +147,33 @@ fn every_problem_is_reported_at_once() {
         .replace("contact = \"052-000-0000\"\n", "");
     refused(&campaign, &["sender.organization", "sender.contact"]);
 }
+
+#[test]
+fn a_login_without_tls_is_refused_except_to_a_relay_on_this_machine() {
+    let smtp = |host: &str| {
+        format!(
+            "{CAMPAIGN}\n[smtp]\nhost = \"{host}\"\nsecurity = \"none\"\nusername = \"news\"\n\
+             password_env = \"HIKYAKU_TEST_SMTP_PASSWORD\"\n\n[approval]\nrequired = false\n"
+        )
+    };
+    refused(
+        &smtp("smtp.example.co.jp"),
+        &["smtp.security", "clear text", "starttls"],
+    );
+    // send refuses too, before any connection (nothing listens there).
+    let scratch = Scratch::with_recipients("email\na@example.jp\n");
+    scratch.write("campaign.toml", smtp("smtp.example.co.jp"));
+    scratch
+        .command(&["send", "campaign.toml", "--yes"])
+        .env("HIKYAKU_TEST_SMTP_PASSWORD", "pw")
+        .run()
+        .expect_code(78)
+        .stderr_has(&["clear text"]);
+    // To this machine, a login without TLS is allowed.
+    for host in ["127.0.0.1", "localhost", "::1"] {
+        let scratch = Scratch::with_recipients("email\na@example.jp\n");
+        scratch.write("campaign.toml", smtp(host));
+        let run = scratch.run(&["check", "campaign.toml"]);
+        assert!(!run.stderr.contains("clear text"), "{host}: {}", run.stderr);
+    }
+}

@@ -11,6 +11,7 @@ mod dovecot;
 mod feedback;
 mod feedback_trust;
 mod getting_started;
+mod hardening;
 mod imap;
 mod messages;
 mod plan;

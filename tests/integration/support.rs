@@ -117,6 +117,28 @@ impl Invocation {
         self
     }
 
+    /// Runs it under this umask (through `sh`, which sets it and then
+    /// becomes the command).
+    pub fn umask(self, mask: u32) -> Self {
+        let inner = &self.command;
+        let mut command = Command::new("sh");
+        command
+            .arg("-c")
+            .arg(format!("umask {mask:03o} && exec \"$0\" \"$@\""))
+            .arg(inner.get_program())
+            .args(inner.get_args());
+        if let Some(dir) = inner.get_current_dir() {
+            command.current_dir(dir);
+        }
+        for (key, value) in inner.get_envs() {
+            match value {
+                Some(value) => command.env(key, value),
+                None => command.env_remove(key),
+            };
+        }
+        Invocation { command }
+    }
+
     /// Starts it without waiting, with its output captured.
     pub fn spawn(mut self) -> std::process::Child {
         self.command
