@@ -162,6 +162,20 @@ pub struct ServeArgs {
     /// Where to listen (HOST:PORT); port 0 picks a free one
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8025")]
     pub listen: std::net::SocketAddr,
+    /// Connections served at once; more wait until one ends
+    #[arg(long, value_name = "N", default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..=65535))]
+    pub max_connections: u32,
+    /// The whole time a client has to send a request's head (and again its body)
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_timeout)]
+    pub read_timeout: std::time::Duration,
+}
+
+fn parse_timeout(text: &str) -> Result<std::time::Duration, String> {
+    let duration = crate::config::limits::Delay::parse(text)?.0;
+    if duration.is_zero() {
+        return Err("must be longer than 0".into());
+    }
+    Ok(duration)
 }
 
 /// Arguments of `ingest`.

@@ -21,6 +21,7 @@
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -138,16 +139,111 @@ pub fn router(endpoint: Arc<Endpoint>) -> Router {
         .with_state(endpoint)
 }
 
-/// Serves until `shutdown` completes; in-flight requests are finished first.
+/// What a client may take of the endpoint.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Connections served at once; more wait in the listen backlog.
+    pub max_connections: usize,
+    /// The whole time a client has to send a request's head, and again its
+    /// body: not the idle time between bytes, so a client trickling a byte
+    /// a second is cut off too. Also bounds the store work of a request.
+    pub read_timeout: Duration,
+    /// How long open connections may finish after SIGTERM before they are cut.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_connections: 512,
+            read_timeout: Duration::from_secs(10),
+            shutdown_grace: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Serves until `shutdown` completes: then it accepts nothing more, lets
+/// open connections finish within `limits.shutdown_grace`, and cuts the rest.
+///
+/// axum's own `serve` sets no timer, so hyper's header timeout would be off
+/// and a few slow clients could hold every connection: connections are
+/// driven here with hyper directly, one request each (no keep-alive: a
+/// proxy in front opens as many as it needs), behind a semaphore.
 pub async fn run(
     listener: tokio::net::TcpListener,
     endpoint: Arc<Endpoint>,
+    limits: Limits,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
-    axum::serve(listener, router(endpoint))
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(ServeError::Io)
+    let read_timeout = limits.read_timeout;
+    let app = router(endpoint).layer(axum::middleware::from_fn(
+        move |request: Request, next: axum::middleware::Next| async move {
+            // The body and the store work of one request, bounded together.
+            match tokio::time::timeout(read_timeout, next.run(request)).await {
+                Ok(response) => response,
+                Err(_) => (
+                    StatusCode::REQUEST_TIMEOUT,
+                    [(header::CONNECTION, "close")],
+                    "request took too long\n",
+                )
+                    .into_response(),
+            }
+        },
+    ));
+    let permits = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
+    let (closing, _) = tokio::sync::watch::channel(false);
+    let mut connections = tokio::task::JoinSet::new();
+    tokio::pin!(shutdown);
+    loop {
+        let permit = tokio::select! {
+            permit = permits.clone().acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => break,
+            },
+            () = &mut shutdown => break,
+        };
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                // Out of file descriptors and the like: wait, never exit.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        // Finished connections leave the set as they go.
+        while connections.try_join_next().is_some() {}
+        let service = hyper_util::service::TowerToHyperService::new(app.clone());
+        let mut closing = closing.subscribe();
+        connections.spawn(async move {
+            let _permit = permit;
+            let connection = hyper::server::conn::http1::Builder::new()
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(read_timeout)
+                .keep_alive(false)
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+            tokio::pin!(connection);
+            tokio::select! {
+                _ = connection.as_mut() => {}
+                _ = closing.changed() => {
+                    connection.as_mut().graceful_shutdown();
+                    let _ = connection.await;
+                }
+            }
+        });
+    }
+    drop(listener);
+    let _ = closing.send(true);
+    let drained = tokio::time::timeout(limits.shutdown_grace, async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        connections.abort_all();
+    }
+    Ok(())
 }
 
 /// Binds `address`.

@@ -38,7 +38,12 @@ pub fn serve(context: &Context, args: &ServeArgs) -> Result<(), Error> {
             )?;
             out.flush()?;
         }
-        serve::run(listener, endpoint, shutdown_signal()).await?;
+        let limits = serve::Limits {
+            max_connections: args.max_connections as usize,
+            read_timeout: args.read_timeout,
+            ..serve::Limits::default()
+        };
+        serve::run(listener, endpoint, limits, shutdown_signal()).await?;
         context.ui.info("stopped");
         Ok(())
     })

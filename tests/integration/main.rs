@@ -17,6 +17,7 @@ mod messages;
 mod plan;
 mod recipients;
 mod retention;
+mod serve_limits;
 mod smtp_server;
 mod support;
 mod suppression;
