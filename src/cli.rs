@@ -374,6 +374,17 @@ pub enum StoreCommand {
         evidence: another user who can read it can unsubscribe anyone. hikyaku creates new\n\
         stores 0600 and warns on every command about one that others can read.")]
     Secure,
+    /// Copy the store to FILE, consistently, while sends, serve and ingest keep writing
+    #[command(after_help = "Examples:\n  \
+        hikyaku --store /var/lib/hikyaku/hikyaku.db store backup /var/backups/hikyaku-$(date +%F).db\n\n\
+        The copy is one consistent snapshot (SQLite's VACUUM INTO) and is readable by its owner\n\
+        only. Back up the store with its secret: without it no unsubscribe link ever sent works.\n\
+        Restore by stopping serve, send and ingest and putting the copy in the store's place.")]
+    Backup {
+        /// The copy to write; it must not exist yet
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
 }
 
 /// `suppress` subcommands.

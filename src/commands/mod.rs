@@ -93,6 +93,16 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         Command::Serve(args) => serve::serve(&context, &args),
         Command::Ingest(args) => ingest::ingest(&context, &args),
         Command::Store(StoreCommand::Secure) => secure_store(&context),
+        Command::Store(StoreCommand::Backup { file }) => {
+            let store = context.open_store(None)?;
+            store.backup_to(&file)?;
+            context.ui.info(format_args!(
+                "{}: a consistent copy of {} (readable by its owner only)",
+                file.display(),
+                store.path().display()
+            ));
+            Ok(())
+        }
     }?;
     Ok(exit::OK)
 }

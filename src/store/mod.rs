@@ -286,6 +286,34 @@ impl Store {
         &self.path
     }
 
+    /// Writes a consistent copy of the store to `target`, which must not
+    /// exist: one snapshot, taken while other processes keep writing
+    /// (SQLite's `VACUUM INTO`), readable by its owner only.
+    pub fn backup_to(&self, target: &Path) -> Result<(), StoreError> {
+        let open_error = |source: std::io::Error| StoreError::Open {
+            path: target.to_owned(),
+            source: rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CANTOPEN),
+                Some(source.to_string()),
+            ),
+        };
+        // VACUUM INTO takes an empty file as it is: created here, private.
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(crate::files::FILE_MODE)
+            .open(target)
+            .map_err(open_error)?;
+        let name = target.to_string_lossy();
+        self.conn
+            .execute("VACUUM INTO ?1", [name.as_ref()])
+            .map(|_| ())
+            .map_err(|e| {
+                let _ = std::fs::remove_file(target);
+                self.error(e)
+            })
+    }
+
     /// The store file and the -wal and -shm files beside it.
     pub fn files(path: &Path) -> [PathBuf; 3] {
         let with = |suffix: &str| {

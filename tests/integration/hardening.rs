@@ -110,3 +110,36 @@ fn a_symbolic_link_planted_at_the_lock_path_is_not_followed() {
     assert_eq!(scratch.read("precious.txt"), "keep me");
     assert!(server.received().is_empty());
 }
+
+#[test]
+fn a_backup_taken_during_a_send_is_a_consistent_private_copy_with_the_secret() {
+    let server = SmtpServer::start();
+    let scratch = Scratch::with_recipients(&recipients(3, "example.jp"));
+    scratch.write("campaign.toml", campaign(&server, ""));
+    server.rule("user001@example.jp", Behaviour::Hold);
+    let send = scratch.command(&["send", "campaign.toml"]).spawn();
+    assert!(server.wait_until_holding(Duration::from_secs(30)));
+    scratch
+        .command(&["store", "backup", "copy.db"])
+        .umask(0o022)
+        .run()
+        .expect_code(0);
+    server.release();
+    crate::support::finish(send).expect_code(0);
+    assert_eq!(mode(&scratch.path("copy.db")), 0o600);
+    // The copy holds the same secret: a token of the original verifies.
+    let original = scratch.store().keys().unwrap();
+    let copy = hikyaku::store::Store::open(&scratch.path("copy.db"))
+        .unwrap()
+        .keys()
+        .unwrap();
+    let recipient = hikyaku::token::Recipient {
+        campaign: "test-campaign".into(),
+        list: "newsletter".into(),
+        email: "user000@example.jp".into(),
+    };
+    let (_, token) = original.token(&recipient);
+    assert!(copy.verify(&token, &recipient));
+    // A second backup to the same file is refused, never overwrites.
+    scratch.run(&["store", "backup", "copy.db"]).expect_code(78);
+}

@@ -5,6 +5,7 @@ mod bounce_formats;
 mod configuration;
 mod consent;
 mod delivery;
+mod deploy;
 mod dkim;
 mod dns_server;
 mod dovecot;
