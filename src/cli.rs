@@ -194,6 +194,10 @@ pub struct IngestArgs {
     /// (only for a mailbox that nobody outside can write to)
     #[arg(long)]
     pub accept_untraced: bool,
+    /// Also honour an unsubscribe request that answers no message of ours when this
+    /// mail server (its authserv-id) vouches for its From: DMARC or aligned DKIM pass
+    #[arg(long, value_name = "AUTHSERV_ID")]
+    pub trust_authserv_id: Option<String>,
     /// Output format of the per-finding lines
     #[arg(long, value_enum, default_value = "text")]
     pub format: ReportFormat,

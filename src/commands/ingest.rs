@@ -34,6 +34,10 @@ pub fn ingest(context: &Context, args: &IngestArgs) -> Result<(), Error> {
         options: Options {
             dry_run: args.dry_run,
             accept_untraced: args.accept_untraced,
+            trusted_authserv_id: args
+                .trust_authserv_id
+                .as_deref()
+                .map(str::to_ascii_lowercase),
             soft_bounce_limit: args.soft_bounces,
         },
         format: args.format,
@@ -232,7 +236,7 @@ impl<W: Write> Run<'_, W> {
             &traced,
             &identity,
             at,
-            self.options,
+            &self.options,
         )?;
         self.chunk.lines.extend(outcomes);
         Ok(())
@@ -249,8 +253,9 @@ impl<W: Write> Run<'_, W> {
             clues: Default::default(),
             message_id: None,
             date: None,
+            authenticated_by: Vec::new(),
         };
-        let outcomes = policy::apply(self.store, label, &report, &[], "", 0, self.options)?;
+        let outcomes = policy::apply(self.store, label, &report, &[], "", 0, &self.options)?;
         self.chunk.lines.extend(outcomes);
         Ok(())
     }

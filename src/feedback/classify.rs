@@ -63,6 +63,7 @@ fn classify_nested(raw: &[u8], depth: usize) -> Report {
             clues: Clues::default(),
             message_id: None,
             date: None,
+            authenticated_by: Vec::new(),
         };
     };
     let mut clues = Clues::default();
@@ -100,6 +101,7 @@ fn classify_nested(raw: &[u8], depth: usize) -> Report {
                 clues: merged,
                 message_id,
                 date,
+                authenticated_by: Vec::new(),
             };
         }
     }
@@ -121,17 +123,27 @@ fn classify_nested(raw: &[u8], depth: usize) -> Report {
     // A report naming thousands of addresses is no bounce of one message
     // of ours; only so many findings of it are read, so that nobody can
     // fill the store by mailing one.
-    let findings = found
+    let findings: Vec<Finding> = found
         .into_iter()
         .take(MAX_FINDINGS)
         .map(|(kind, found)| finding(kind, found))
         .collect();
+    let authenticated_by = if findings_are_requests(&findings) {
+        reply::authenticated_by(&mail)
+    } else {
+        Vec::new()
+    };
     Report {
         findings,
         clues,
         message_id,
         date,
+        authenticated_by,
     }
+}
+
+fn findings_are_requests(findings: &[Finding]) -> bool {
+    findings.iter().any(|f| f.kind == Kind::Unsubscribe)
 }
 
 /// Every recipient some reader finds, with the kind when the format alone

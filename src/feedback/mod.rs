@@ -193,4 +193,7 @@ pub struct Report {
     pub message_id: Option<String>,
     /// The report's own Date, unix seconds.
     pub date: Option<i64>,
+    /// For a mailed request: the authserv-ids of Authentication-Results
+    /// headers that vouch for its From address (DMARC or aligned DKIM pass).
+    pub authenticated_by: Vec<String>,
 }

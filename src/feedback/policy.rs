@@ -23,12 +23,15 @@ use crate::store::feedback::{Applied, FeedbackEvent};
 use crate::store::{Store, StoreError};
 
 /// How the operator runs `ingest`.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Options {
     /// Write nothing.
     pub dry_run: bool,
     /// Apply reports that trace to nothing to the address they name.
     pub accept_untraced: bool,
+    /// The operator's own mail server: an untraced unsubscribe request whose
+    /// From it vouches for (Authentication-Results) is honoured.
+    pub trusted_authserv_id: Option<String>,
     /// Soft bounces within 30 days that suppress an address.
     pub soft_bounce_limit: u64,
 }
@@ -90,7 +93,7 @@ pub fn apply(
     traced: &[Traced],
     identity: &str,
     at: i64,
-    options: Options,
+    options: &Options,
 ) -> Result<Vec<Outcome>, StoreError> {
     let targets = assign(&report.findings, traced);
     let mut outcomes = Vec::with_capacity(report.findings.len());
@@ -156,34 +159,48 @@ pub fn apply(
                     .map(|a| a.key());
                 // The operator vouches only for reports that trace to
                 // nothing: a report that traces to one of ours acts on that
-                // recipient alone, whatever else it names.
-                match (options.accept_untraced && traced.is_empty(), named) {
-                    (true, Some(address)) => {
-                        event.trace = "operator".to_owned();
-                        if finding.kind != Kind::Unsubscribe {
-                            // Even a trusted source may relay backscatter.
-                            match store.last_campaign_of(&address)? {
-                                Some(campaign) => {
-                                    event.list = store.campaign_list(&campaign)?;
-                                    event.campaign = Some(campaign);
-                                }
-                                None => {
-                                    outcome.detail = format!(
-                                        "{} {} for {address}, an address this store never mailed: \
+                // recipient alone, whatever else it names. A mailed request
+                // whose From the operator's own server authenticated is the
+                // person asking.
+                let authenticated = finding.kind == Kind::Unsubscribe
+                    && traced.is_empty()
+                    && options
+                        .trusted_authserv_id
+                        .as_ref()
+                        .is_some_and(|id| report.authenticated_by.contains(id));
+                if authenticated && let Some(address) = &named {
+                    event.trace = "authenticated".to_owned();
+                    event.email = address.clone();
+                    outcome.trace = Trace::Authenticated;
+                } else {
+                    match (options.accept_untraced && traced.is_empty(), named) {
+                        (true, Some(address)) => {
+                            event.trace = "operator".to_owned();
+                            if finding.kind != Kind::Unsubscribe {
+                                // Even a trusted source may relay backscatter.
+                                match store.last_campaign_of(&address)? {
+                                    Some(campaign) => {
+                                        event.list = store.campaign_list(&campaign)?;
+                                        event.campaign = Some(campaign);
+                                    }
+                                    None => {
+                                        outcome.detail = format!(
+                                            "{} {} for {address}, an address this store never mailed: \
                                          possibly backscatter of mail forged in our name",
-                                        article(finding.kind.describe()),
-                                        finding.kind.describe()
-                                    );
-                                    outcomes.push(outcome);
-                                    continue;
+                                            article(finding.kind.describe()),
+                                            finding.kind.describe()
+                                        );
+                                        outcomes.push(outcome);
+                                        continue;
+                                    }
                                 }
                             }
+                            event.email = address;
                         }
-                        event.email = address;
-                    }
-                    (_, named) => {
-                        event.verified = false;
-                        event.email = named.unwrap_or_default();
+                        (_, named) => {
+                            event.verified = false;
+                            event.email = named.unwrap_or_default();
+                        }
                     }
                 }
             }
@@ -203,7 +220,7 @@ pub fn apply(
             }
             applied
         };
-        describe(&mut outcome, &event, applied, options);
+        describe(&mut outcome, &event, applied, &options);
         outcomes.push(outcome);
     }
     Ok(outcomes)
@@ -288,7 +305,7 @@ fn event_detail(finding: &Finding) -> String {
     detail.trim().to_owned()
 }
 
-fn describe(outcome: &mut Outcome, event: &FeedbackEvent, applied: Applied, options: Options) {
+fn describe(outcome: &mut Outcome, event: &FeedbackEvent, applied: Applied, options: &Options) {
     let scope = match event.list.as_deref() {
         Some(list) if outcome.kind == Kind::Unsubscribe && !list.is_empty() => {
             format!("list {list}")

@@ -111,3 +111,75 @@ pub fn auto_reply(mail: &Mail<'_>) -> Option<String> {
     }
     None
 }
+
+/// The authserv-ids of the `Authentication-Results` headers that vouch for
+/// the From address of `mail`: DMARC passed for its domain, or DKIM passed
+/// for a domain aligned with it (the same organizational domain). Anyone
+/// can write such a header; only the operator's own server's id means
+/// anything, and that server must remove forged ones (RFC 8601 asks it to).
+pub fn authenticated_by(mail: &Mail<'_>) -> Vec<String> {
+    let Some(from) = mail.sender_address() else {
+        return Vec::new();
+    };
+    let Some((_, from_domain)) = from.rsplit_once('@') else {
+        return Vec::new();
+    };
+    let organization = |domain: &str| {
+        psl::domain_str(domain)
+            .unwrap_or(domain)
+            .to_ascii_lowercase()
+    };
+    let from_org = organization(from_domain);
+    let mut ids = Vec::new();
+    for (name, value) in mail.message.headers_raw() {
+        if !name.eq_ignore_ascii_case("Authentication-Results") {
+            continue;
+        }
+        let value = without_comments(&value.replace(['\r', '\n'], " "));
+        let mut parts = value.split(';');
+        let Some(id) = parts.next().and_then(|p| p.split_whitespace().next()) else {
+            continue;
+        };
+        let vouches = parts.any(|result| {
+            let words: Vec<&str> = result.split_whitespace().collect();
+            let property = |key: &str| {
+                words
+                    .iter()
+                    .find_map(|w| w.strip_prefix(key))
+                    .map(|v| v.trim_matches('"').to_ascii_lowercase())
+            };
+            match words.first().map(|w| w.to_ascii_lowercase()) {
+                Some(method) if method == "dmarc=pass" => {
+                    property("header.from=").is_some_and(|d| d == from_domain)
+                }
+                Some(method) if method == "dkim=pass" => {
+                    property("header.d=").is_some_and(|d| organization(&d) == from_org)
+                }
+                _ => false,
+            }
+        });
+        if vouches {
+            ids.push(id.to_ascii_lowercase());
+        }
+    }
+    ids
+}
+
+/// A header value without its (comments).
+fn without_comments(value: &str) -> String {
+    let mut depth = 0usize;
+    value
+        .chars()
+        .filter(|c| match c {
+            '(' => {
+                depth += 1;
+                false
+            }
+            ')' => {
+                depth = depth.saturating_sub(1);
+                false
+            }
+            _ => depth == 0,
+        })
+        .collect()
+}

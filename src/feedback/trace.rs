@@ -20,6 +20,9 @@ pub enum Trace {
     MessageId,
     /// The VERP address the report was delivered to.
     Verp,
+    /// A mailed request whose From the operator's own mail server
+    /// authenticated (`--trust-authserv-id`).
+    Authenticated,
     /// Nothing of ours.
     None,
 }
@@ -31,6 +34,7 @@ impl Trace {
             Trace::Token => "token",
             Trace::MessageId => "message_id",
             Trace::Verp => "verp",
+            Trace::Authenticated => "authenticated",
             Trace::None => "none",
         }
     }

@@ -265,3 +265,42 @@ fn an_automatic_reply_to_a_message_about_unsubscribing_is_no_request() {
     assert_eq!(lines[0]["kind"], "auto_reply", "{lines:?}");
     assert!(sent.suppressions().is_empty());
 }
+
+#[test]
+fn a_request_our_own_mail_server_authenticated_is_honoured_when_trusted() {
+    let sent = Sent::new(3, "");
+    let request = |from: &str, authserv: &str, result: &str| {
+        format!(
+            "Authentication-Results: {authserv}; spf=pass smtp.mailfrom={from};\n \
+             dkim=pass (2048-bit key) header.d=example.jp header.s=s1;\n dmarc={result} header.from=example.jp\n\
+             From: {from}\nTo: unsubscribe@example.co.jp\nSubject: 配信停止\n\
+             Message-ID: <req-{authserv}-{result}@example.jp>\n\nplease stop\n"
+        )
+    };
+    sent.scratch
+        .write("ours.eml", request(&user(0), "mx.example.co.jp", "pass"));
+    // A header claiming another server's word, as anyone could write.
+    sent.scratch
+        .write("theirs.eml", request(&user(1), "mx.attacker.example", "pass"));
+    let untrusted = sent.ingest(&["ours.eml"]);
+    assert_eq!(untrusted[0]["action"], "unverified", "{untrusted:?}");
+    assert!(sent.suppressions().is_empty());
+    let lines = sent.ingest(&[
+        "--trust-authserv-id",
+        "mx.example.co.jp",
+        "ours.eml",
+        "theirs.eml",
+    ]);
+    // ours.eml was read before (kept as unverified): read again, it is
+    // recognised; a new run over a fresh copy shows it honoured.
+    assert_eq!(lines[1]["action"], "unverified", "{lines:?}");
+    sent.scratch.write(
+        "ours-again.eml",
+        request(&user(0), "mx.example.co.jp", "pass").replace("<req-", "<req2-"),
+    );
+    let again = sent.ingest(&["--trust-authserv-id", "mx.example.co.jp", "ours-again.eml"]);
+    assert_eq!(again[0]["action"], "suppressed", "{again:?}");
+    assert_eq!(again[0]["trace"], "authenticated");
+    let suppressed: Vec<String> = sent.suppressions().into_keys().collect();
+    assert_eq!(suppressed, [user(0)]);
+}
