@@ -220,7 +220,7 @@ pub fn apply(
             }
             applied
         };
-        describe(&mut outcome, &event, applied, &options);
+        describe(&mut outcome, &event, applied, options);
         outcomes.push(outcome);
     }
     Ok(outcomes)
