@@ -257,7 +257,8 @@ fn read_formats(raw: &[u8], mail: &Mail<'_>, clues: &mut Clues) -> Vec<(Option<K
             .into_iter()
             .map(|(recipient, block)| {
                 let hint = text::hint(&block)
-                    .or_else(|| single.then(|| text::hint(&mail.notice)).flatten());
+                    .or_else(|| single.then(|| text::hint(&mail.notice)).flatten())
+                    .or_else(|| text::group_refusal(mail, &recipient));
                 (
                     None,
                     Found {

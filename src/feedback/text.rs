@@ -217,11 +217,27 @@ const HINTS: &[(&str, Reason)] = &[
 
 /// The reason a notice's own fixed phrases state, if any.
 pub fn hint(text: &str) -> Option<Reason> {
-    let lower = text.to_lowercase();
+    // Notices wrap their sentences anywhere.
+    let lower = text
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase();
     HINTS
         .iter()
         .find(|(phrase, _)| lower.contains(phrase))
         .map(|(_, reason)| *reason)
+}
+
+/// Google Groups refuses a post in the poster's language, whatever it is:
+/// a notice from Google's mailer daemon about a @googlegroups.com address
+/// says the group does not exist or does not take our post.
+pub fn group_refusal(mail: &Mail<'_>, recipient: &str) -> Option<Reason> {
+    let from = mail.header("From").unwrap_or("").to_ascii_lowercase();
+    (recipient.ends_with("@googlegroups.com")
+        && from.contains("mailer-daemon@google")
+        && mail.header("X-Failed-Recipients").is_some())
+    .then_some(Reason::Rejected)
 }
 
 /// The SMTP command a family's notice implies for every recipient it lists:

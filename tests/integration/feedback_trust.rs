@@ -280,8 +280,10 @@ fn a_request_our_own_mail_server_authenticated_is_honoured_when_trusted() {
     sent.scratch
         .write("ours.eml", request(&user(0), "mx.example.co.jp", "pass"));
     // A header claiming another server's word, as anyone could write.
-    sent.scratch
-        .write("theirs.eml", request(&user(1), "mx.attacker.example", "pass"));
+    sent.scratch.write(
+        "theirs.eml",
+        request(&user(1), "mx.attacker.example", "pass"),
+    );
     let untrusted = sent.ingest(&["ours.eml"]);
     assert_eq!(untrusted[0]["action"], "unverified", "{untrusted:?}");
     assert!(sent.suppressions().is_empty());
