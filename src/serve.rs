@@ -121,6 +121,14 @@ impl Endpoint {
         Ok(applied)
     }
 
+    /// Who sent the campaign the recipient's message belongs to.
+    fn sender(&self, recipient: &Recipient) -> Result<Option<String>, StoreError> {
+        self.store
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .campaign_sender(&recipient.campaign)
+    }
+
     fn is_suppressed(&self, recipient: &Recipient) -> Result<bool, StoreError> {
         self.store
             .lock()
@@ -286,14 +294,19 @@ async fn confirmation_page(
             return Ok(None);
         };
         let suppressed = e.is_suppressed(&recipient)?;
-        Ok(Some((recipient, suppressed)))
+        let sender = e.sender(&recipient)?;
+        Ok(Some((recipient, sender, suppressed)))
     })
     .await;
     match found {
         Err(response) => response,
         Ok(None) => not_found().await,
-        Ok(Some((recipient, true))) => page(StatusCode::OK, &done_page(&recipient)),
-        Ok(Some((recipient, false))) => page(StatusCode::OK, &confirm_page(&recipient)),
+        Ok(Some((recipient, sender, true))) => {
+            page(StatusCode::OK, &done_page(&recipient, sender.as_deref()))
+        }
+        Ok(Some((recipient, sender, false))) => {
+            page(StatusCode::OK, &confirm_page(&recipient, sender.as_deref()))
+        }
     }
 }
 
@@ -323,13 +336,16 @@ async fn unsubscribe(
             return Ok(None);
         };
         e.unsubscribe(&recipient, source)?;
-        Ok(Some(recipient))
+        let sender = e.sender(&recipient)?;
+        Ok(Some((recipient, sender)))
     })
     .await;
     match result {
         Err(response) => response,
         Ok(None) => not_found().await,
-        Ok(Some(recipient)) => page(StatusCode::OK, &done_page(&recipient)),
+        Ok(Some((recipient, sender))) => {
+            page(StatusCode::OK, &done_page(&recipient, sender.as_deref()))
+        }
     }
 }
 
@@ -468,15 +484,30 @@ fn document(title: &str, body: &str) -> String {
     )
 }
 
-fn confirm_page(recipient: &Recipient) -> String {
+/// "from ASUE株式会社" in both languages, when the store knows the sender.
+fn sender_lines(sender: Option<&str>) -> (String, String) {
+    match sender {
+        Some(sender) => {
+            let sender = HtmlEscape(sender).to_string();
+            (
+                format!("<p class=\"sender\">送信者: {sender}</p>\n"),
+                format!("<p class=\"sender\" lang=\"en\">Sender: {sender}</p>\n"),
+            )
+        }
+        None => (String::new(), String::new()),
+    }
+}
+
+fn confirm_page(recipient: &Recipient, sender: Option<&str>) -> String {
     let list = HtmlEscape(&recipient.list).to_string();
     let who = HtmlEscape(&masked(&recipient.email)).to_string();
+    let (sender_ja, sender_en) = sender_lines(sender);
     document(
         "配信停止の確認 / Unsubscribe",
         &format!(
-            "<h1>配信停止の確認</h1>\n\
+            "<h1>配信停止の確認</h1>\n{sender_ja}\
              <p>{who} 宛ての「{list}」の配信を停止します。よろしければ下のボタンを押してください。</p>\n\
-             <h1 lang=\"en\">Unsubscribe</h1>\n\
+             <h1 lang=\"en\">Unsubscribe</h1>\n{sender_en}\
              <p lang=\"en\">Stop sending “{list}” to {who}? Press the button to confirm.</p>\n\
              <form method=\"post\">\n<input type=\"hidden\" name=\"confirm\" value=\"web\">\n\
              <button type=\"submit\">配信を停止する / Unsubscribe</button>\n</form>"
@@ -484,15 +515,16 @@ fn confirm_page(recipient: &Recipient) -> String {
     )
 }
 
-fn done_page(recipient: &Recipient) -> String {
+fn done_page(recipient: &Recipient, sender: Option<&str>) -> String {
     let list = HtmlEscape(&recipient.list).to_string();
     let who = HtmlEscape(&masked(&recipient.email)).to_string();
+    let (sender_ja, sender_en) = sender_lines(sender);
     document(
         "配信停止 / Unsubscribed",
         &format!(
-            "<h1>配信を停止しました</h1>\n<p>{who} 宛ての「{list}」の配信を停止しました。\
+            "<h1>配信を停止しました</h1>\n{sender_ja}<p>{who} 宛ての「{list}」の配信を停止しました。\
              今後このリストのメールはお送りしません。</p>\n\
-             <h1 lang=\"en\">You are unsubscribed</h1>\n\
+             <h1 lang=\"en\">You are unsubscribed</h1>\n{sender_en}\
              <p lang=\"en\">{who} will receive no more mail from “{list}”.</p>"
         ),
     )
@@ -525,8 +557,17 @@ mod tests {
             list: "<news>".into(),
             email: "taro@example.jp".into(),
         };
-        let html = confirm_page(&recipient);
+        let html = confirm_page(&recipient, Some("ASUE株式会社 <R&D>"));
         assert!(html.contains("t***@example.jp") && !html.contains("taro@"));
         assert!(html.contains("&lt;news&gt;") && html.contains("method=\"post\""));
+        // The sender is named, escaped, in both languages.
+        assert!(
+            html.contains("送信者: ASUE株式会社 &lt;R&amp;D&gt;"),
+            "{html}"
+        );
+        assert!(
+            html.contains("Sender: ASUE株式会社 &lt;R&amp;D&gt;"),
+            "{html}"
+        );
     }
 }

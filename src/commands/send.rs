@@ -364,10 +364,17 @@ fn deliver(context: &Context, args: &SendArgs) -> Result<u8, Error> {
     // Asked only when something would leave: a finished campaign's cron
     // job keeps exiting 0 whatever the complaint rate.
     complaint_guard(context, &store, &campaign, true)?;
+    let sender = campaign
+        .sender
+        .organization
+        .clone()
+        .or_else(|| campaign.sender.from.name.clone())
+        .unwrap_or_else(|| campaign.sender.from.address.to_string());
     store.record_campaign(
         &campaign.id,
         &campaign.kind.to_string(),
         &campaign.list,
+        &sender,
         now_unix(),
     )?;
     drop(store);

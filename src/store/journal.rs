@@ -185,21 +185,37 @@ impl Store {
     /// Records that `campaign` of `kind` (`advertisement` or `notice`) for
     /// `list` has started sending. Retention and the complaint guard tell
     /// advertisements from notices by it.
+    /// `sender` names who sends it (the organization), for the unsubscribe page.
     pub fn record_campaign(
         &mut self,
         campaign: &str,
         kind: &str,
         list: &str,
+        sender: &str,
         at: i64,
     ) -> Result<(), StoreError> {
         self.conn
             .execute(
-                "INSERT INTO campaign (id, kind, list, first_sent_at) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, list = excluded.list",
-                params![campaign, kind, list, at],
+                "INSERT INTO campaign (id, kind, list, first_sent_at, sender) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, list = excluded.list,
+                                                sender = excluded.sender",
+                params![campaign, kind, list, at, sender],
             )
             .map_err(|e| self.error(e))?;
         Ok(())
+    }
+
+    /// Who sent `campaign`, when it has sent.
+    pub fn campaign_sender(&self, campaign: &str) -> Result<Option<String>, StoreError> {
+        use rusqlite::OptionalExtension;
+        self.conn
+            .prepare_cached("SELECT sender FROM campaign WHERE id = ?1")
+            .and_then(|mut s| {
+                s.query_row([campaign], |r| r.get::<_, String>(0))
+                    .optional()
+            })
+            .map(|sender| sender.filter(|s| !s.is_empty()))
+            .map_err(|e| self.error(e))
     }
 
     /// Records the outcome of the transaction [`Store::admit`] began.

@@ -195,6 +195,11 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX feedback_by_campaign ON feedback_event (campaign, kind);
     CREATE INDEX feedback_by_time ON feedback_event (kind, at);
     "#,
+    // 6: who sent a campaign, so the unsubscribe page can say what the
+    // recipient leaves.
+    r#"
+    ALTER TABLE campaign ADD COLUMN sender TEXT NOT NULL DEFAULT '';
+    "#,
 ];
 
 /// A store that cannot be opened or used.

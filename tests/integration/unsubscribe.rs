@@ -345,6 +345,31 @@ fn a_send_beside_serve_is_unaffected_and_skips_who_unsubscribed_meanwhile() {
         "nobody who unsubscribed got mail"
     );
     assert_eq!(unsubscribed.len(), 11);
+
+    // The pages name who sent the campaign (it has sent now), before and
+    // after the button.
+    let (email, token) = tokens
+        .iter()
+        .find(|(email, _)| in_flight.contains(email))
+        .unwrap();
+    let confirm = endpoint.get(token);
+    assert!(
+        confirm.body.contains("送信者: ASUE株式会社"),
+        "{}",
+        confirm.body
+    );
+    assert!(
+        confirm.body.contains("Sender: ASUE株式会社"),
+        "{}",
+        confirm.body
+    );
+    let done = endpoint.post(token, "application/x-www-form-urlencoded", b"confirm=web");
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert!(
+        done.body.contains("配信を停止しました") && done.body.contains("送信者: ASUE株式会社"),
+        "{email}: {}",
+        done.body
+    );
 }
 
 #[test]
