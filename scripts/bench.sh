@@ -4,6 +4,9 @@
 #   scripts/bench.sh [ROWS]        (default 1,000,000 recipients)
 #   scripts/bench.sh send          only the send benchmark (3 below)
 #   scripts/bench.sh send-memory   peak RSS of sending 100,000 and 1,000,000 (slow)
+#   scripts/bench.sh serve [CLIENTS]  2,000 one-click POSTs from CLIENTS (32) concurrent clients
+#                                  while a send of 5,000 runs on the same store (target: all 200,
+#                                  p99 < 1 s, every opt-out recorded, nothing sent after its POST)
 #   scripts/bench.sh ingest [N]    ingest N Postfix-style DSNs from one mbox (default 20,000)
 #                                  (target: 100,000 under 100 MB peak RSS, no slower than before)
 #   scripts/bounce-agreement.sh DIR  agreement with Sisimai on a corpus of real bounces
@@ -21,7 +24,7 @@ cd "$(dirname "$0")/.."
 
 mode=all
 case "${1:-}" in
-  send|send-memory|ingest) mode=$1; shift ;;
+  send|send-memory|ingest|serve) mode=$1; shift ;;
 esac
 rows=${1:-1000000}
 suppressed=$((rows * 3 / 10))
@@ -137,6 +140,94 @@ TOML
   timed "ingest again (all known)" env -u HIKYAKU_STORE "$bin" --store "$work/ingest.db" ingest "$work/ingest.mbox" --format json > "$work/ingest.out"
   echo "   $(grep -c 'already ingested' "$work/ingest.out") already ingested"
 }
+
+# The endpoint under load beside a send on the same store.
+serve_bench() {
+  local clients=$1
+  if ! command -v smtp-sink >/dev/null; then
+    echo "   installing postfix for smtp-sink"
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postfix >/dev/null
+  fi
+  pkill -f "smtp-sink.*2526" 2>/dev/null || true
+  smtp-sink -u postfix 127.0.0.1:2526 1000 &
+  local sink=$!
+  local server=""
+  trap 'kill $sink $server 2>/dev/null' RETURN
+  awk 'BEGIN { print "email,name"; for (i = 0; i < 5000; i++) printf "user%d@domain%d.example.jp,User %d\n", i, i % 50, i }' > "$work/serve.csv"
+  printf '{{ name }}様\nbody\n' > "$work/serve.txt"
+  cat > "$work/serve.toml" <<'TOML'
+id = "bench-serve"
+kind = "notice"
+list = "newsletter"
+store = "serve.db"
+[sender]
+from = "ASUE株式会社 <news@example.co.jp>"
+organization = "ASUE株式会社"
+[message]
+subject = "{{ name }}様"
+text = "serve.txt"
+[recipients]
+path = "serve.csv"
+[unsubscribe]
+url = "https://example.co.jp/unsubscribe"
+[smtp]
+host = "127.0.0.1"
+port = 2526
+security = "none"
+connections = 4
+[limits]
+rate = "500/s"
+[approval]
+required = false
+TOML
+  rm -rf "$work"/serve.db* "$work"/serve-out "$work"/serve.bench-serve.*
+  # A dry run records every recipient's token; 2,000 of them unsubscribe.
+  env -u HIKYAKU_STORE "$bin" --quiet send "$work/serve.toml" --dry-run --out "$work/serve-out" >/dev/null
+  # Every other recipient, so the POSTs interleave with the send's order.
+  find "$work/serve-out" -name '*.eml' | sort | sed -n '1~2p' | sed -n '1,2000p' | xargs awk '
+    FNR == 1 && NR > 1 { print to, token }
+    { sub(/\r$/, "") }
+    /^To:/ { to = $NF; gsub(/[<>]/, "", to) }
+    /^List-Unsubscribe:/ { match($0, /unsubscribe\/[A-Za-z0-9_-]+/); token = substr($0, RSTART + 12, RLENGTH - 12) }
+    END { print to, token }' > "$work/serve.tokens"
+  env -u HIKYAKU_STORE "$bin" --store "$work/serve.db" serve --listen 127.0.0.1:0 > "$work/serve.out" &
+  server=$!
+  local port=""
+  for _ in $(seq 100); do
+    port=$(sed -n 's/.*127\.0\.0\.1:\([0-9]*\).*/\1/p' "$work/serve.out" | head -1)
+    [ -n "$port" ] && break
+    sleep 0.05
+  done
+  env -u HIKYAKU_STORE "$bin" --quiet send "$work/serve.toml" --yes > "$work/serve-send.out" 2>&1 &
+  local send=$!
+  # The POSTs start once the send is transmitting (500 of 5,000 sent).
+  for _ in $(seq 600); do
+    local sent
+    sent=$(env -u HIKYAKU_STORE "$bin" --store "$work/serve.db" status "$work/serve.toml" --format json 2>/dev/null \
+      | sed -n 's/.*"sent":\([0-9]*\).*/\1/p')
+    [ "${sent:-0}" -ge 500 ] && break
+    sleep 0.05
+  done
+  cargo bench --quiet --bench serve_load -- "$port" "$work/serve.tokens" "$clients" "$work/serve.answers"
+  wait $send || true
+  local recorded
+  recorded=$(env -u HIKYAKU_STORE "$bin" --store "$work/serve.db" suppress export | grep -c ',newsletter,unsubscribe,one-click,' || true)
+  echo "   opt-outs recorded: $recorded of $(wc -l < "$work/serve.tokens")"
+  # A message may leave only if its transaction began before the POST was
+  # answered: compare each unsubscribed recipient's journal time (seconds).
+  env -u HIKYAKU_STORE "$bin" --store "$work/serve.db" report "$work/serve.toml" --format csv > "$work/serve.report"
+  TZ=UTC awk -F'[ ,]' 'FNR == NR { answered[$1] = $2; next }
+    ($1 in answered) && $2 == "sent" {
+      t = $NF; gsub(/[-:TZ]/, " ", t); sent = mktime(t)
+      if (sent > answered[$1] + 1) late++ }
+    ($1 in answered) && $2 == "sent" { checked++ }
+    END { printf "   sent after their POST was answered: %d (of %d unsubscribed recipients the send reached first)\n", late + 0, checked + 0 }' "$work/serve.answers" "$work/serve.report"
+}
+
+if [ "$mode" = serve ]; then
+  serve_bench "${1:-32}"
+  exit 0
+fi
 
 if [ "$mode" = ingest ]; then
   ingest_bench "${1:-20000}"

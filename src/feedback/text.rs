@@ -193,6 +193,8 @@ const HINTS: &[(&str, Reason)] = &[
         Reason::Rejected,
     ),
     ("グループにメッセージを投稿する権限がない", Reason::Rejected),
+    // DragonFly Mail Agent: the recipient's domain does not resolve.
+    ("dns lookup failure: host", Reason::HostUnknown),
     ("the user(s) account is disabled", Reason::Suspend),
     (
         "the user(s) account is temporarily limited",
@@ -315,21 +317,29 @@ pub fn is_delay(mail: &Mail<'_>) -> bool {
     DELAY_MARKERS.iter().any(|m| notice.contains(m))
 }
 
-/// Addresses that are ours or the reporter's, never a failed recipient: the
-/// report's own sender and addressees, the original's sender.
-pub fn excluded_addresses(mail: &Mail<'_>) -> Vec<String> {
+/// Addresses that are ours or the reporter's, never a failed recipient:
+/// the original's sender, and (with `report_headers`) the report's own
+/// sender and addressees. A line that states a failure for an address is
+/// believed even when the report was also addressed to it (some agents
+/// bounce to the failed address itself); an address merely mentioned is not.
+pub fn excluded_addresses(mail: &Mail<'_>, report_headers: bool) -> Vec<String> {
     let mut excluded = Vec::new();
-    for name in [
-        "From",
-        "To",
-        "Cc",
-        "Return-Path",
-        "Delivered-To",
-        "X-Original-To",
-        "Reply-To",
-        "Sender",
-        "Errors-To",
-    ] {
+    let names: &[&str] = if report_headers {
+        &[
+            "From",
+            "To",
+            "Cc",
+            "Return-Path",
+            "Delivered-To",
+            "X-Original-To",
+            "Reply-To",
+            "Sender",
+            "Errors-To",
+        ]
+    } else {
+        &["From", "Return-Path", "Sender"]
+    };
+    for name in names {
         for (n, value) in mail.message.headers_raw() {
             if n.eq_ignore_ascii_case(name) {
                 excluded.extend(addresses(value));
@@ -346,15 +356,20 @@ pub fn excluded_addresses(mail: &Mail<'_>) -> Vec<String> {
     excluded
 }
 
+/// The daemons that write bounces; `postmaster@` is a mailbox people (and
+/// campaigns) send to, so it can be the failed recipient.
 fn is_daemon(address: &str) -> bool {
     let local = address.split('@').next().unwrap_or("");
-    ["mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon"].contains(&local)
+    ["mailer-daemon", "mail-daemon", "mailerdaemon"].contains(&local)
 }
 
 /// The failed recipients a notice names, each with the lines about it.
 pub fn recipients(mail: &Mail<'_>) -> Vec<(String, String)> {
-    let excluded = excluded_addresses(mail);
+    let excluded = excluded_addresses(mail, false);
     let usable = |address: &str| !is_daemon(address) && !excluded.iter().any(|e| e == address);
+    let excluded_strictly = excluded_addresses(mail, true);
+    let mentioned_only =
+        |address: &str| usable(address) && !excluded_strictly.iter().any(|e| e == address);
     let lines: Vec<&str> = mail.notice.lines().collect();
     let mut named: Vec<(String, usize)> = Vec::new();
     for (index, line) in lines.iter().enumerate() {
@@ -392,7 +407,7 @@ pub fn recipients(mail: &Mail<'_>) -> Vec<(String, String)> {
             if HEADER_LINES.iter().any(|h| lower.starts_with(h)) {
                 continue;
             }
-            if let Some(address) = addresses(line).find(|a| usable(a)) {
+            if let Some(address) = addresses(line).find(|a| mentioned_only(a)) {
                 named.push((address, index));
                 break;
             }

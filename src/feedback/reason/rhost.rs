@@ -264,13 +264,20 @@ fn cox_reason(lc: &str) -> Option<Reason> {
 /// trailing three digits name the reason.
 fn france_reason(lc: &str) -> Option<Reason> {
     use Reason::*;
-    let p = ["lpn", "ofr", "ouk"]
-        .iter()
-        .filter_map(|l| lc.rfind(l))
-        .max()?;
-    let token = lc.get(p..)?.split_whitespace().next()?;
-    let token = token.trim_end_matches(|c: char| !c.is_ascii_alphanumeric());
-    let tail = token.get(token.len().checked_sub(3)?..)?;
+    // The first code shaped like LPN007_416, OFR_506 or OFR004_104: a
+    // host name such as lpn-prd-vrin012 is no code.
+    let tail = lc
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .find_map(|word| {
+            let rest = ["lpn", "ofr", "ouk"]
+                .iter()
+                .find_map(|prefix| word.strip_prefix(prefix))?;
+            let (digits, code) = rest.split_once('_')?;
+            let well_formed = digits.bytes().all(|b| b.is_ascii_digit())
+                && code.len() == 3
+                && code.bytes().all(|b| b.is_ascii_digit());
+            well_formed.then_some(code)
+        })?;
     Some(match tail {
         "101" | "102" | "103" | "510" | "999" => Blocked,
         "104" => RateLimited,
