@@ -38,10 +38,10 @@ pub fn create_dir_all(dir: &Path) -> io::Result<()> {
     DirBuilder::new().recursive(true).mode(DIR_MODE).create(dir)
 }
 
-/// Whether users other than the owner can read `path` (group or others
-/// bits set).
+/// Whether users other than the owner can read or write `path` (group or
+/// others bits set).
 pub fn readable_by_others(path: &Path) -> bool {
-    std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o044 != 0)
+    std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o066 != 0)
 }
 
 /// Makes `path` readable by its owner only, when it exists.

@@ -153,8 +153,9 @@ pub struct Limits {
     /// Connections served at once; more wait in the listen backlog.
     pub max_connections: usize,
     /// The whole time a client has to send a request's head, and again its
-    /// body: not the idle time between bytes, so a client trickling a byte
-    /// a second is cut off too. Also bounds the store work of a request.
+    /// body with the store work: not the idle time between bytes, so a
+    /// client trickling a byte a second is cut off too. The store's busy
+    /// timeout is kept below it, so store work ends first (503).
     pub read_timeout: Duration,
     /// How long open connections may finish after SIGTERM before they are cut.
     pub shutdown_grace: Duration,
@@ -335,8 +336,10 @@ async fn unsubscribe(
         let Some(recipient) = e.recipient(&token)? else {
             return Ok(None);
         };
+        // Read first: a failure to name the sender must not turn an opt-out
+        // that was recorded into an error page.
+        let sender = e.sender(&recipient).unwrap_or(None);
         e.unsubscribe(&recipient, source)?;
-        let sender = e.sender(&recipient)?;
         Ok(Some((recipient, sender)))
     })
     .await;

@@ -11,6 +11,8 @@ use crate::serve::{self, Endpoint};
 /// Runs the endpoint until SIGINT or SIGTERM.
 pub fn serve(context: &Context, args: &ServeArgs) -> Result<(), Error> {
     let store = context.open_store(None)?;
+    // Store work must end (503, try again) before the request's deadline.
+    store.set_busy_timeout((args.read_timeout / 2).min(std::time::Duration::from_secs(5)))?;
     let store_path = store.path().to_owned();
     let endpoint = Arc::new(Endpoint::new(
         store,
@@ -25,7 +27,7 @@ pub fn serve(context: &Context, args: &ServeArgs) -> Result<(), Error> {
         .enable_all()
         .build()
         .map_err(Error::Output)?;
-    runtime.block_on(async {
+    let result = runtime.block_on(async {
         let listener = serve::bind(args.listen).await?;
         let address = listener.local_addr().map_err(serve::ServeError::Io)?;
         {
@@ -46,7 +48,11 @@ pub fn serve(context: &Context, args: &ServeArgs) -> Result<(), Error> {
         serve::run(listener, endpoint, limits, shutdown_signal()).await?;
         context.ui.info("stopped");
         Ok(())
-    })
+    });
+    // Store work still running after the connections were cut is given a
+    // moment, not the whole busy timeout.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(2));
+    result
 }
 
 /// Completes on SIGINT or SIGTERM.

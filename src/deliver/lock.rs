@@ -65,12 +65,14 @@ impl SendLock {
         let metadata = file.metadata().map_err(io)?;
         // SAFETY: geteuid has no preconditions and cannot fail.
         let euid = unsafe { libc::geteuid() };
-        if !metadata.is_file() || metadata.uid() != euid {
+        // A second name for the file (a hard link) could be anything of ours.
+        if !metadata.is_file() || metadata.uid() != euid || metadata.nlink() > 1 {
             return Err(LockError::NotOurs {
                 path,
                 why: format!(
-                    "it is not a regular file of this user (owner uid {}, ours {euid})",
-                    metadata.uid()
+                    "it is not a regular file of this user with one name (owner uid {}, ours {euid}; {} links)",
+                    metadata.uid(),
+                    metadata.nlink()
                 ),
             });
         }

@@ -112,11 +112,14 @@ pub fn auto_reply(mail: &Mail<'_>) -> Option<String> {
     None
 }
 
-/// The authserv-ids of the `Authentication-Results` headers that vouch for
-/// the From address of `mail`: DMARC passed for its domain, or DKIM passed
-/// for a domain aligned with it (the same organizational domain). Anyone
-/// can write such a header; only the operator's own server's id means
-/// anything, and that server must remove forged ones (RFC 8601 asks it to).
+/// The authserv-ids whose `Authentication-Results` vouch for the From
+/// address of `mail`: DMARC passed for its domain, or DKIM passed for a
+/// domain aligned with it (the same organizational domain), and no DMARC
+/// result in that header says otherwise. Only the topmost header of each id
+/// counts: a server adds its own on top, so a lower one with the same id was
+/// written by someone else (the server should also remove those, as RFC
+/// 8601 asks). Anyone can write such a header; only the operator's own
+/// server's id means anything.
 pub fn authenticated_by(mail: &Mail<'_>) -> Vec<String> {
     let Some(from) = mail.sender_address() else {
         return Vec::new();
@@ -130,56 +133,152 @@ pub fn authenticated_by(mail: &Mail<'_>) -> Vec<String> {
             .to_ascii_lowercase()
     };
     let from_org = organization(from_domain);
+    let mut seen = Vec::new();
     let mut ids = Vec::new();
     for (name, value) in mail.message.headers_raw() {
         if !name.eq_ignore_ascii_case("Authentication-Results") {
             continue;
         }
-        let value = without_comments(&value.replace(['\r', '\n'], " "));
-        let mut parts = value.split(';');
-        let Some(id) = parts.next().and_then(|p| p.split_whitespace().next()) else {
+        let sections = sections(value);
+        let Some(id) = sections
+            .first()
+            .and_then(|words| words.first())
+            .map(|id| id.to_ascii_lowercase())
+        else {
             continue;
         };
-        let vouches = parts.any(|result| {
-            let words: Vec<&str> = result.split_whitespace().collect();
-            let property = |key: &str| {
-                words
-                    .iter()
-                    .find_map(|w| w.strip_prefix(key))
-                    .map(|v| v.trim_matches('"').to_ascii_lowercase())
-            };
-            match words.first().map(|w| w.to_ascii_lowercase()) {
-                Some(method) if method == "dmarc=pass" => {
-                    property("header.from=").is_some_and(|d| d == from_domain)
+        if seen.contains(&id) {
+            continue;
+        }
+        seen.push(id.clone());
+        let result = |words: &[String]| {
+            words
+                .first()
+                .and_then(|w| w.split_once('='))
+                .map(|(method, result)| (method.to_ascii_lowercase(), result.to_ascii_lowercase()))
+        };
+        let property = |words: &[String], key: &str| {
+            words
+                .iter()
+                .find_map(|w| w.strip_prefix(key))
+                .map(|v| v.trim_matches('"').to_ascii_lowercase())
+        };
+        let results = &sections[1..];
+        let dmarc_failed = results
+            .iter()
+            .any(|w| result(w).is_some_and(|(m, r)| m == "dmarc" && r != "pass"));
+        let vouches = !dmarc_failed
+            && results.iter().any(|w| match result(w) {
+                Some((m, r)) if m == "dmarc" && r == "pass" => {
+                    property(w, "header.from=").is_some_and(|d| d == from_domain)
                 }
-                Some(method) if method == "dkim=pass" => {
-                    property("header.d=").is_some_and(|d| organization(&d) == from_org)
+                Some((m, r)) if m == "dkim" && r == "pass" => {
+                    property(w, "header.d=").is_some_and(|d| organization(&d) == from_org)
                 }
                 _ => false,
-            }
-        });
+            });
         if vouches {
-            ids.push(id.to_ascii_lowercase());
+            ids.push(id);
         }
     }
     ids
 }
 
-/// A header value without its (comments).
-fn without_comments(value: &str) -> String {
+/// The `;`-separated sections of an Authentication-Results value, each as
+/// its words: quoted strings stay whole (a sender's `smtp.mailfrom="x;
+/// dmarc=pass"` is one word, not a result), comments are dropped.
+fn sections(value: &str) -> Vec<Vec<String>> {
+    let mut sections = vec![Vec::new()];
+    let mut word = String::new();
+    let mut quoted = false;
+    let mut escaped = false;
     let mut depth = 0usize;
-    value
-        .chars()
-        .filter(|c| match c {
+    let end_word = |word: &mut String, sections: &mut Vec<Vec<String>>| {
+        if !word.is_empty()
+            && let Some(last) = sections.last_mut()
+        {
+            last.push(std::mem::take(word));
+        }
+    };
+    for c in value.chars() {
+        if quoted {
+            word.push(c);
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                quoted = false;
+            }
+            continue;
+        }
+        if depth > 0 {
+            match c {
+                '(' => depth += 1,
+                ')' => depth -= 1,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => {
+                quoted = true;
+                word.push(c);
+            }
             '(' => {
-                depth += 1;
-                false
+                end_word(&mut word, &mut sections);
+                depth = 1;
             }
-            ')' => {
-                depth = depth.saturating_sub(1);
-                false
+            ';' => {
+                end_word(&mut word, &mut sections);
+                sections.push(Vec::new());
             }
-            _ => depth == 0,
-        })
-        .collect()
+            c if c.is_whitespace() => end_word(&mut word, &mut sections),
+            c => word.push(c),
+        }
+    }
+    end_word(&mut word, &mut sections);
+    sections
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vouching(headers: &str) -> Vec<String> {
+        let raw = format!("{headers}From: taro@example.jp\r\nSubject: 配信停止\r\n\r\nstop\r\n");
+        let mail = Mail::read(raw.as_bytes()).unwrap();
+        authenticated_by(&mail)
+    }
+
+    #[test]
+    fn a_pass_of_our_server_vouches_and_forgeries_do_not() {
+        assert_eq!(
+            vouching("Authentication-Results: mx.ours; dmarc=pass header.from=example.jp\r\n"),
+            ["mx.ours"]
+        );
+        // A sender-controlled quoted string is no result of its own.
+        assert!(vouching(
+            "Authentication-Results: mx.ours; spf=pass smtp.mailfrom=\"x; dmarc=pass header.from=example.jp y\"@evil.example; dmarc=fail header.from=example.jp\r\n"
+        )
+        .is_empty());
+        // A failed DMARC is not outweighed by another section.
+        assert!(vouching(
+            "Authentication-Results: mx.ours; dkim=pass header.d=example.jp; dmarc=fail header.from=example.jp\r\n"
+        )
+        .is_empty());
+        // Only the topmost header of an id counts.
+        assert!(
+            vouching(
+                "Authentication-Results: mx.ours; dmarc=none header.from=example.jp\r\n\
+             Authentication-Results: mx.ours; dmarc=pass header.from=example.jp\r\n"
+            )
+            .is_empty()
+        );
+        // DKIM of another organization vouches for nobody.
+        assert!(
+            vouching("Authentication-Results: mx.ours; dkim=pass header.d=evil.example\r\n")
+                .is_empty()
+        );
+    }
 }

@@ -368,8 +368,13 @@ pub fn recipients(mail: &Mail<'_>) -> Vec<(String, String)> {
     let excluded = excluded_addresses(mail, false);
     let usable = |address: &str| !is_daemon(address) && !excluded.iter().any(|e| e == address);
     let excluded_strictly = excluded_addresses(mail, true);
-    let mentioned_only =
-        |address: &str| usable(address) && !excluded_strictly.iter().any(|e| e == address);
+    // An address merely mentioned may be the daemon's own ("contact
+    // postmaster@…"): that one is never a failed recipient.
+    let mentioned_only = |address: &str| {
+        usable(address)
+            && !excluded_strictly.iter().any(|e| e == address)
+            && !address.starts_with("postmaster@")
+    };
     let lines: Vec<&str> = mail.notice.lines().collect();
     let mut named: Vec<(String, usize)> = Vec::new();
     for (index, line) in lines.iter().enumerate() {

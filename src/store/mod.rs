@@ -302,21 +302,35 @@ impl Store {
                 Some(source.to_string()),
             ),
         };
-        // VACUUM INTO takes an empty file as it is: created here, private.
+        // VACUUM INTO writes a file created here, private, under a
+        // temporary name beside the target: a backup cut short never looks
+        // finished, and the finished one never replaces an existing file.
+        let absolute = std::path::absolute(target).map_err(open_error)?;
+        let Some(name) = absolute.to_str() else {
+            return Err(open_error(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "the backup path is not UTF-8",
+            )));
+        };
+        if absolute.exists() {
+            return Err(open_error(std::io::Error::from(
+                std::io::ErrorKind::AlreadyExists,
+            )));
+        }
+        let partial = format!("{name}.partial");
         std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
             .mode(crate::files::FILE_MODE)
-            .open(target)
+            .open(&partial)
             .map_err(open_error)?;
-        let name = target.to_string_lossy();
-        self.conn
-            .execute("VACUUM INTO ?1", [name.as_ref()])
-            .map(|_| ())
-            .map_err(|e| {
-                let _ = std::fs::remove_file(target);
-                self.error(e)
-            })
+        let result = self
+            .conn
+            .execute("VACUUM INTO ?1", [partial.as_str()])
+            .map_err(|e| self.error(e))
+            .and_then(|_| std::fs::hard_link(&partial, &absolute).map_err(open_error));
+        let _ = std::fs::remove_file(&partial);
+        result
     }
 
     /// The store file and the -wal and -shm files beside it.
@@ -392,6 +406,13 @@ impl Store {
             Tx::Savepoint(self.conn.savepoint().map_err(error)?)
         };
         Ok(Batch { tx, path })
+    }
+
+    /// How long a write waits for another process's transaction before it
+    /// fails (30 s unless set): the endpoint answers within its own
+    /// deadline, so it waits less.
+    pub fn set_busy_timeout(&self, timeout: Duration) -> Result<(), StoreError> {
+        self.conn.busy_timeout(timeout).map_err(|e| self.error(e))
     }
 
     /// Starts a chunk: one write transaction around many batches, so that a

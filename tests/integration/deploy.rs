@@ -34,11 +34,13 @@ fn the_systemd_units_parse() {
         .args(names.iter().map(|n| dir.path().join(n)))
         .output()
         .unwrap();
-    assert!(
-        output.status.success() && output.stderr.is_empty(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    // Warnings about the host's own units are not ours to judge.
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let ours: Vec<&str> = stderr
+        .lines()
+        .filter(|line| line.contains("hikyaku") || line.contains(&*dir.path().to_string_lossy()))
+        .collect();
+    assert!(output.status.success() && ours.is_empty(), "{stderr}");
 }
 
 #[test]
