@@ -41,13 +41,18 @@ timed() {
   /usr/bin/time -f "$label: %e s wall, %M KB peak RSS" "$@"
 }
 
-# The send benchmark: ROWS recipients of a notice campaign through smtp-sink.
-send_bench() {
-  local count=$1 key=$2 label=$3
+# Postfix's smtp-sink, a fast SMTP server that accepts everything.
+ensure_smtp_sink() {
   if ! command -v smtp-sink >/dev/null; then
     echo "   installing postfix for smtp-sink"
     apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postfix >/dev/null
   fi
+}
+
+# The send benchmark: ROWS recipients of a notice campaign through smtp-sink.
+send_bench() {
+  local count=$1 key=$2 label=$3
+  ensure_smtp_sink
   pkill -f "smtp-sink.*2525" 2>/dev/null || true
   smtp-sink -u postfix 127.0.0.1:2525 1000 &
   local sink=$!
@@ -144,10 +149,7 @@ TOML
 # The endpoint under load beside a send on the same store.
 serve_bench() {
   local clients=$1
-  if ! command -v smtp-sink >/dev/null; then
-    echo "   installing postfix for smtp-sink"
-    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postfix >/dev/null
-  fi
+  ensure_smtp_sink
   pkill -f "smtp-sink.*2526" 2>/dev/null || true
   smtp-sink -u postfix 127.0.0.1:2526 1000 &
   local sink=$!
