@@ -317,43 +317,37 @@ pub fn is_delay(mail: &Mail<'_>) -> bool {
     DELAY_MARKERS.iter().any(|m| notice.contains(m))
 }
 
-/// Addresses that are ours or the reporter's, never a failed recipient:
-/// the original's sender, and (with `report_headers`) the report's own
-/// sender and addressees. A line that states a failure for an address is
+/// Addresses that are never a failed recipient: the original's sender and
+/// the report's own (`From`, `Return-Path`, `Sender`); and, second, the
+/// report's addressees. A line that states a failure for an address is
 /// believed even when the report was also addressed to it (some agents
-/// bounce to the failed address itself); an address merely mentioned is not.
-pub fn excluded_addresses(mail: &Mail<'_>, report_headers: bool) -> Vec<String> {
-    let mut excluded = Vec::new();
-    let names: &[&str] = if report_headers {
-        &[
-            "From",
-            "To",
-            "Cc",
-            "Return-Path",
-            "Delivered-To",
-            "X-Original-To",
-            "Reply-To",
-            "Sender",
-            "Errors-To",
-        ]
-    } else {
-        &["From", "Return-Path", "Sender"]
+/// bounce to the failed address itself); an address merely mentioned is
+/// held to both lists. The originals are parsed once for both.
+fn excluded_addresses(mail: &Mail<'_>) -> (Vec<String>, Vec<String>) {
+    let of = |names: &[&str]| -> Vec<String> {
+        mail.message
+            .headers_raw()
+            .filter(|(n, _)| names.iter().any(|name| n.eq_ignore_ascii_case(name)))
+            .flat_map(|(_, value)| addresses(value).collect::<Vec<_>>())
+            .collect()
     };
-    for name in names {
-        for (n, value) in mail.message.headers_raw() {
-            if n.eq_ignore_ascii_case(name) {
-                excluded.extend(addresses(value));
-            }
-        }
-    }
+    let mut senders = of(&["From", "Return-Path", "Sender"]);
     for original in mail.original_headers() {
         for name in ["From", "Return-Path", "Sender", "Reply-To"] {
             if let Some(value) = header(&original, name) {
-                excluded.extend(addresses(value));
+                senders.extend(addresses(value));
             }
         }
     }
-    excluded
+    let addressees = of(&[
+        "To",
+        "Cc",
+        "Delivered-To",
+        "X-Original-To",
+        "Reply-To",
+        "Errors-To",
+    ]);
+    (senders, addressees)
 }
 
 /// The daemons that write bounces; `postmaster@` is a mailbox people (and
@@ -365,14 +359,13 @@ fn is_daemon(address: &str) -> bool {
 
 /// The failed recipients a notice names, each with the lines about it.
 pub fn recipients(mail: &Mail<'_>) -> Vec<(String, String)> {
-    let excluded = excluded_addresses(mail, false);
-    let usable = |address: &str| !is_daemon(address) && !excluded.iter().any(|e| e == address);
-    let excluded_strictly = excluded_addresses(mail, true);
+    let (senders, addressees) = excluded_addresses(mail);
+    let usable = |address: &str| !is_daemon(address) && !senders.iter().any(|e| e == address);
     // An address merely mentioned may be the daemon's own ("contact
     // postmaster@…"): that one is never a failed recipient.
     let mentioned_only = |address: &str| {
         usable(address)
-            && !excluded_strictly.iter().any(|e| e == address)
+            && !addressees.iter().any(|e| e == address)
             && !address.starts_with("postmaster@")
     };
     let lines: Vec<&str> = mail.notice.lines().collect();
