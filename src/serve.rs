@@ -483,7 +483,7 @@ fn document(title: &str, body: &str) -> String {
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <meta name=\"robots\" content=\"noindex\">\n<title>{title}</title>\n\
          <style>body{{font-family:sans-serif;max-width:36em;margin:2em auto;padding:0 1em;line-height:1.6}}\
-         button{{font-size:1.1em;padding:.5em 1.5em}}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
+         h1{{line-height:1.25}}button{{font-size:1.1em;padding:.5em 1.5em}}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
     )
 }
 

@@ -94,21 +94,10 @@ fn the_proxy_forwards_exactly_what_serve_answers_to_where_it_listens() {
     // segment under that prefix (unknown here, so the refusal every wrong
     // token gets, from serve itself).
     let scratch = crate::support::Scratch::new();
-    let mut child = scratch
+    let serving = scratch
         .command(&["serve", "--listen", "127.0.0.1:0"])
-        .spawn();
-    let mut first = String::new();
-    std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(child.stdout.as_mut().unwrap()),
-        &mut first,
-    )
-    .unwrap();
-    let base = first
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap()
-        .trim_end_matches('/')
-        .to_owned();
+        .serve();
+    let base = &serving.base;
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)
         .build()
@@ -126,6 +115,4 @@ fn the_proxy_forwards_exactly_what_serve_answers_to_where_it_listens() {
         status(&format!("/{unsubscribe_path}/{}", "A".repeat(32))),
         404
     );
-    let _ = child.kill();
-    let _ = child.wait();
 }

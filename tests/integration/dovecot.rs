@@ -240,15 +240,10 @@ impl Drop for Dovecot {
 
 /// A CA and a certificate for 127.0.0.1 signed by it: (CA, certificate, key), PEM.
 fn certificates() -> (String, String, String) {
-    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
-    let ca_key = KeyPair::generate().unwrap();
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    let ca = ca_params.self_signed(&ca_key).unwrap();
-    let leaf_key = KeyPair::generate().unwrap();
-    let leaf = CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
-        .unwrap()
-        .signed_by(&leaf_key, &Issuer::from_params(&ca_params, &ca_key))
-        .unwrap();
-    (ca.pem(), leaf.pem(), leaf_key.serialize_pem())
+    let certificates = crate::certificates::Certificates::for_names(&["127.0.0.1", "localhost"]);
+    (
+        certificates.ca_pem,
+        certificates.cert_pem,
+        certificates.key_pem,
+    )
 }

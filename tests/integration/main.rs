@@ -2,6 +2,8 @@
 
 mod approval;
 mod bounce_formats;
+mod browser;
+mod certificates;
 mod configuration;
 mod consent;
 mod delivery;

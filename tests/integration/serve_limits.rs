@@ -2,30 +2,18 @@
 //! the limit never crash or stall it, and SIGTERM stops it within 10 s
 //! whatever the clients connected do.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::Child;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use crate::support::Scratch;
+use crate::support::{Scratch, Serving};
 
-/// `hikyaku serve` with these extra arguments; its port.
-fn serve(scratch: &Scratch, args: &[&str]) -> (Child, u16) {
+/// `hikyaku serve` on a free port with these extra arguments.
+fn serve(scratch: &Scratch, args: &[&str]) -> Serving {
     let mut all = vec!["serve", "--listen", "127.0.0.1:0"];
     all.extend_from_slice(args);
-    let mut child = scratch.command(&all).spawn();
-    let mut first = String::new();
-    BufReader::new(child.stdout.as_mut().unwrap())
-        .read_line(&mut first)
-        .unwrap();
-    let port = first
-        .split("127.0.0.1:")
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .and_then(|p| p.parse().ok())
-        .unwrap_or_else(|| panic!("no port in {first:?}"));
-    (child, port)
+    scratch.command(&all).serve()
 }
 
 /// Reads until the server closes the connection; how long that took.
@@ -60,7 +48,8 @@ fn health(port: u16) -> String {
 #[test]
 fn a_client_that_sends_its_request_too_slowly_is_cut_off() {
     let scratch = Scratch::new();
-    let (mut child, port) = serve(&scratch, &["--read-timeout", "1s"]);
+    let serving = serve(&scratch, &["--read-timeout", "1s"]);
+    let port = serving.port;
     // Nothing at all.
     let silent = TcpStream::connect(("127.0.0.1", port)).unwrap();
     // A byte at a time, each well within any idle timeout.
@@ -83,17 +72,16 @@ fn a_client_that_sends_its_request_too_slowly_is_cut_off() {
     dripping.join().unwrap();
     // And it still answers.
     assert!(health(port).starts_with("HTTP/1.1 200"));
-    let _ = child.kill();
-    let _ = child.wait();
 }
 
 #[test]
 fn more_clients_than_the_limit_wait_and_are_served_without_a_crash() {
     let scratch = Scratch::new();
-    let (mut child, port) = serve(
+    let mut serving = serve(
         &scratch,
         &["--read-timeout", "1s", "--max-connections", "4"],
     );
+    let port = serving.port;
     // Ten idle clients take the four places and queue behind them.
     let idle: Vec<TcpStream> = (0..10)
         .map(|_| TcpStream::connect(("127.0.0.1", port)).unwrap())
@@ -101,20 +89,16 @@ fn more_clients_than_the_limit_wait_and_are_served_without_a_crash() {
     // A real request gets through once the idle ones time out.
     let reply = health(port);
     assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
-    assert!(
-        child.try_wait().unwrap().is_none(),
-        "serve is still running"
-    );
+    assert!(serving.is_running(), "serve is still running");
     drop(idle);
-    let _ = child.kill();
-    let _ = child.wait();
 }
 
 #[test]
 fn sigterm_stops_it_within_ten_seconds_with_clients_connected() {
     let scratch = Scratch::new();
     // Clients that would be allowed a minute each.
-    let (child, port) = serve(&scratch, &["--read-timeout", "60s"]);
+    let serving = serve(&scratch, &["--read-timeout", "60s"]);
+    let port = serving.port;
     let _clients: Vec<TcpStream> = (0..3)
         .map(|_| {
             let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
@@ -123,6 +107,7 @@ fn sigterm_stops_it_within_ten_seconds_with_clients_connected() {
         })
         .collect();
     assert!(health(port).starts_with("HTTP/1.1 200"), "serving");
+    let child = serving.into_child();
     let pid = child.id();
     let (done, ended) = mpsc::channel();
     std::thread::spawn(move || {

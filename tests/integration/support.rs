@@ -149,6 +149,32 @@ impl Invocation {
             .expect("start hikyaku")
     }
 
+    /// Starts `hikyaku serve` (the command must be one) and waits for the
+    /// line that says where it listens.
+    pub fn serve(self) -> Serving {
+        let mut child = self.spawn();
+        let mut first = String::new();
+        let stdout = child.stdout.as_mut().expect("stdout is piped");
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut first)
+            .expect("serve prints where it listens");
+        let base = first
+            .split_whitespace()
+            .find(|word| word.starts_with("http://"))
+            .unwrap_or_else(|| panic!("no URL in {first:?}"))
+            .trim_end_matches('/')
+            .to_owned();
+        let port = base
+            .rsplit(':')
+            .next()
+            .and_then(|port| port.parse().ok())
+            .unwrap_or_else(|| panic!("no port in {base:?}"));
+        Serving {
+            child: Some(child),
+            base,
+            port,
+        }
+    }
+
     /// Runs it to the end.
     pub fn run(mut self) -> Run {
         let Output {
@@ -160,6 +186,36 @@ impl Invocation {
             code: status.code().expect("exited normally"),
             stdout: String::from_utf8_lossy(&stdout).into_owned(),
             stderr: String::from_utf8_lossy(&stderr).into_owned(),
+        }
+    }
+}
+
+/// A running `hikyaku serve`; killed when dropped.
+pub struct Serving {
+    child: Option<std::process::Child>,
+    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    pub base: String,
+    pub port: u16,
+}
+
+impl Serving {
+    /// The process, for a test that stops it itself.
+    pub fn into_child(mut self) -> std::process::Child {
+        self.child.take().expect("still running")
+    }
+
+    /// Whether the process is still running.
+    pub fn is_running(&mut self) -> bool {
+        let child = self.child.as_mut().expect("still running");
+        matches!(child.try_wait(), Ok(None))
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
         }
     }
 }

@@ -2,18 +2,15 @@
 //! project generated: one-click POST suppresses, GET does not, altered tokens
 //! are refused alike, and a send on the same store is unaffected.
 
-use std::io::{BufRead, BufReader};
-use std::process::Child;
 use std::time::Duration;
 
 use crate::delivery::{campaign, recipients};
 use crate::smtp_server::{Behaviour, SmtpServer};
-use crate::support::{CAMPAIGN, Scratch, finish};
+use crate::support::{CAMPAIGN, Scratch, Serving, finish};
 
-/// A running `hikyaku serve` on a free port; killed when dropped.
+/// `hikyaku serve` on a free port, and a client for it.
 struct Endpoint {
-    child: Option<Child>,
-    base: String,
+    serving: Serving,
     agent: ureq::Agent,
 }
 
@@ -28,31 +25,19 @@ impl Endpoint {
         if let Some(now) = now {
             command = command.env("HIKYAKU_NOW", now);
         }
-        let mut child = command.spawn();
-        let mut first = String::new();
-        BufReader::new(child.stdout.as_mut().expect("stdout is piped"))
-            .read_line(&mut first)
-            .expect("serve prints where it listens");
-        let base = first
-            .split_whitespace()
-            .find(|w| w.starts_with("http://"))
-            .unwrap_or_else(|| panic!("no URL in {first:?}"))
-            .trim_end_matches('/')
-            .to_owned();
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
             .build()
             .into();
         Endpoint {
-            child: Some(child),
-            base,
+            serving: command.serve(),
             agent,
         }
     }
 
     fn url(&self, token: &str) -> String {
-        format!("{}/unsubscribe/{token}", self.base)
+        format!("{}/unsubscribe/{token}", self.serving.base)
     }
 
     fn get(&self, token: &str) -> Reply {
@@ -74,15 +59,6 @@ impl Endpoint {
             "application/x-www-form-urlencoded",
             b"List-Unsubscribe=One-Click",
         )
-    }
-}
-
-impl Drop for Endpoint {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
     }
 }
 
@@ -168,7 +144,7 @@ fn one_click_post_unsubscribes_and_a_get_never_does() {
     let health = Reply::from(
         endpoint
             .agent
-            .get(format!("{}/healthz", endpoint.base))
+            .get(format!("{}/healthz", endpoint.serving.base))
             .call(),
     );
     assert_eq!((health.status, health.body.as_str()), (200, "ok\n"));
