@@ -18,6 +18,7 @@ pub mod digest;
 pub mod error;
 pub mod feedback;
 pub mod files;
+pub mod html;
 pub mod output;
 pub mod plan;
 pub mod recipients;

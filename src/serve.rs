@@ -23,13 +23,13 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::html::Escape;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use minijinja::HtmlEscape;
 
 use crate::store::feedback::{Applied, FeedbackEvent, FeedbackKind};
 use crate::store::{Store, StoreError, now_unix};
@@ -491,7 +491,7 @@ fn document(title: &str, body: &str) -> String {
 fn sender_lines(sender: Option<&str>) -> (String, String) {
     match sender {
         Some(sender) => {
-            let sender = HtmlEscape(sender).to_string();
+            let sender = Escape(sender).to_string();
             (
                 format!("<p class=\"sender\">送信者: {sender}</p>\n"),
                 format!("<p class=\"sender\" lang=\"en\">Sender: {sender}</p>\n"),
@@ -502,8 +502,8 @@ fn sender_lines(sender: Option<&str>) -> (String, String) {
 }
 
 fn confirm_page(recipient: &Recipient, sender: Option<&str>) -> String {
-    let list = HtmlEscape(&recipient.list).to_string();
-    let who = HtmlEscape(&masked(&recipient.email)).to_string();
+    let list = Escape(&recipient.list).to_string();
+    let who = Escape(&masked(&recipient.email)).to_string();
     let (sender_ja, sender_en) = sender_lines(sender);
     document(
         "配信停止の確認 / Unsubscribe",
@@ -519,8 +519,8 @@ fn confirm_page(recipient: &Recipient, sender: Option<&str>) -> String {
 }
 
 fn done_page(recipient: &Recipient, sender: Option<&str>) -> String {
-    let list = HtmlEscape(&recipient.list).to_string();
-    let who = HtmlEscape(&masked(&recipient.email)).to_string();
+    let list = Escape(&recipient.list).to_string();
+    let who = Escape(&masked(&recipient.email)).to_string();
     let (sender_ja, sender_en) = sender_lines(sender);
     document(
         "配信停止 / Unsubscribed",

@@ -7,8 +7,8 @@
 //! refuse further mail. The footer is plain visible text: no hidden elements,
 //! no small print (the HTML footer is 13px, the size of ordinary small text).
 
+use crate::html::Escape;
 use memchr::memmem::Finder;
-use minijinja::HtmlEscape;
 
 use crate::config::{FooterLocale, Sender};
 
@@ -122,7 +122,7 @@ impl FooterText {
         );
         let identity: Vec<String> = identity
             .iter()
-            .map(|(label, value)| format!("{label}{separator}{}", HtmlEscape(value)))
+            .map(|(label, value)| format!("{label}{separator}{}", Escape(value)))
             .collect();
         html_head.push_str(&identity.join("<br>\n"));
         html_head.push_str(&format!(
@@ -138,17 +138,15 @@ impl FooterText {
             html_tail.push_str(&format!(
                 "<p style=\"margin:4px 0 0\">{open}{}{separator}<a href=\"mailto:{m}?subject=unsubscribe%20",
                 labels.mailto,
-                m = HtmlEscape(mailto)
+                m = Escape(mailto)
             ));
             html_after_mailto_token
-                .push_str(&format!("\">{m}</a>{close}</p>\n", m = HtmlEscape(mailto)));
+                .push_str(&format!("\">{m}</a>{close}</p>\n", m = Escape(mailto)));
         }
         html_after_mailto_token.push_str("</div>\n");
         let (url_head, url_tail) = url;
-        let (escaped_head, escaped_tail) = (
-            HtmlEscape(url_head).to_string(),
-            HtmlEscape(url_tail).to_string(),
-        );
+        let (escaped_head, escaped_tail) =
+            (Escape(url_head).to_string(), Escape(url_tail).to_string());
         FooterText {
             text_head: Finder::new(text_head.as_bytes()).into_owned(),
             html_head: Finder::new(html_head.as_bytes()).into_owned(),
@@ -255,7 +253,7 @@ mod tests {
                     .text
                     .contains(&format!("{}\nhttps://example.jp/u/TOKEN\n", labels.refuse))
             );
-            let url = HtmlEscape("https://example.jp/u/TOKEN").to_string();
+            let url = Escape("https://example.jp/u/TOKEN").to_string();
             assert!(
                 footer
                     .html

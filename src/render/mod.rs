@@ -129,6 +129,9 @@ pub struct Renderer {
     list_unsubscribe_mailto: String,
     feedback_id: Option<String>,
     attachments: Vec<Attachment>,
+    /// The zone the Date header is written in (`limits.timezone`), so that
+    /// recipients and the approver see the time the company thinks in.
+    timezone: Option<jiff::tz::TimeZone>,
 }
 
 impl Renderer {
@@ -137,6 +140,9 @@ impl Renderer {
     pub fn new(campaign: &Campaign, headers: &[String]) -> Result<Renderer, RenderError> {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_formatter(crate::html::minijinja_formatter);
+        env.add_filter("escape", crate::html::minijinja_escape_filter);
+        env.add_filter("e", crate::html::minijinja_escape_filter);
         env.set_auto_escape_callback(|name| {
             if name == HTML {
                 AutoEscape::Html
@@ -231,10 +237,12 @@ impl Renderer {
             list_unsubscribe_mailto: unsubscribe
                 .mailto
                 .as_ref()
-                .map(|mailto| format!(", <mailto:{mailto}?subject=unsubscribe%20"))
+                // Folded before the mailto: the URL alone fills a line.
+                .map(|mailto| format!(",\r\n <mailto:{mailto}?subject=unsubscribe%20"))
                 .unwrap_or_default(),
             feedback_id: campaign.message.feedback_id.clone(),
             attachments,
+            timezone: campaign.limits.timezone.clone(),
         })
     }
 
@@ -369,9 +377,12 @@ impl Templates<'_> {
                 renderer.from.1.as_str(),
             ))
             .to(HeaderAddress::new_address(display_name, to.as_str()))
-            .subject(subject.as_str())
-            .date(identity.date)
-            .message_id(identity.message_id);
+            .subject(subject.as_str());
+        builder = match local_date(identity.date, renderer.timezone.as_ref()) {
+            Some(date) => builder.header("Date", Raw::new(date)),
+            None => builder.date(identity.date),
+        };
+        builder = builder.message_id(identity.message_id);
         if let Some(reply_to) = &renderer.reply_to {
             builder = builder.reply_to(reply_to.as_str());
         }
@@ -434,6 +445,17 @@ impl Templates<'_> {
     }
 }
 
+/// The Date header for `unix` seconds in `zone` (RFC 5322, e.g. `Tue, 1 Dec
+/// 2026 10:00:00 +0900`); `None` without a zone or for a time jiff cannot
+/// represent, where mail-builder writes it in UTC.
+fn local_date(unix: i64, zone: Option<&jiff::tz::TimeZone>) -> Option<String> {
+    let zone = zone?;
+    let zoned = jiff::Timestamp::from_second(unix)
+        .ok()?
+        .to_zoned(zone.clone());
+    jiff::fmt::rfc2822::to_string(&zoned).ok()
+}
+
 /// A multipart content type whose boundary is `boundary` and `suffix`: each
 /// nesting level needs one of its own.
 fn multipart(content_type: &'static str, boundary: &str, suffix: &str) -> ContentType<'static> {
@@ -455,9 +477,37 @@ fn text_part(content_type: &'static str, text: String) -> MimePart<'static> {
     if !more_non_ascii_than(text.as_bytes(), enough) {
         return MimePart::new(content_type, BodyPart::Text(text.into()));
     }
-    let mut encoded = String::with_capacity(base64_len);
-    MIME_BASE64.encode_append(text.as_bytes(), &mut encoded);
+    // RFC 2045/2049: a text part is base64-encoded from its canonical form,
+    // CRLF line breaks, whatever the template's line endings were (templates
+    // saved on Windows have CRLF, the footer has LF).
+    let canonical = crlf_lines(&text);
+    let mut encoded = String::with_capacity(MIME_BASE64.encoded_len(canonical.len()));
+    MIME_BASE64.encode_append(canonical.as_bytes(), &mut encoded);
     MimePart::new(content_type, BodyPart::Text(encoded.into())).transfer_encoding("base64")
+}
+
+/// `text` with every line break (CRLF, LF or a lone CR) written as CRLF.
+fn crlf_lines(text: &str) -> Cow<'_, str> {
+    let bytes = text.as_bytes();
+    let canonical = bytes.iter().enumerate().all(|(at, &byte)| match byte {
+        b'\n' => at > 0 && bytes[at - 1] == b'\r',
+        b'\r' => bytes.get(at + 1) == Some(&b'\n'),
+        _ => true,
+    });
+    if canonical {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + text.len() / 16);
+    let mut lines = text.split('\n').peekable();
+    while let Some(line) = lines.next() {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        // A lone CR inside a line is a line break too.
+        out.push_str(&line.replace('\r', "\r\n"));
+        if lines.peek().is_some() {
+            out.push_str("\r\n");
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// Whether more than `limit` bytes of `bytes` are not ASCII: counted eight at
@@ -674,8 +724,10 @@ mod tests {
         ] {
             let mut ours = Vec::new();
             text_part("text/plain", text.to_owned()).write_part(&mut ours);
+            // mail-builder given the canonical (CRLF) text.
+            let canonical = crlf_lines(text).into_owned();
             let mut theirs = Vec::new();
-            MimePart::new("text/plain", BodyPart::Text(text.into())).write_part(&mut theirs);
+            MimePart::new("text/plain", BodyPart::Text(canonical.into())).write_part(&mut theirs);
             assert_eq!(
                 String::from_utf8_lossy(&ours),
                 String::from_utf8_lossy(&theirs),
@@ -687,6 +739,25 @@ mod tests {
         assert!(
             String::from_utf8_lossy(&ours).contains("Content-Transfer-Encoding: base64\r\n\r\n")
         );
+    }
+
+    #[test]
+    fn line_breaks_become_crlf_whatever_the_template_used() {
+        assert_eq!(crlf_lines("a\r\nb\nc\rd\n"), "a\r\nb\r\nc\r\nd\r\n");
+        assert!(matches!(crlf_lines("a\r\nb\r\n"), Cow::Borrowed(_)));
+        assert_eq!(crlf_lines(""), "");
+        assert_eq!(crlf_lines("\n\n"), "\r\n\r\n");
+    }
+
+    #[test]
+    fn the_date_is_written_in_the_campaign_zone() {
+        let tokyo = jiff::tz::TimeZone::get("Asia/Tokyo").unwrap();
+        // 2026-12-01T01:00:00Z
+        assert_eq!(
+            local_date(1_796_086_800, Some(&tokyo)).as_deref(),
+            Some("Tue, 1 Dec 2026 10:00:00 +0900")
+        );
+        assert_eq!(local_date(1_796_086_800, None), None);
     }
 
     #[test]
@@ -741,7 +812,7 @@ mod tests {
         assert!(with_text_footer(wrong, "T1", &campaign).ends_with(&format!("{text}\n")));
         let html = &footer.html;
         assert!(
-            html.contains("T1?lang=en\">https:&#x2f;&#x2f;x.jp&#x2f;u&#x2f;T1?lang=en</a>"),
+            html.contains("T1?lang=en\">https://x.jp/u/T1?lang=en</a>"),
             "{html}"
         );
         assert_eq!(

@@ -42,9 +42,9 @@ fn messages(scratch: &Scratch) -> Vec<Vec<u8>> {
     paths.iter().map(|p| std::fs::read(p).unwrap()).collect()
 }
 
-/// Decodes the HTML entities minijinja writes, for searching HTML for text.
+/// Decodes the HTML entities the renderer writes, for searching HTML for text.
 fn unescape(html: &str) -> String {
-    html.replace("&#x2f;", "/")
+    html.replace("&#39;", "'")
         .replace("&amp;", "&")
         .replace("&lt;", "<")
         .replace("&gt;", ">")
@@ -143,7 +143,7 @@ fn the_footer_is_in_both_parts_beside_the_url_even_when_the_template_forgets_it(
         message.root_part().content_type().unwrap().subtype(),
         Some("alternative")
     );
-    let text = message.body_text(0).unwrap();
+    let text = message.body_text(0).unwrap().replace("\r\n", "\n");
     let html = unescape(&message.body_html(0).unwrap());
     let unsubscribe = message.header_raw("List-Unsubscribe").unwrap();
     let url = unsubscribe
@@ -515,4 +515,168 @@ fn preview_writes_a_sample_of_the_first_eligible_rows() {
     scratch
         .run(&["preview", "campaign.toml", "--sample", "2"])
         .expect_code(2);
+}
+
+/// The example `init` writes, previewed: every message's bytes.
+fn example_messages(scratch: &Scratch) -> Vec<Vec<u8>> {
+    scratch.run(&["init", "demo"]).expect_code(0);
+    let demo = scratch.path("demo");
+    let run = |args: &[&str]| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_hikyaku"))
+            .current_dir(&demo)
+            .env_remove("HIKYAKU_STORE")
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0), "{output:?}");
+    };
+    run(&["--store", "example.db", "consent", "import", "consent.csv"]);
+    run(&[
+        "--store",
+        "example.db",
+        "preview",
+        "campaign.toml",
+        "--out",
+        "out",
+        "--all",
+    ]);
+    let mut paths: Vec<_> = std::fs::read_dir(demo.join("out"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    paths.sort();
+    paths.iter().map(|p| std::fs::read(p).unwrap()).collect()
+}
+
+/// What a content filter's local rules look at, read with mailparse (a
+/// parser independent of the mail-parser the other tests use): every text
+/// part decodes to the same text in both parsers, with CRLF line breaks
+/// only, encoded lines stay within 76 characters and header lines within 78,
+/// and the HTML holds no entity-encoded slashes.
+fn assert_clean(bytes: &[u8]) {
+    let raw = String::from_utf8(bytes.to_vec()).expect("7-bit message");
+    for line in raw.split("\r\n") {
+        assert!(!line.contains('\n'), "a bare LF on the wire: {line:?}");
+        assert!(line.len() <= 998, "line over 998: {line}");
+    }
+    let headers = raw.split("\r\n\r\n").next().unwrap();
+    for line in headers.split("\r\n") {
+        // 78 characters is a SHOULD (998 the rule): a line may pass it
+        // only where it cannot be folded, one URL after the field name, or
+        // the first line of mail-auth's DKIM-Signature, which it folds after.
+        let value = line.split_once(": ").map_or(line, |(_, value)| value);
+        let unfoldable = !value.trim().contains(' ');
+        if !line.starts_with("DKIM-Signature:") && !unfoldable {
+            assert!(line.len() <= 78, "header line over 78: {line}");
+        }
+    }
+    let ours = MessageParser::default().parse(bytes).unwrap();
+    let theirs = mailparse::parse_mail(bytes).expect("mailparse reads it");
+    let mut leaves = Vec::new();
+    let mut stack = vec![&theirs];
+    while let Some(part) = stack.pop() {
+        if part.subparts.is_empty() {
+            leaves.push(part);
+        } else {
+            assert!(
+                part.ctype.params.contains_key("boundary"),
+                "a multipart without a boundary"
+            );
+            stack.extend(part.subparts.iter().rev());
+        }
+    }
+    let mut texts = 0;
+    for part in leaves {
+        let encoded = part.get_body_raw().unwrap();
+        let encoding = part
+            .headers
+            .iter()
+            .find(|h| {
+                h.get_key()
+                    .eq_ignore_ascii_case("Content-Transfer-Encoding")
+            })
+            .map(|h| h.get_value().to_ascii_lowercase());
+        if encoding.as_deref() == Some("base64") {
+            let body = part.raw_bytes;
+            let body = String::from_utf8_lossy(body);
+            for line in body.split("\r\n").skip_while(|l| !l.is_empty()).skip(1) {
+                assert!(line.len() <= 76, "base64 line over 76: {line}");
+            }
+        }
+        let decoded = part.get_body().unwrap();
+        match part.ctype.mimetype.as_str() {
+            "text/plain" => {
+                let canonical = String::from_utf8(encoded.clone()).unwrap_or_default();
+                if encoding.as_deref() == Some("base64") {
+                    // RFC 2049: text is encoded from its canonical form.
+                    assert!(
+                        !canonical.replace("\r\n", "").contains(['\r', '\n']),
+                        "mixed line endings inside the text part"
+                    );
+                }
+                let theirs = decoded.replace("\r\n", "\n");
+                let ours = ours.body_text(0).unwrap().replace("\r\n", "\n");
+                assert_eq!(theirs.trim_end(), ours.trim_end(), "text parts agree");
+                texts += 1;
+            }
+            "text/html" => {
+                assert!(!decoded.contains("&#x2f;"), "entity-encoded slashes");
+                assert!(!decoded.contains("&#x"), "hex entities: {decoded}");
+                let ours = ours.body_html(0).unwrap();
+                assert_eq!(
+                    decoded.replace("\r\n", "\n").trim_end(),
+                    ours.replace("\r\n", "\n").trim_end()
+                );
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(texts, 1, "one text part");
+}
+
+#[test]
+fn the_example_renders_clean_for_content_filters_and_a_second_parser() {
+    let scratch = Scratch::new();
+    let all = example_messages(&scratch);
+    assert!(!all.is_empty());
+    for bytes in &all {
+        assert_clean(bytes);
+        let message = MessageParser::default().parse(bytes).unwrap();
+        let html = message.body_html(0).unwrap();
+        assert!(
+            html.contains("href=\"https://example.co.jp/unsubscribe/"),
+            "{html}"
+        );
+        // limits.timezone is Asia/Tokyo: the Date is in Japan's time.
+        let date = message.header_raw("Date").unwrap().trim();
+        assert!(date.ends_with("+0900"), "{date}");
+    }
+}
+
+#[test]
+fn a_template_saved_on_windows_gives_text_parts_with_crlf_only() {
+    let scratch = scratch("email,name\ntaro@example.jp,山田太郎\n", "");
+    // CRLF, as Notepad and Excel users save it, with enough Japanese that
+    // the part is base64; the footer added after it has LF.
+    scratch.write(
+        "body.txt",
+        "{{ name }}様\r\n\r\nいつもお世話になっております。\r\n年末年始の営業日のご案内です。\r\n",
+    );
+    scratch.write(
+        "body.html",
+        "<html>\r\n<body>\r\n<p>{{ name }}様 / いつも</p>\r\n</body>\r\n</html>\r\n",
+    );
+    let bytes = &messages(&scratch)[0];
+    assert!(
+        String::from_utf8_lossy(bytes).contains("Content-Transfer-Encoding: base64"),
+        "the case that mixed line endings"
+    );
+    assert_clean(bytes);
+    let html = MessageParser::default()
+        .parse(bytes)
+        .unwrap()
+        .body_html(0)
+        .unwrap()
+        .into_owned();
+    assert!(html.contains("山田太郎様 / いつも"), "{html}");
 }
