@@ -283,7 +283,10 @@ fn window_open_for(limits: &Limits) -> Result<Option<Duration>, String> {
     let (Some(window), Some(tz)) = (&limits.window, &limits.timezone) else {
         return Ok(None);
     };
-    let now = jiff::Timestamp::now().to_zoned(tz.clone());
+    // The store's clock, which HIKYAKU_NOW fixes for tests and replays.
+    let now = jiff::Timestamp::from_second(now_unix())
+        .unwrap_or_else(|_| jiff::Timestamp::now())
+        .to_zoned(tz.clone());
     let minute = (now.hour() as u16) * 60 + now.minute() as u16;
     let zone = tz.iana_name().unwrap_or("the configured time zone");
     if !window.contains(minute) {
@@ -295,6 +298,12 @@ fn window_open_for(limits: &Limits) -> Result<Option<Duration>, String> {
     let minutes_left = (window.end_minute as i64 - minute as i64).rem_euclid(1440);
     let seconds_left = minutes_left * 60 - now.second() as i64;
     Ok(Some(Duration::from_secs(seconds_left.max(1) as u64)))
+}
+
+/// `at` as people read it: in the campaign's zone when it has one.
+fn scheduled_time(at: jiff::Timestamp, zone: Option<&jiff::tz::TimeZone>) -> String {
+    let zone = zone.cloned().unwrap_or(jiff::tz::TimeZone::UTC);
+    at.to_zoned(zone).strftime("%Y-%m-%d %H:%M %:z").to_string()
 }
 
 /// Asks on a terminal before sending; true to go on.
@@ -341,6 +350,16 @@ fn deliver(context: &Context, args: &SendArgs) -> Result<u8, Error> {
         LockError::Io { path, source } => Error::Write { path, source },
         LockError::NotOurs { .. } => Error::Misconfigured(e.to_string()),
     })?;
+    if let Some(start) = campaign.limits.not_before
+        && now_unix() < start.as_second()
+    {
+        context.ui.warn(format!(
+            "scheduled to start at {} (limits.not_before): nothing was sent; run again then \
+             (the hourly cron job may stay installed)",
+            scheduled_time(start, campaign.limits.timezone.as_ref())
+        ));
+        return Ok(exit::TEMPORARY);
+    }
     let window_left = match window_open_for(&campaign.limits) {
         Ok(left) => left,
         Err(message) => {

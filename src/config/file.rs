@@ -124,6 +124,7 @@ pub(super) struct Limits {
     pub max_failure_rate: Option<Spanned<f64>>,
     pub failure_window: Option<Spanned<u32>>,
     pub max_complaint_rate: Option<Spanned<f64>>,
+    pub not_before: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]

@@ -227,6 +227,10 @@ pub struct Limits {
     pub window: Option<SendWindow>,
     /// The time zone the window is read in.
     pub timezone: Option<jiff::tz::TimeZone>,
+    /// The scheduled start (配信予約): before it `send` sends nothing and
+    /// exits 75, so the cron job can be installed when the campaign is
+    /// approved.
+    pub not_before: Option<jiff::Timestamp>,
     /// Attempts per recipient within one run for temporary failures (4xx).
     pub retry_attempts: u32,
     /// The wait before the first retry; it doubles with each further one.
@@ -840,6 +844,24 @@ impl Checker<'_> {
                  (for Japan: timezone = \"Asia/Tokyo\")",
             );
         }
+        let not_before = raw.not_before.as_ref().and_then(|text| {
+            // An offset is required: "10:00" alone would mean the server's
+            // zone, which is rarely the recipients'.
+            match text.get_ref().parse::<jiff::Timestamp>() {
+                Ok(at) => Some(at),
+                Err(_) => {
+                    self.report(
+                        Some(&text.span()),
+                        "limits.not_before",
+                        format!(
+                            "{:?} is not an RFC 3339 time with an offset, such as \"2026-12-01T10:00:00+09:00\"",
+                            text.get_ref()
+                        ),
+                    );
+                    None
+                }
+            }
+        });
         let max_failure_rate = self.share(
             raw.max_failure_rate,
             "limits.max_failure_rate",
@@ -870,6 +892,7 @@ impl Checker<'_> {
             max_per_run: raw.max_per_run,
             window: raw.window.map(Spanned::into_inner),
             timezone,
+            not_before,
             retry_attempts: raw.retry_attempts.unwrap_or(defaults::RETRY_ATTEMPTS),
             retry_delay: raw.retry_delay.map_or(defaults::RETRY_DELAY, |d| d.0),
             max_failure_rate,

@@ -510,6 +510,38 @@ fn outside_the_window_nothing_is_sent() {
 }
 
 #[test]
+fn a_scheduled_start_holds_the_send_until_its_time() {
+    let server = SmtpServer::start();
+    let limits = "not_before = \"2026-12-01T10:00:00+09:00\"\ntimezone = \"Asia/Tokyo\"";
+    let scratch = scratch(&server, &recipients(3, "example.jp"), limits);
+    // An hour before: nothing leaves, and cron is told to come back.
+    scratch
+        .command(&["send", "campaign.toml"])
+        .env("HIKYAKU_NOW", "2026-12-01T09:00:00+09:00")
+        .run()
+        .expect_code(75)
+        .stderr_has(&["scheduled to start at 2026-12-01 10:00 +09:00", "nothing was sent"]);
+    assert_eq!(server.connections(), 0);
+    // Once the time has come, it sends.
+    scratch
+        .command(&["send", "campaign.toml"])
+        .env("HIKYAKU_NOW", "2026-12-01T10:00:00+09:00")
+        .run()
+        .expect_code(0);
+    assert_eq!(server.received().len(), 3);
+
+    let bad = scratch.read("campaign.toml").replace(
+        "2026-12-01T10:00:00+09:00",
+        "2026-12-01 10:00",
+    );
+    scratch.write("campaign.toml", bad);
+    scratch
+        .run(&["check", "campaign.toml"])
+        .expect_code(78)
+        .stderr_has(&["limits.not_before", "with an offset"]);
+}
+
+#[test]
 fn the_per_run_cap_leaves_the_rest_for_the_next_run() {
     let server = SmtpServer::start();
     let scratch = scratch(&server, &recipients(12, "example.jp"), "max_per_run = 5");
