@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use crate::address::Address;
 use crate::config::Campaign;
+use crate::config::sender_rules;
 use crate::render::{Identity, RenderError, Renderer, Templates};
 use crate::sign::{SignError, Signer};
 use crate::token::{Issued, Keys, Recipient as TokenRecipient};
@@ -21,7 +22,26 @@ pub enum ComposeError {
     /// The DKIM key or signature.
     #[error(transparent)]
     Sign(#[from] SignError),
+    /// The message is larger than the recipient's carrier accepts.
+    #[error(
+        "{path} line {line}: the message for {address} is {size}; {domain} accepts at most {limit}: \
+         make the attachments smaller or link to them (limits.max_message_size sets a domain's limit)",
+        path = recipients.display(),
+        size = sender_rules::human_size(*size),
+        limit = sender_rules::human_size(*limit)
+    )]
+    TooLarge {
+        recipients: std::path::PathBuf,
+        line: u64,
+        address: String,
+        domain: String,
+        size: u64,
+        limit: u64,
+    },
 }
+
+/// Room for the DKIM-Signature header a message gets after the size check.
+const SIGNATURE_ALLOWANCE: u64 = 1_000;
 
 /// One composed message.
 #[derive(Debug, Clone)]
@@ -46,6 +66,8 @@ pub struct Composer {
     campaign: Arc<str>,
     list: Arc<str>,
     message_id_domain: String,
+    recipients_path: std::path::PathBuf,
+    size_limits: Vec<(String, u64)>,
 }
 
 impl Composer {
@@ -68,6 +90,8 @@ impl Composer {
             campaign: campaign.id.as_str().into(),
             list: campaign.list.as_str().into(),
             message_id_domain: campaign.sender.from.address.domain().to_owned(),
+            recipients_path: campaign.recipients.path.clone(),
+            size_limits: campaign.limits.max_message_size.clone(),
         })
     }
 
@@ -187,6 +211,20 @@ impl Session<'_> {
             },
             &identity,
         )?;
+        let domain = test_to.unwrap_or(address).domain().to_ascii_lowercase();
+        if let Some(limit) = sender_rules::size_limit_for(&domain, &self.composer.size_limits) {
+            let size = rendered.bytes.len() as u64 + SIGNATURE_ALLOWANCE;
+            if size > limit {
+                return Err(ComposeError::TooLarge {
+                    recipients: self.composer.recipients_path.clone(),
+                    line,
+                    address: test_to.unwrap_or(address).to_string(),
+                    domain,
+                    size,
+                    limit,
+                });
+            }
+        }
         Ok(Composed {
             token: Issued {
                 id: token_id,

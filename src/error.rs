@@ -132,7 +132,11 @@ impl Error {
             Error::Usage(_) => exit::USAGE,
             Error::Busy(_) => exit::TEMPORARY,
             Error::Compose(ComposeError::Render(RenderError::Read { .. })) => exit::CONFIG,
+            Error::Compose(ComposeError::Render(RenderError::HiddenLegalText { .. })) => {
+                exit::CONFIG
+            }
             Error::Compose(ComposeError::Render(_)) => exit::DATA,
+            Error::Compose(ComposeError::TooLarge { .. }) => exit::CONFIG,
             Error::Compose(ComposeError::Sign(SignError::Key { .. })) => exit::CONFIG,
             Error::Compose(ComposeError::Sign(SignError::Sign(_))) => exit::INTERNAL,
         }

@@ -111,21 +111,13 @@ pub fn preview(context: &Context, args: &PreviewArgs) -> Result<(), Error> {
         skipped.write_header(session.plan.headers())?;
     }
     let outbox = args.out.as_deref().map(Outbox::create).transpose()?;
-    let composer = match outbox {
-        Some(_) => {
-            let keys = session.store.keys()?;
-            Some(Composer::new(
-                &session.campaign,
-                session.plan.headers(),
-                keys,
-            )?)
-        }
-        None => None,
-    };
-    let mut samples = match (outbox, &composer) {
-        (Some(outbox), Some(composer)) => Some((outbox, composer.session()?)),
-        _ => None,
-    };
+    // Built even without --out: the first message is composed to check what
+    // its reader sees (the legal footer visible, the size within carriers').
+    let keys = session.store.keys()?;
+    let composer = Composer::new(&session.campaign, session.plan.headers(), keys)?;
+    let messages = composer.session()?;
+    let mut samples = outbox;
+    let mut first_checked = false;
     let wanted = if args.all { u64::MAX } else { args.sample };
     let date = now_unix();
     let mut written = 0u64;
@@ -134,15 +126,22 @@ pub fn preview(context: &Context, args: &PreviewArgs) -> Result<(), Error> {
         if let Some(skipped) = skipped.as_mut() {
             skipped.write(&row, &verdict)?;
         }
-        if let (Some((outbox, messages)), Verdict::Eligible(address)) = (&mut samples, &verdict)
-            && written < wanted
-        {
-            let composed = messages.compose(row.line, address, &row.fields, date)?;
-            outbox.write(&mut session.store, row.line, address, composed)?;
-            written += 1;
+        if let Verdict::Eligible(address) = &verdict {
+            match samples.as_mut() {
+                Some(outbox) if written < wanted => {
+                    let composed = messages.compose(row.line, address, &row.fields, date)?;
+                    outbox.write(&mut session.store, row.line, address, composed)?;
+                    written += 1;
+                }
+                None if !first_checked => {
+                    messages.compose_unsigned(row.line, address, &row.fields, date)?;
+                    first_checked = true;
+                }
+                _ => {}
+            }
         }
     }
-    if let Some((outbox, _)) = samples.as_mut() {
+    if let Some(outbox) = samples.as_mut() {
         outbox.flush(&mut session.store)?;
     }
     let mut walked = session.finish();

@@ -36,13 +36,15 @@ pub(super) struct CampaignFile {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct Sender {
-    pub from: Mailbox,
+    pub from: Spanned<Mailbox>,
     pub reply_to: Option<Address>,
     pub return_path: Option<Address>,
     pub verp: Option<Spanned<bool>>,
     pub organization: Option<Spanned<String>>,
     pub postal_address: Option<Spanned<String>>,
     pub contact: Option<Spanned<String>>,
+    #[serde(default)]
+    pub public_mailbox_domains: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -125,6 +127,8 @@ pub(super) struct Limits {
     pub failure_window: Option<Spanned<u32>>,
     pub max_complaint_rate: Option<Spanned<f64>>,
     pub not_before: Option<Spanned<String>>,
+    #[serde(default)]
+    pub max_message_size: BTreeMap<String, Spanned<String>>,
 }
 
 #[derive(Deserialize)]

@@ -7,6 +7,7 @@
 
 mod file;
 pub mod limits;
+pub mod sender_rules;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -227,6 +228,9 @@ pub struct Limits {
     pub window: Option<SendWindow>,
     /// The time zone the window is read in.
     pub timezone: Option<jiff::tz::TimeZone>,
+    /// Size limits by recipient domain beyond the carriers' built-in ones
+    /// (`sender_rules::CARRIER_SIZE_LIMITS`), which these override.
+    pub max_message_size: Vec<(String, u64)>,
     /// The scheduled start (配信予約): before it `send` sends nothing and
     /// exits 75, so the cron job can be installed when the campaign is
     /// approved.
@@ -542,7 +546,10 @@ impl Checker<'_> {
         };
         let verp = match &raw.verp {
             Some(verp) if *verp.get_ref() => {
-                let envelope = raw.return_path.as_ref().unwrap_or(&raw.from.address);
+                let envelope = raw
+                    .return_path
+                    .as_ref()
+                    .unwrap_or(&raw.from.get_ref().address);
                 let local = envelope.as_str().rsplit_once('@').map_or("", |(l, _)| l);
                 // RFC 5321 caps a local part at 64 octets; "+" and a token add 33.
                 if local.len() + 1 + crate::token::TOKEN_LEN > 64 {
@@ -559,8 +566,29 @@ impl Checker<'_> {
             }
             _ => false,
         };
+        let from_span = raw.from.span();
+        let from = raw.from.into_inner();
+        if let Some(problem) = from
+            .name
+            .as_deref()
+            .and_then(sender_rules::display_name_problem)
+        {
+            self.report(Some(&from_span), "sender.from", problem);
+        }
+        let domain = from.address.domain().to_ascii_lowercase();
+        if sender_rules::is_public_mailbox(&domain, &raw.public_mailbox_domains) {
+            self.report(
+                Some(&from_span),
+                "sender.from",
+                format!(
+                    "{domain} is a public mailbox provider's domain: mail From it fails DMARC at every \
+                     receiver (its owner publishes the policy, you cannot sign for it); send From a \
+                     domain of your own with SPF, DKIM and DMARC"
+                ),
+            );
+        }
         Sender {
-            from: raw.from,
+            from,
             reply_to: raw.reply_to,
             return_path: raw.return_path,
             verp,
@@ -862,6 +890,17 @@ impl Checker<'_> {
                 }
             }
         });
+        let mut max_message_size = Vec::new();
+        for (domain, size) in &raw.max_message_size {
+            match sender_rules::parse_size(size.get_ref()) {
+                Ok(bytes) => max_message_size.push((domain.to_ascii_lowercase(), bytes)),
+                Err(problem) => self.report(
+                    Some(&size.span()),
+                    &format!("limits.max_message_size.{domain}"),
+                    problem,
+                ),
+            }
+        }
         let max_failure_rate = self.share(
             raw.max_failure_rate,
             "limits.max_failure_rate",
@@ -892,6 +931,7 @@ impl Checker<'_> {
             max_per_run: raw.max_per_run,
             window: raw.window.map(Spanned::into_inner),
             timezone,
+            max_message_size,
             not_before,
             retry_attempts: raw.retry_attempts.unwrap_or(defaults::RETRY_ATTEMPTS),
             retry_delay: raw.retry_delay.map_or(defaults::RETRY_DELAY, |d| d.0),

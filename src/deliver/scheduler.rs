@@ -358,6 +358,8 @@ mod tests {
             max_per_run: 0,
             window: None,
             timezone: None,
+            max_message_size: Vec::new(),
+            not_before: None,
             retry_attempts: 3,
             retry_delay: Duration::ZERO,
             max_failure_rate: 0.05,

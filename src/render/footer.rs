@@ -31,6 +31,11 @@ pub struct FooterText {
     /// a 600-byte needle each time cost more than the rest of the check.
     text_head: Finder<'static>,
     html_head: Finder<'static>,
+    /// What the law requires a reader to see, as it reads in the HTML part
+    /// (before the URL): (what it is, its text).
+    legal: Vec<(&'static str, String)>,
+    /// The unsubscribe URL around the token.
+    url: (String, String),
 }
 
 /// The footer of one message, as text and as HTML (for tests: messages take
@@ -145,6 +150,20 @@ impl FooterText {
         }
         html_after_mailto_token.push_str("</div>\n");
         let (url_head, url_tail) = url;
+        let mut legal: Vec<(&'static str, String)> = ["organization", "postal address", "contact"]
+            .into_iter()
+            .zip([
+                (labels.organization, &sender.organization),
+                (labels.postal_address, &sender.postal_address),
+                (labels.contact, &sender.contact),
+            ])
+            .filter_map(|(what, (label, value))| {
+                value
+                    .as_deref()
+                    .map(|value| (what, format!("{label}{separator}{value}")))
+            })
+            .collect();
+        legal.push(("opt-out statement", labels.refuse.to_owned()));
         let (escaped_head, escaped_tail) =
             (Escape(url_head).to_string(), Escape(url_tail).to_string());
         FooterText {
@@ -161,7 +180,20 @@ impl FooterText {
                 html_after_mailto_token,
             ),
             mailto_token: mailto.is_some(),
+            legal,
+            url: (url_head.to_owned(), url_tail.to_owned()),
         }
+    }
+
+    /// What a reader must see in the HTML part of the message whose token is
+    /// `token`: (what it is, its text), the opt-out link's URL last.
+    pub fn legal_items(&self, token: &str) -> Vec<(&'static str, String)> {
+        let mut items = self.legal.clone();
+        items.push((
+            "opt-out link",
+            [self.url.0.as_str(), token, &self.url.1].concat(),
+        ));
+        items
     }
 
     /// The text footer of the message whose unsubscribe token is `token`,

@@ -10,6 +10,7 @@
 
 pub mod footer;
 mod vars;
+pub mod visibility;
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
@@ -51,6 +52,17 @@ pub enum RenderError {
         message: String,
         recipients: PathBuf,
         csv_line: Option<u64>,
+    },
+    /// Legal text is in the HTML part, but where a reader would not see it.
+    #[error(
+        "{location}: the legal footer's {what} would not be seen: {why}. 特定電子メール法 requires \
+         it to be displayed: put {{{{ footer }}}} where it shows, or leave it out and hikyaku adds \
+         it before </body>"
+    )]
+    HiddenLegalText {
+        location: String,
+        what: &'static str,
+        why: String,
     },
     /// The message could not be assembled.
     #[error("cannot build the message for {} line {line}: {message}", recipients.display())]
@@ -115,6 +127,8 @@ pub struct Renderer {
     env: Environment<'static>,
     template_files: [(String, String); 3],
     has_html: bool,
+    /// The HTML template's source, to name the line that hides legal text.
+    html_source: String,
     recipients_path: PathBuf,
     /// What the templates of every message share, the footer included.
     common: Arc<vars::Campaign>,
@@ -177,9 +191,11 @@ impl Renderer {
             read_text(&campaign.message.text)?,
             &template_files[1].1,
         )?;
+        let mut html_source = String::new();
         if let Some(html) = &campaign.message.html {
             template_files[2].1 = html.display().to_string();
-            compile(&mut env, HTML, read_text(html)?, &template_files[2].1)?;
+            html_source = read_text(html)?;
+            compile(&mut env, HTML, html_source.clone(), &template_files[2].1)?;
         }
 
         let attachments = campaign
@@ -222,6 +238,7 @@ impl Renderer {
             env,
             template_files,
             has_html: campaign.message.html.is_some(),
+            html_source,
             recipients_path: campaign.recipients.path.clone(),
             common: Arc::new(vars::Campaign {
                 headers: headers.into(),
@@ -283,6 +300,7 @@ impl Renderer {
             subject: get(0)?,
             text: get(1)?,
             html: if self.has_html { Some(get(2)?) } else { None },
+            legal_text_seen: std::cell::Cell::new(false),
         })
     }
 }
@@ -294,6 +312,10 @@ pub struct Templates<'r> {
     subject: Template<'r, 'r>,
     text: Template<'r, 'r>,
     html: Option<Template<'r, 'r>>,
+    /// Whether the HTML part's legal text was checked for visibility: once
+    /// per session, on its first message (parsing every message's HTML
+    /// would cost more than rendering it).
+    legal_text_seen: std::cell::Cell<bool>,
 }
 
 impl Templates<'_> {
@@ -341,7 +363,12 @@ impl Templates<'_> {
             Some(template) => {
                 let html =
                     self.render_template(template, 2, vars(FooterKind::Html), recipient.line)?;
-                Some(with_html_footer(html, token, footer))
+                let html = with_html_footer(html, token, footer);
+                if !self.legal_text_seen.get() {
+                    self.check_legal_text_visible(&html, token)?;
+                    self.legal_text_seen.set(true);
+                }
+                Some(html)
             }
             None => None,
         };
@@ -429,6 +456,35 @@ impl Templates<'_> {
         Ok(Rendered { subject, bytes })
     }
 
+    /// Refuses an HTML part whose legal text a reader would not see.
+    fn check_legal_text_visible(&self, html: &str, token: &str) -> Result<(), RenderError> {
+        let renderer = self.renderer;
+        let document = visibility::Document::parse(html);
+        for (what, text) in renderer.common.footer.legal_items(token) {
+            let (why, locate) = match document.seen(&text) {
+                visibility::Seen::Visible => continue,
+                visibility::Seen::Hidden { why, locate } => (why, locate),
+                visibility::Seen::Missing => (
+                    "it is not shown as text (inside an attribute, or cut by broken markup)"
+                        .to_owned(),
+                    String::new(),
+                ),
+            };
+            let line = footer_line(&renderer.html_source)
+                .or_else(|| line_holding(&renderer.html_source, &locate));
+            let file = &renderer.template_files[2].1;
+            return Err(RenderError::HiddenLegalText {
+                location: match line {
+                    Some(line) => format!("{file}:{line}"),
+                    None => file.clone(),
+                },
+                what,
+                why,
+            });
+        }
+        Ok(())
+    }
+
     /// Renders `template`, number `index` of the renderer's template files.
     fn render_template(
         &self,
@@ -443,6 +499,28 @@ impl Templates<'_> {
             template_error(&e, file, &renderer.recipients_path, Some(csv_line))
         })
     }
+}
+
+/// The line of a template that places the footer (`{{ footer }}`), if one does.
+fn footer_line(source: &str) -> Option<usize> {
+    source
+        .lines()
+        .position(|line| {
+            line.find("{{")
+                .is_some_and(|open| line[open..].contains("footer") && line[open..].contains("}}"))
+        })
+        .map(|index| index + 1)
+}
+
+/// The first line of `source` holding `fragment`, if any.
+fn line_holding(source: &str, fragment: &str) -> Option<usize> {
+    if fragment.is_empty() {
+        return None;
+    }
+    source
+        .lines()
+        .position(|line| line.contains(fragment))
+        .map(|index| index + 1)
 }
 
 /// The Date header for `unix` seconds in `zone` (RFC 5322, e.g. `Tue, 1 Dec

@@ -520,7 +520,10 @@ fn a_scheduled_start_holds_the_send_until_its_time() {
         .env("HIKYAKU_NOW", "2026-12-01T09:00:00+09:00")
         .run()
         .expect_code(75)
-        .stderr_has(&["scheduled to start at 2026-12-01 10:00 +09:00", "nothing was sent"]);
+        .stderr_has(&[
+            "scheduled to start at 2026-12-01 10:00 +09:00",
+            "nothing was sent",
+        ]);
     assert_eq!(server.connections(), 0);
     // Once the time has come, it sends.
     scratch
@@ -530,10 +533,9 @@ fn a_scheduled_start_holds_the_send_until_its_time() {
         .expect_code(0);
     assert_eq!(server.received().len(), 3);
 
-    let bad = scratch.read("campaign.toml").replace(
-        "2026-12-01T10:00:00+09:00",
-        "2026-12-01 10:00",
-    );
+    let bad = scratch
+        .read("campaign.toml")
+        .replace("2026-12-01T10:00:00+09:00", "2026-12-01 10:00");
     scratch.write("campaign.toml", bad);
     scratch
         .run(&["check", "campaign.toml"])

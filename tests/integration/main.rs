@@ -16,6 +16,7 @@ mod feedback_trust;
 mod getting_started;
 mod hardening;
 mod imap;
+mod legal_display;
 mod messages;
 mod plan;
 mod recipients;

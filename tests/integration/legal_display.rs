@@ -1,0 +1,165 @@
+//! The legal checks see what the recipient sees: a footer placed where no
+//! reader would see it, a From that pretends to be a reply or sits at a
+//! public mailbox provider, and a message too large for a carrier are all
+//! refused before anything is sent.
+
+use crate::support::{CAMPAIGN, Scratch};
+
+/// A notice campaign with an HTML template `html`.
+fn with_html(html: &str) -> Scratch {
+    let scratch = Scratch::with_recipients("email,name\ntaro@example.jp,山田\n");
+    scratch.write(
+        "campaign.toml",
+        CAMPAIGN.replace("\"advertisement\"", "\"notice\"").replace(
+            "text = \"body.txt\"",
+            "text = \"body.txt\"\nhtml = \"body.html\"",
+        ),
+    );
+    scratch.write("body.html", html);
+    scratch
+}
+
+#[test]
+fn a_footer_placed_where_no_reader_sees_it_is_refused_with_its_line() {
+    let hiding = [
+        (
+            "<div style=\"display:none\">{{ footer }}</div>",
+            "display:none",
+        ),
+        (
+            "<div style=\"visibility: hidden\">{{ footer }}</div>",
+            "visibility:hidden",
+        ),
+        ("<div style=\"opacity:0\">{{ footer }}</div>", "opacity"),
+        // The footer sets its own 13px and #333333: a wrapper's font-size
+        // or colour cannot shrink or hide it, but zoom and a matching
+        // background can.
+        ("<div style=\"zoom:0.5\">{{ footer }}</div>", "font size"),
+        (
+            "<div style=\"background-color:#333333\">{{ footer }}</div>",
+            "cannot be told apart",
+        ),
+        ("<div hidden>{{ footer }}</div>", "hidden attribute"),
+        ("<!-- {{ footer }} -->", "comment"),
+        ("<template>{{ footer }}</template>", "<template>"),
+        (
+            "<style>.fine { display: none }</style><div class=\"fine\">{{ footer }}</div>",
+            "display:none",
+        ),
+    ];
+    for (placement, why) in hiding {
+        let html =
+            format!("<html>\n<body>\n<p>{{{{ name }}}}様</p>\n{placement}\n</body>\n</html>\n");
+        let scratch = with_html(&html);
+        for command in ["check", "preview"] {
+            scratch
+                .run(&[command, "campaign.toml"])
+                .expect_code(78)
+                .stderr_has(&["body.html:4", "would not be seen", why]);
+        }
+        let server = crate::smtp_server::SmtpServer::start();
+        scratch.write(
+            "campaign.toml",
+            crate::delivery::campaign(&server, "").replace(
+                "text = \"body.txt\"",
+                "text = \"body.txt\"\nhtml = \"body.html\"",
+            ),
+        );
+        scratch
+            .run(&["send", "campaign.toml"])
+            .expect_code(78)
+            .stderr_has(&["body.html:4"]);
+        assert_eq!(server.connections(), 0, "{placement}");
+    }
+
+    // In <head> (title), the line is that of the footer's placement too.
+    let scratch = with_html(
+        "<html>\n<head><title>{{ footer }}</title></head>\n<body><p>x</p></body></html>\n",
+    );
+    scratch
+        .run(&["check", "campaign.toml"])
+        .expect_code(78)
+        .stderr_has(&["body.html:2", "<head>"]);
+}
+
+#[test]
+fn a_visible_placed_footer_and_small_but_legible_text_are_accepted() {
+    let scratch = with_html(
+        "<html><body><p>{{ name }}様</p>\n\
+         <div style=\"font-size:12px;color:#666666;background:#ffffff\">{{ footer }}</div>\n\
+         <div style=\"display:none\">preheader text</div></body></html>\n",
+    );
+    scratch.run(&["check", "campaign.toml"]).expect_code(0);
+    // And the footer left out is added, visible, before </body>.
+    let scratch = with_html("<html><body style=\"color:#222\"><p>{{ name }}様</p></body></html>\n");
+    scratch.run(&["check", "campaign.toml"]).expect_code(0);
+}
+
+#[test]
+fn a_from_that_implies_a_reply_or_uses_a_public_mailbox_is_refused() {
+    for (from, expected) in [
+        ("Re: ASUE株式会社 <news@example.co.jp>", "reply"),
+        ("Fwd: ASUE <news@example.co.jp>", "reply"),
+        ("{{ name }}様へ <news@example.co.jp>", "template expression"),
+        (
+            "ASUE株式会社 <asue.news@gmail.com>",
+            "public mailbox provider",
+        ),
+        ("ASUE <news@yahoo.co.jp>", "public mailbox provider"),
+    ] {
+        let scratch = Scratch::with_recipients("email,name\ntaro@example.jp,山田\n");
+        scratch.write(
+            "campaign.toml",
+            CAMPAIGN.replace("ASUE株式会社 <news@example.co.jp>", from),
+        );
+        scratch
+            .run(&["check", "campaign.toml"])
+            .expect_code(78)
+            .stderr_has(&["campaign.toml:6", "sender.from", expected]);
+    }
+    // A campaign may name more providers' domains.
+    let scratch = Scratch::with_recipients("email,name\ntaro@example.jp,山田\n");
+    scratch.write(
+        "campaign.toml",
+        CAMPAIGN.replace(
+            "contact = \"052-000-0000\"",
+            "contact = \"052-000-0000\"\npublic_mailbox_domains = [\"example.co.jp\"]",
+        ),
+    );
+    scratch
+        .run(&["check", "campaign.toml"])
+        .expect_code(78)
+        .stderr_has(&["public mailbox provider"]);
+}
+
+#[test]
+fn a_message_larger_than_the_carrier_accepts_is_refused_before_sending() {
+    let server = crate::smtp_server::SmtpServer::start();
+    let scratch =
+        Scratch::with_recipients("email,name\ntaro@example.jp,山田\nhanako@au.com,花子\n");
+    // 2.4 MB of attachment is about 3.3 MB once base64-encoded.
+    let attachment: Vec<u8> = (0..2_400_000u64).map(|i| (i * 7919 % 251) as u8).collect();
+    scratch.write("brochure.pdf", &attachment);
+    scratch.write(
+        "campaign.toml",
+        crate::delivery::campaign(&server, "").replace(
+            "text = \"body.txt\"",
+            "text = \"body.txt\"\nattachments = [\"brochure.pdf\"]",
+        ),
+    );
+    for command in [&["check", "campaign.toml"][..], &["send", "campaign.toml"]] {
+        scratch.run(command).expect_code(78).stderr_has(&[
+            "recipients.csv line 3",
+            "hanako@au.com",
+            "au.com accepts at most 3.0 MB",
+        ]);
+    }
+    assert_eq!(server.connections(), 0, "nothing left before the refusal");
+    // A campaign can raise (or lower) a domain's limit.
+    let raised = scratch.read("campaign.toml").replace(
+        "[limits]",
+        "[limits]\nmax_message_size = { \"au.com\" = \"5MB\" }",
+    );
+    scratch.write("campaign.toml", raised);
+    scratch.run(&["check", "campaign.toml"]).expect_code(0);
+}
