@@ -56,7 +56,7 @@ fn rows_without_time_or_method_are_rejected_by_line_and_nothing_is_imported() {
 
 #[test]
 fn an_old_consent_imported_after_an_opt_out_does_not_count() {
-    let scratch = Scratch::with_recipients("email\na@example.jp\n");
+    let scratch = Scratch::with_recipients("email,name\na@example.jp,A\n");
     let row = "a@example.jp,newsletter,opt-in,2025-04-01T10:00:00+09:00,web form,log 1\n";
     scratch.write("consent.csv", format!("{HEADER}{row}"));
     scratch
@@ -158,7 +158,7 @@ fn export_can_be_imported_again_unchanged() {
 
 #[test]
 fn cp932_consent_files_import() {
-    let scratch = Scratch::with_recipients("email\ntaka@example.jp\n");
+    let scratch = Scratch::with_recipients("email,name\ntaka@example.jp,T\n");
     let mut bytes = HEADER.as_bytes().to_vec();
     bytes.extend_from_slice(b"taka@example.jp,newsletter,business-card,2025-04-01T10:00:00+09:00,\x96\xBC\x8E\x68\x8C\xF0\x8A\xB7,\xFB\xFC\x8B\xB4\r\n");
     scratch.write("consent.csv", bytes);
@@ -171,7 +171,7 @@ fn cp932_consent_files_import() {
 
 #[test]
 fn a_consent_for_another_list_does_not_count() {
-    let scratch = Scratch::with_recipients("email\na@example.jp\n");
+    let scratch = Scratch::with_recipients("email,name\na@example.jp,A\n");
     scratch.write(
         "campaign.toml",
         CAMPAIGN.replace("list = \"newsletter\"", "list = \"offers\""),

@@ -135,7 +135,7 @@ fn skipped_file_names_line_reason_and_keeps_the_columns() {
 
 #[test]
 fn notices_need_no_consent_but_respect_suppression() {
-    let scratch = Scratch::with_recipients("email\na@example.jp\nb@example.jp\n");
+    let scratch = Scratch::with_recipients("email,name\na@example.jp,A\nb@example.jp,B\n");
     scratch.write(
         "campaign.toml",
         crate::support::CAMPAIGN.replace("\"advertisement\"", "\"notice\""),

@@ -98,7 +98,7 @@ fn the_address_column_can_be_renamed_and_idn_addresses_are_one_address() {
     let scratch = Scratch::new();
     scratch.write(
         "recipients.csv",
-        "メール,名前\ninfo@例え.jp,A\nINFO@xn--r8jz45g.jp,B\n",
+        "メール,name\ninfo@例え.jp,A\nINFO@xn--r8jz45g.jp,B\n",
     );
     scratch.write(
         "campaign.toml",

@@ -13,7 +13,7 @@ fn notice_campaign(scratch: &Scratch, list: &str) {
 
 #[test]
 fn a_global_entry_covers_every_list_and_a_list_entry_only_its_own() {
-    let scratch = Scratch::with_recipients("email\nglobal@example.jp\nnews@example.jp\n");
+    let scratch = Scratch::with_recipients("email,name\nglobal@example.jp,G\nnews@example.jp,N\n");
     scratch
         .run(&["suppress", "add", "Global@Example.jp"])
         .expect_code(0);
