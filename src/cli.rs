@@ -267,6 +267,7 @@ pub struct CheckArgs {
 
 /// Arguments of `preview`.
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("sample_output").args(["out", "report"]).multiple(true)))]
 pub struct PreviewArgs {
     /// The campaign file
     pub campaign: PathBuf,
@@ -284,13 +285,41 @@ pub struct PreviewArgs {
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
 
-    /// With --out: how many messages to write, from the first eligible row
-    #[arg(long, value_name = "N", default_value_t = 3, requires = "out")]
+    /// With --out or --report: how many sample messages, from the first eligible row
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 3,
+        requires = "sample_output"
+    )]
     pub sample: u64,
 
     /// With --out: write every eligible recipient's message
     #[arg(long, requires = "out", conflicts_with = "sample")]
     pub all: bool,
+
+    /// Write the approver's page to FILE.html: the campaign, who receives it and
+    /// why others do not, where it goes and how long the send will take, the
+    /// sample messages as they will look, and the legal checklist. One
+    /// self-contained file (no script, nothing fetched) to mail or print
+    #[arg(long, value_name = "FILE.html")]
+    pub report: Option<PathBuf>,
+
+    /// How often cron runs `send` (for the estimate with a window or
+    /// max_per_run): 1h, 30min, …
+    #[arg(long, value_name = "INTERVAL", default_value = "1h", value_parser = parse_interval)]
+    pub runs_every: std::time::Duration,
+}
+
+/// An interval such as `1h`, `30min` or `90s`.
+fn parse_interval(text: &str) -> Result<std::time::Duration, String> {
+    let interval = crate::config::limits::Delay::parse(text)?.0;
+    if interval < std::time::Duration::from_secs(60) {
+        return Err(format!(
+            "{text:?} is shorter than a minute; cron runs at most every minute"
+        ));
+    }
+    Ok(interval)
 }
 
 /// Arguments of `send`.
@@ -355,6 +384,12 @@ pub struct StatusArgs {
     /// Output format
     #[arg(long, value_enum, default_value = "text")]
     pub format: ReportFormat,
+
+    /// Also write the delivery page to FILE.html: counts per state, sent per
+    /// minute, what was not delivered by reason and domain, complaint and
+    /// bounce rates against Gmail's and Yahoo's lines, blocks per domain
+    #[arg(long, value_name = "FILE.html")]
+    pub report: Option<PathBuf>,
 }
 
 /// Arguments of `report`.

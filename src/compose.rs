@@ -95,6 +95,12 @@ impl Composer {
         })
     }
 
+    /// What the law requires a reader to see in the message whose
+    /// unsubscribe token is `token`: (what, its text).
+    pub fn legal_items(&self, token: &str) -> Vec<(&'static str, String)> {
+        self.renderer.legal_items(token)
+    }
+
     /// The signer, when DKIM is configured.
     pub fn signer(&self) -> Option<&Signer> {
         self.signer.as_ref()

@@ -71,6 +71,8 @@ pub enum Error {
     Store(#[from] StoreError),
     #[error(transparent)]
     Compose(#[from] ComposeError),
+    #[error(transparent)]
+    Report(#[from] crate::report::ReportError),
     #[error(
         "{rows}nothing was imported: {} of the rows are unusable\n  \
          hint: fix them, or pass --skip-invalid to import the other rows",
@@ -121,6 +123,8 @@ impl Error {
                 StoreError::Sqlite { .. } | StoreError::Corrupt(_) | StoreError::Random(_),
             ) => exit::INTERNAL,
             Error::Write { .. } | Error::Output(_) => exit::IO,
+            Error::Report(crate::report::ReportError::Write { .. }) => exit::IO,
+            Error::Report(crate::report::ReportError::Template(_)) => exit::INTERNAL,
             // The port is taken or not ours to bind: the endpoint cannot be offered.
             Error::Serve(_) => exit::UNAVAILABLE,
             Error::Read { .. } => exit::NO_INPUT,

@@ -74,6 +74,31 @@ fn approved_files(digest: &CampaignDigest) -> Vec<ApprovedFile> {
         .collect()
 }
 
+/// The last approval of another digest of the campaign: who, when, and the
+/// files (paths) that changed since.
+pub(super) fn changed_since_last_approval(
+    store: &Store,
+    campaign: &Campaign,
+    digest: &CampaignDigest,
+) -> Result<Option<(String, i64, Vec<String>)>, Error> {
+    let current = digest.hex();
+    let approvals = store.approvals(&campaign.id)?;
+    let Some(last) = approvals.iter().rev().find(|a| a.digest != current) else {
+        return Ok(None);
+    };
+    let changed = approved_files(digest)
+        .into_iter()
+        .filter(|file| {
+            !last
+                .files
+                .iter()
+                .any(|old| old.role == file.role && old.sha256 == file.sha256)
+        })
+        .map(|file| file.path)
+        .collect();
+    Ok(Some((last.approver.clone(), last.approved_at, changed)))
+}
+
 /// The distinct approvers (compared without case) of `digest`.
 fn approvers_of(store: &Store, campaign: &str, digest: &str) -> Result<BTreeSet<String>, Error> {
     Ok(store
@@ -102,27 +127,15 @@ pub fn gate(store: &Store, campaign: &Campaign, digest: &CampaignDigest) -> Resu
          it needs (distinct names); nothing was sent",
         approvers.len()
     );
-    let approvals = store.approvals(&campaign.id)?;
-    if let Some(last) = approvals.iter().rev().find(|a| a.digest != current) {
-        let now = approved_files(digest);
-        let changed: Vec<String> = now
-            .iter()
-            .filter(|file| {
-                !last
-                    .files
-                    .iter()
-                    .any(|old| old.role == file.role && old.sha256 == file.sha256)
-            })
-            .map(|file| file.path.clone())
-            .collect();
-        if !changed.is_empty() && approvers.is_empty() {
-            message.push_str(&format!(
-                "\n  changed since the approval by {} at {}: {}",
-                last.approver,
-                format_unix(last.approved_at),
-                changed.join(", ")
-            ));
-        }
+    if let Some((by, at, changed)) = changed_since_last_approval(store, campaign, digest)?
+        && !changed.is_empty()
+        && approvers.is_empty()
+    {
+        message.push_str(&format!(
+            "\n  changed since the approval by {by} at {}: {}",
+            format_unix(at),
+            changed.join(", ")
+        ));
     }
     message.push_str(&format!(
         "\n  hint: run `hikyaku preview {path}`, then have {} approve it with `hikyaku approve {path} --by NAME`",

@@ -1,6 +1,7 @@
 //! `check` and `preview`: the plan, its counts, the approval digest, and the
 //! exact messages.
 
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -13,8 +14,10 @@ use crate::cli::{CheckArgs, PreviewArgs, ReportFormat};
 use crate::compose::Composer;
 use crate::csv_input::Row;
 use crate::error::Error;
+use crate::estimate::{Estimate, estimate};
 use crate::output::group;
 use crate::plan::{SkipReason, Verdict};
+use crate::report;
 use crate::store::now_unix;
 
 /// `hikyaku check CAMPAIGN`: everything a send would check, over every row.
@@ -116,32 +119,68 @@ pub fn preview(context: &Context, args: &PreviewArgs) -> Result<(), Error> {
     let keys = session.store.keys()?;
     let composer = Composer::new(&session.campaign, session.plan.headers(), keys)?;
     let messages = composer.session()?;
-    let mut samples = outbox;
+    let mut outbox = outbox;
     let mut first_checked = false;
     let wanted = if args.all { u64::MAX } else { args.sample };
     let date = now_unix();
     let mut written = 0u64;
+    // For the report: sample messages, skipped examples, domains.
+    let mut report_samples: Vec<report::Sample> = Vec::new();
+    let mut examples: Vec<Vec<report::SkippedExample>> = vec![Vec::new(); SkipReason::ALL.len()];
+    let mut domains: BTreeMap<String, u64> = BTreeMap::new();
     let mut row = Row::default();
     while let Some(verdict) = session.next(&mut row)? {
         if let Some(skipped) = skipped.as_mut() {
             skipped.write(&row, &verdict)?;
         }
-        if let Verdict::Eligible(address) = &verdict {
-            match samples.as_mut() {
-                Some(outbox) if written < wanted => {
+        match &verdict {
+            Verdict::Eligible(address) => {
+                let domain = address.domain();
+                match domains.get_mut(domain) {
+                    Some(count) => *count += 1,
+                    None => {
+                        domains.insert(domain.to_owned(), 1);
+                    }
+                }
+                let sampled_for_report =
+                    args.report.is_some() && (report_samples.len() as u64) < args.sample;
+                let to_outbox = outbox.is_some() && written < wanted;
+                if sampled_for_report || to_outbox {
                     let composed = messages.compose(row.line, address, &row.fields, date)?;
-                    outbox.write(&mut session.store, row.line, address, composed)?;
-                    written += 1;
-                }
-                None if !first_checked => {
+                    if sampled_for_report {
+                        report_samples.push(report::Sample {
+                            line: row.line,
+                            bytes: composed.bytes.clone(),
+                            legal_items: composer.legal_items(&composed.unsubscribe_token),
+                        });
+                    }
+                    if let (Some(outbox), true) = (outbox.as_mut(), to_outbox) {
+                        outbox.write(&mut session.store, row.line, address, composed)?;
+                        written += 1;
+                    }
+                } else if !first_checked {
                     messages.compose_unsigned(row.line, address, &row.fields, date)?;
-                    first_checked = true;
                 }
-                _ => {}
+                first_checked = true;
+            }
+            verdict => {
+                if let Some(reason) = verdict.skip_reason()
+                    && let Some(index) = SkipReason::ALL.iter().position(|r| *r == reason)
+                    && examples[index].len() < SKIPPED_EXAMPLES
+                {
+                    examples[index].push(report::SkippedExample {
+                        line: row.line,
+                        email: session.plan.email(&row).to_owned(),
+                        detail: match verdict {
+                            Verdict::Invalid(error) => error.to_string(),
+                            _ => String::new(),
+                        },
+                    });
+                }
             }
         }
     }
-    if let Some(outbox) = samples.as_mut() {
+    if let Some(outbox) = outbox.as_mut() {
         outbox.flush(&mut session.store)?;
     }
     let mut walked = session.finish();
@@ -153,9 +192,49 @@ pub fn preview(context: &Context, args: &PreviewArgs) -> Result<(), Error> {
     if let Some(skipped) = skipped {
         skipped.finish()?;
     }
+    let now = jiff::Timestamp::from_second(now_unix()).unwrap_or_else(|_| jiff::Timestamp::now());
+    let estimate = estimate(&domains, &walked.campaign.limits, now, args.runs_every);
+    if let Some(path) = &args.report {
+        let approvers = walked
+            .store
+            .approvals(&walked.campaign.id)?
+            .into_iter()
+            .filter(|a| a.digest == digest)
+            .map(|a| (a.approver, a.approved_at, a.note))
+            .collect();
+        let changed_since = super::approve::changed_since_last_approval(
+            &walked.store,
+            &walked.campaign,
+            &walked.digest,
+        )?;
+        let skipped = SkipReason::ALL
+            .iter()
+            .zip(examples)
+            .map(|(reason, examples)| (reason.as_str(), walked.counts.skipped(*reason), examples))
+            .collect();
+        report::ApprovalReport {
+            campaign: &walked.campaign,
+            digest: &walked.digest,
+            approvers,
+            changed_since,
+            total_rows: walked.counts.total_rows,
+            eligible: walked.counts.eligible,
+            skipped,
+            domains,
+            estimate: estimate.clone(),
+            cadence: args.runs_every,
+            samples: report_samples,
+            generated: now,
+        }
+        .write(path)?;
+    }
     match args.format {
         ReportFormat::Json => {
             let mut report = plan_json(&walked);
+            report["estimate"] = estimate_json(&estimate);
+            if let Some(path) = &args.report {
+                report["report"] = json!(path);
+            }
             if let Some(dir) = &args.out {
                 report["messages_written"] = written.into();
                 report["out"] = json!(dir);
@@ -165,6 +244,10 @@ pub fn preview(context: &Context, args: &PreviewArgs) -> Result<(), Error> {
         ReportFormat::Text => {
             let mut out = std::io::stdout().lock();
             write_plan(&mut out, &walked)?;
+            write_estimate(&mut out, &estimate, &walked.campaign, args.runs_every)?;
+            if let Some(path) = &args.report {
+                writeln!(out, "\napprover's report written to {}", path.display())?;
+            }
             if let Some(path) = &args.skipped {
                 writeln!(out, "\nskipped rows written to {}", path.display())?;
             }
@@ -177,6 +260,73 @@ pub fn preview(context: &Context, args: &PreviewArgs) -> Result<(), Error> {
                 )?;
             }
         }
+    }
+    Ok(())
+}
+
+/// How many skipped rows of each reason the report shows.
+const SKIPPED_EXAMPLES: usize = 5;
+
+/// The estimate for scripts.
+fn estimate_json(estimate: &Estimate) -> serde_json::Value {
+    json!({
+        "start": estimate.start.to_string(),
+        "finish": estimate.finish.to_string(),
+        "sending_seconds": estimate.sending.as_secs(),
+        "runs": estimate.runs,
+        "paced_by": estimate.bottleneck,
+        "unpaced": estimate.unpaced,
+    })
+}
+
+/// The estimate for people: one line, two with a caveat.
+fn write_estimate(
+    out: &mut impl Write,
+    estimate: &Estimate,
+    campaign: &crate::config::Campaign,
+    cadence: std::time::Duration,
+) -> Result<(), Error> {
+    let zone = campaign
+        .limits
+        .timezone
+        .clone()
+        .unwrap_or(jiff::tz::TimeZone::UTC);
+    let at = |t: jiff::Timestamp| {
+        t.to_zoned(zone.clone())
+            .strftime("%Y-%m-%d %H:%M %:z")
+            .to_string()
+    };
+    let minutes = estimate.sending.as_secs().div_ceil(60);
+    let sending = if minutes >= 120 {
+        format!("{}h{:02}", minutes / 60, minutes % 60)
+    } else {
+        format!("{minutes} min")
+    };
+    writeln!(out)?;
+    writeln!(
+        out,
+        "estimate   {sending} of sending from {}, done about {} in {} run(s){}",
+        at(estimate.start),
+        at(estimate.finish),
+        estimate.runs,
+        estimate
+            .bottleneck
+            .as_ref()
+            .map(|b| format!("; paced by {b}"))
+            .unwrap_or_default()
+    )?;
+    if campaign.limits.window.is_some() || campaign.limits.max_per_run > 0 {
+        writeln!(
+            out,
+            "           (assuming cron runs send every {} min: --runs-every)",
+            cadence.as_secs() / 60
+        )?;
+    }
+    if estimate.unpaced {
+        writeln!(
+            out,
+            "           mail without any rate goes as fast as the relay takes it, counted as no time"
+        )?;
     }
     Ok(())
 }

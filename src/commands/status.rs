@@ -89,6 +89,9 @@ fn walk(
         each(standing)?;
     }
     Ok(Walked {
+        sent_per_minute: session.store.sent_per_minute(&campaign_id)?,
+        undelivered: session.store.undelivered_by_domain(&campaign_id, 50)?,
+        config: session.campaign.clone(),
         approvals: session.store.approvals(&campaign_id)?,
         rates: session.store.campaign_rates(&campaign_id)?,
         recent: session
@@ -103,6 +106,12 @@ fn walk(
 /// What a walk learned beside the rows.
 struct Walked {
     campaign: String,
+    /// The campaign as loaded, for the report.
+    config: crate::config::Campaign,
+    /// Messages accepted per minute, for the report.
+    sent_per_minute: Vec<(i64, u64)>,
+    /// What was not delivered, by state, domain and reply, for the report.
+    undelivered: Vec<(String, String, String, u64)>,
     approvals: Vec<crate::store::approval::Approval>,
     rates: CampaignRates,
     /// Every campaign of the store, the last 30 days: what the guard reads.
@@ -118,6 +127,9 @@ pub fn status(context: &Context, args: &StatusArgs) -> Result<(), Error> {
     let mut counts = [0u64; STATES.len()];
     let Walked {
         campaign,
+        config,
+        sent_per_minute,
+        undelivered,
         approvals,
         rates,
         recent,
@@ -129,6 +141,22 @@ pub fn status(context: &Context, args: &StatusArgs) -> Result<(), Error> {
         }
         Ok(())
     })?;
+    if let Some(path) = &args.report {
+        crate::report::DeliveryReport {
+            campaign: &config,
+            counts: STATES.iter().copied().zip(counts).collect(),
+            sent_per_minute,
+            undelivered,
+            rates,
+            blocks: blocks.clone(),
+            generated: jiff::Timestamp::from_second(crate::store::now_unix())
+                .unwrap_or_else(|_| jiff::Timestamp::now()),
+        }
+        .write(path)?;
+        if matches!(args.format, crate::cli::ReportFormat::Text) {
+            eprintln!("delivery report written to {}", path.display());
+        }
+    }
     match args.format {
         crate::cli::ReportFormat::Json => {
             let mut report = serde_json::Map::new();

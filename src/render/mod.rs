@@ -263,6 +263,12 @@ impl Renderer {
         })
     }
 
+    /// What the law requires a reader to see in the message whose token is
+    /// `token`: (what, its text).
+    pub fn legal_items(&self, token: &str) -> Vec<(&'static str, String)> {
+        self.common.footer.legal_items(token)
+    }
+
     /// The names of the headers every message carries, for the DKIM `h=` list.
     pub fn header_names(&self) -> Vec<&'static str> {
         let mut names = vec![

@@ -258,6 +258,54 @@ impl Store {
         Ok(counts)
     }
 
+    /// Messages of `campaign` accepted by the relay, per minute (unix
+    /// minutes, ascending), for the delivery report's chart.
+    pub fn sent_per_minute(&self, campaign: &str) -> Result<Vec<(i64, u64)>, StoreError> {
+        self.conn
+            .prepare(
+                "SELECT updated_at / 60, COUNT(*) FROM journal \
+                 WHERE campaign = ?1 AND state = 'sent' GROUP BY 1 ORDER BY 1",
+            )
+            .and_then(|mut statement| {
+                statement
+                    .query_map([campaign], |row| {
+                        Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)? as u64))
+                    })?
+                    .collect()
+            })
+            .map_err(|e| self.error(e))
+    }
+
+    /// Recipients of `campaign` not delivered (deferred, failed, unknown),
+    /// grouped by state, recipient domain and the relay's reply (its first
+    /// 80 characters), most frequent first: at most `limit` groups.
+    pub fn undelivered_by_domain(
+        &self,
+        campaign: &str,
+        limit: u32,
+    ) -> Result<Vec<(String, String, String, u64)>, StoreError> {
+        self.conn
+            .prepare(
+                "SELECT state, substr(email, instr(email, '@') + 1) AS domain, \
+                        substr(COALESCE(NULLIF(smtp_reply, ''), reason, ''), 1, 80) AS why, COUNT(*) \
+                 FROM journal WHERE campaign = ?1 AND state IN ('deferred', 'failed', 'unknown') \
+                 GROUP BY 1, 2, 3 ORDER BY 4 DESC, 1, 2 LIMIT ?2",
+            )
+            .and_then(|mut statement| {
+                statement
+                    .query_map(rusqlite::params![campaign, limit], |row| {
+                        Ok((
+                            row.get(0)?,
+                            row.get(1)?,
+                            row.get(2)?,
+                            row.get::<_, i64>(3)? as u64,
+                        ))
+                    })?
+                    .collect()
+            })
+            .map_err(|e| self.error(e))
+    }
+
     /// The journal row of one recipient.
     pub fn journal_entry(
         &self,

@@ -90,16 +90,21 @@ impl TlsFront {
 /// Headless Chromium that resolves `host` to the TLS front.
 fn launch(chromium: PathBuf, host: &str, front: &TlsFront, profile: &Path) -> Browser {
     let rules = format!("--host-resolver-rules=MAP {host} 127.0.0.1:{}", front.port);
-    let args: Vec<&OsStr> = [
-        rules.as_str(),
-        "--disable-gpu",
-        "--disable-quic",
-        "--disable-component-update",
-        "--lang=ja",
-    ]
-    .into_iter()
-    .map(OsStr::new)
-    .collect();
+    launch_with(chromium, profile, Some(&rules))
+}
+
+/// Headless Chromium with its own profile folder, and an extra argument.
+fn launch_with(chromium: PathBuf, profile: &Path, extra: Option<&str>) -> Browser {
+    let args: Vec<&OsStr> = extra
+        .into_iter()
+        .chain([
+            "--disable-gpu",
+            "--disable-quic",
+            "--disable-component-update",
+            "--lang=ja",
+        ])
+        .map(OsStr::new)
+        .collect();
     let options = LaunchOptions {
         headless: true,
         // Running as root (CI), Chromium refuses to start sandboxed.
@@ -138,12 +143,41 @@ fn screenshot(tab: &Tab, name: &str) -> u32 {
     let png = tab
         .capture_screenshot(Page::CaptureScreenshotFormatOption::Png, None, None, true)
         .expect("screenshot");
+    save_png(name, &png).0
+}
+
+/// Saves a PNG of the whole page, `width` wide: (width, height, bytes). The
+/// viewport is made as tall as the page first (captureBeyondViewport leaves
+/// iframes below the fold unpainted).
+fn full_page_screenshot(tab: &Tab, name: &str, width: u32) -> (u32, u32, usize) {
+    let height = tab
+        .wait_for_element("html")
+        .and_then(|html| html.get_box_model())
+        .expect("the page's box")
+        .height
+        .ceil() as u32;
+    let metrics: Emulation::SetDeviceMetricsOverride = serde_json::from_value(serde_json::json!({
+        "width": width, "height": height, "deviceScaleFactor": 1, "mobile": false,
+    }))
+    .expect("device metrics");
+    tab.call_method(metrics)
+        .expect("a window as tall as the page");
+    let png = tab
+        .capture_screenshot(Page::CaptureScreenshotFormatOption::Png, None, None, true)
+        .expect("full-page screenshot");
+    let (width, height) = save_png(name, &png);
+    (width, height, png.len())
+}
+
+/// Writes a PNG into `target/tmp/browser/`; its (width, height).
+fn save_png(name: &str, png: &[u8]) -> (u32, u32) {
     let folder = Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser");
     std::fs::create_dir_all(&folder).expect("artifact folder");
-    std::fs::write(folder.join(name), &png).expect("save screenshot");
+    std::fs::write(folder.join(name), png).expect("save screenshot");
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "a PNG");
-    // The IHDR chunk follows the signature: length, type, then the width.
-    u32::from_be_bytes(png[16..20].try_into().expect("four bytes"))
+    // The IHDR chunk follows the signature: length, type, width, height.
+    let number = |at: usize| u32::from_be_bytes(png[at..at + 4].try_into().expect("four bytes"));
+    (number(16), number(20))
 }
 
 /// The visible text of the page's body.
@@ -284,4 +318,69 @@ fn a_phone_without_javascript_unsubscribes_through_the_link_in_a_sent_message() 
         .expect("the done page again");
     assert!(tab.find_element("button").is_err(), "no second button");
     assert_eq!(opt_outs(&scratch).len(), 1);
+}
+
+#[test]
+fn the_approver_pages_render_in_chromium_with_their_charts_and_samples() {
+    let Some(chromium) = chromium() else {
+        return;
+    };
+    let server = SmtpServer::start();
+    let scratch = crate::approver_report::campaign_with_every_skip_reason(&server);
+    let campaign = scratch.read("campaign.toml").replace(
+        "text = \"body.txt\"",
+        "text = \"body.txt\"\nhtml = \"body.html\"",
+    );
+    scratch.write("campaign.toml", campaign);
+    scratch.write(
+        "body.html",
+        "<html><body style=\"font-family:sans-serif\"><h1 style=\"color:#1f3a5f\">{{ name }}様</h1>\
+         <p>12月のお知らせです。年末年始の営業日をご案内します。</p></body></html>\n",
+    );
+    scratch
+        .run(&["preview", "campaign.toml", "--report", "approval.html"])
+        .expect_code(0);
+    scratch.run(&["send", "campaign.toml"]).expect_code(0);
+    scratch
+        .run(&["status", "campaign.toml", "--report", "delivery.html"])
+        .expect_code(0);
+
+    let profile = tempfile::tempdir().expect("browser profile folder");
+    let browser = launch_with(chromium, profile.path(), None);
+    let tab = browser.new_tab().expect("a tab");
+    tab.set_default_timeout(Duration::from_secs(60));
+    tab.call_method(Emulation::SetScriptExecutionDisabled { value: true })
+        .expect("turn JavaScript off");
+
+    for (page, png, heading) in [
+        ("approval.html", "approval-report.png", "配信承認レポート"),
+        ("delivery.html", "delivery-report.png", "配信結果レポート"),
+    ] {
+        let url = format!("file://{}", scratch.path(page).display());
+        tab.navigate_to(&url)
+            .and_then(|tab| tab.wait_until_navigated())
+            .expect("open the report");
+        let text = text_of(&tab);
+        assert!(text.contains(heading), "{heading} in {text}");
+        // Charts are drawn: the SVG bars have a size on the page.
+        let bar = tab.wait_for_element("svg rect.bar").expect("a chart bar");
+        assert!(bar.get_box_model().expect("its box").width > 0.0);
+        let (width, height, bytes) = full_page_screenshot(&tab, png, 1000);
+        assert!((960..=1000).contains(&width), "{page}: {width}px wide");
+        assert!(height > 900, "{page}: the whole page, {height}px tall");
+        // A blank page of that size compresses to a few kilobytes.
+        assert!(bytes > 60_000, "{page}: {bytes} bytes looks blank");
+    }
+    // The sample's HTML is laid out in its sandboxed frame.
+    tab.navigate_to(&format!(
+        "file://{}",
+        scratch.path("approval.html").display()
+    ))
+    .and_then(|tab| tab.wait_until_navigated())
+    .expect("open the approval report");
+    let frames = tab.wait_for_elements("iframe.html").expect("sample frames");
+    assert_eq!(frames.len(), 2);
+    for frame in frames {
+        assert!(frame.get_box_model().expect("frame box").height > 300.0);
+    }
 }

@@ -1,6 +1,7 @@
 //! Integration tests: the built binary on files the tests write.
 
 mod approval;
+mod approver_report;
 mod bounce_formats;
 mod browser;
 mod certificates;

@@ -1,0 +1,197 @@
+//! The approver's pages: `preview --report` before a send and `status
+//! --report` after it, each one self-contained HTML file.
+
+use crate::smtp_server::SmtpServer;
+use crate::support::Scratch;
+
+/// An advertisement with a row for every skip reason, one message already
+/// sent (so a row is `already_sent`), on the test SMTP server.
+pub fn campaign_with_every_skip_reason(server: &SmtpServer) -> Scratch {
+    let scratch = Scratch::with_recipients(
+        "email,name\n\
+         sent@example.jp,送信済\n\
+         a@example.jp,山田\n\
+         b@docomo.ne.jp,髙橋\n\
+         gone@example.jp,停止\n\
+         noconsent@example.jp,同意なし\n\
+         not-an-address,不正\n\
+         A@example.jp,重複\n",
+    );
+    scratch.write(
+        "campaign.toml",
+        crate::delivery::campaign(
+            server,
+            "rate = \"10/s\"\ndomain_rates = { \"docomo.ne.jp\" = \"30/min\" }",
+        )
+        .replace("kind = \"notice\"", "kind = \"advertisement\""),
+    );
+    let consent: String = ["sent", "a", "gone"]
+        .iter()
+        .map(|who| {
+            format!("{who}@example.jp,newsletter,opt-in,2025-04-01T10:00:00+09:00,web form,log\n")
+        })
+        .chain(std::iter::once(
+            "b@docomo.ne.jp,newsletter,opt-in,2025-04-01T10:00:00+09:00,web form,log\n".to_owned(),
+        ))
+        .collect();
+    scratch.write(
+        "consent.csv",
+        format!("email,list,basis,obtained_at,method,evidence\n{consent}"),
+    );
+    scratch
+        .run(&["consent", "import", "consent.csv"])
+        .expect_code(0);
+    scratch
+        .run(&["send", "campaign.toml", "--limit", "1"])
+        .expect_code(75);
+    scratch
+        .run(&["suppress", "add", "gone@example.jp"])
+        .expect_code(0);
+    scratch
+}
+
+#[test]
+fn the_preview_report_shows_every_skip_reason_the_digest_and_the_samples() {
+    let server = SmtpServer::start();
+    let scratch = campaign_with_every_skip_reason(&server);
+    let digest = scratch.preview_json()["digest"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let run = scratch.run(&["preview", "campaign.toml", "--report", "report.html"]);
+    run.expect_code(0);
+    // The estimate is on the terminal too: 1 docomo recipient at 30/min.
+    assert!(run.stdout.contains("estimate "), "{}", run.stdout);
+    assert!(run.stdout.contains("report written to report.html"));
+    let html = scratch.read("report.html");
+
+    assert!(html.contains(&digest), "the digest");
+    for (label, count) in [
+        ("配信停止・抑止リスト", 1),
+        ("同意の記録なし", 1),
+        ("アドレスが不正", 1),
+        ("重複", 1),
+        ("送信済み", 1),
+    ] {
+        assert!(
+            html.contains(&format!("<h3>{label}（{count}）</h3>")),
+            "{label} with its count"
+        );
+    }
+    assert!(html.contains("not-an-address"), "the invalid row is shown");
+    assert!(html.contains("不要"), "approval is not required here");
+    // Self-contained: nothing is fetched or run.
+    for external in [
+        "<script",
+        "<link",
+        "<img src=\"http",
+        "url(http",
+        "src=\"http",
+    ] {
+        assert!(!html.contains(external), "external resource {external:?}");
+    }
+    // The samples, as they will look: the HTML in a sandboxed frame, the
+    // legal checklist, the DKIM-less warning.
+    assert_eq!(
+        html.matches("<iframe class=\"html\" sandbox=\"\" srcdoc=")
+            .count(),
+        0,
+        "text-only campaign"
+    );
+    assert_eq!(
+        html.matches("class=\"sample\"").count(),
+        2,
+        "both eligible rows"
+    );
+    assert!(html.contains("山田様"), "a sample's subject");
+    assert!(html.contains("受信拒否ができる旨の表示"));
+    assert!(!html.contains("class=\"ng\""), "every check passes: {html}");
+    // The docomo lane: 1 recipient at 30/min.
+    assert!(html.contains("docomo.ne.jp"));
+    assert!(html.len() < 200_000, "{} bytes", html.len());
+    // Owner-only, like every output naming recipients.
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(scratch.path("report.html"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+
+    // With approval required: how many are needed, and the exact command.
+    let required = scratch
+        .read("campaign.toml")
+        .replace("required = false", "required = true");
+    scratch.write("campaign.toml", required);
+    scratch
+        .run(&["preview", "campaign.toml", "--report", "report.html"])
+        .expect_code(0);
+    let html = scratch.read("report.html");
+    assert!(
+        html.contains("承認 0 / 1"),
+        "no approval yet of the one needed"
+    );
+    assert!(
+        html.contains("campaign.toml --by 氏名</pre>"),
+        "the approve command"
+    );
+    scratch
+        .run(&["approve", "campaign.toml", "--by", "佐藤"])
+        .expect_code(0);
+    scratch
+        .run(&["preview", "campaign.toml", "--report", "report.html"])
+        .expect_code(0);
+    let html = scratch.read("report.html");
+    assert!(html.contains("承認済み") && html.contains("<td>佐藤</td>"));
+}
+
+#[test]
+fn the_preview_report_shows_html_samples_in_a_sandbox_and_hidden_checks_fail_visibly() {
+    let server = SmtpServer::start();
+    let scratch = campaign_with_every_skip_reason(&server);
+    let campaign = scratch.read("campaign.toml").replace(
+        "text = \"body.txt\"",
+        "text = \"body.txt\"\nhtml = \"body.html\"",
+    );
+    scratch.write("campaign.toml", campaign);
+    scratch.write(
+        "body.html",
+        "<html><body><p>{{ name }}様</p><p><a href=\"https://example.co.jp/sale\">セール</a></p></body></html>\n",
+    );
+    scratch
+        .run(&[
+            "preview",
+            "campaign.toml",
+            "--report",
+            "report.html",
+            "--sample",
+            "1",
+        ])
+        .expect_code(0);
+    let html = scratch.read("report.html");
+    assert_eq!(
+        html.matches("<iframe class=\"html\" sandbox=\"\" srcdoc=")
+            .count(),
+        1
+    );
+    // The message's own markup is escaped inside srcdoc, links and all.
+    assert!(html.contains("&lt;a href=&quot;https://example.co.jp/sale&quot;&gt;"));
+    assert!(!html.contains("<a href=\"https://example.co.jp/sale\">"));
+    assert!(!html.contains("class=\"ng\""));
+}
+
+#[test]
+fn the_status_report_after_a_send_shows_the_sent_count() {
+    let server = SmtpServer::start();
+    let scratch = campaign_with_every_skip_reason(&server);
+    scratch.run(&["send", "campaign.toml"]).expect_code(0);
+    assert_eq!(server.received().len(), 3);
+    scratch
+        .run(&["status", "campaign.toml", "--report", "status.html"])
+        .expect_code(0);
+    let html = scratch.read("status.html");
+    assert!(html.contains("id=\"sent-count\">3<"), "three sent");
+    assert!(html.contains("苦情率") && html.contains("0.3%"));
+    for external in ["<script", "<link", "src=\"http", "url(http"] {
+        assert!(!html.contains(external), "external resource {external:?}");
+    }
+}
