@@ -17,6 +17,7 @@ use crate::error::Error;
 use crate::estimate::{Estimate, estimate};
 use crate::output::group;
 use crate::plan::{SkipReason, Verdict};
+use crate::render::visibility::MIN_AGREEMENT;
 use crate::report;
 use crate::store::now_unix;
 
@@ -28,12 +29,15 @@ pub fn check(context: &Context, args: &CheckArgs) -> Result<(), Error> {
     let messages = composer.session()?;
     let date = now_unix();
     let mut rendered = 0u64;
+    let mut agreement = None;
     let mut row = Row::default();
     while let Some(verdict) = session.next(&mut row)? {
         if let Verdict::Eligible(address) = verdict {
             // Every message is rendered; one is signed, which proves the key.
             if rendered == 0 {
-                messages.compose(row.line, &address, &row.fields, date)?;
+                let composed = messages.compose(row.line, &address, &row.fields, date)?;
+                let shared = composer.legal_items(&composed.unsubscribe_token);
+                agreement = parts_agreement(&composed.bytes, &shared);
             } else {
                 messages.compose_unsigned(row.line, &address, &row.fields, date)?;
             }
@@ -56,6 +60,7 @@ pub fn check(context: &Context, args: &CheckArgs) -> Result<(), Error> {
                 "total_rows": counts.total_rows,
                 "eligible": counts.eligible,
                 "rendered": rendered,
+                "parts_agreement": agreement,
                 "dkim": dkim,
                 "dns": dns.as_ref().map(|d| d.to_json()),
             });
@@ -76,6 +81,20 @@ pub fn check(context: &Context, args: &CheckArgs) -> Result<(), Error> {
                 "ok    templates      {} messages rendered with the legal footer",
                 group(rendered)
             )?;
+            match agreement {
+                Some(share) if share < MIN_AGREEMENT => writeln!(
+                    out,
+                    "warn  parts          the text part says little of what the HTML part shows \
+                     ({:.0} % in common): content filters score that (MPART_ALT_DIFF); say the same in both",
+                    share * 100.0
+                )?,
+                Some(share) => writeln!(
+                    out,
+                    "ok    parts          text and HTML parts say the same ({:.0} % in common)",
+                    share * 100.0
+                )?,
+                None => {}
+            }
             match &dkim {
                 Some(name) => writeln!(
                     out,
@@ -262,6 +281,20 @@ pub fn preview(context: &Context, args: &PreviewArgs) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+/// How much the text part of `message` says of what its HTML part shows;
+/// `None` without an HTML part.
+fn parts_agreement(message: &[u8], shared: &[(&'static str, String)]) -> Option<f64> {
+    let parsed = mail_parser::MessageParser::default().parse(message)?;
+    parsed.html_part(0).filter(|part| part.is_text_html())?;
+    let html = parsed.body_html(0)?;
+    let text = parsed.body_text(0).unwrap_or_default();
+    let document = crate::render::visibility::Document::parse(&html);
+    let shared: Vec<&str> = shared.iter().map(|(_, text)| text.as_str()).collect();
+    Some(crate::render::visibility::alternative_agreement(
+        &text, &document, &shared,
+    ))
 }
 
 /// How many skipped rows of each reason the report shows.

@@ -93,6 +93,21 @@ impl Document {
         }
     }
 
+    /// The text a reader sees, in document order.
+    pub fn visible_text(&self) -> String {
+        let mut text = String::new();
+        for node in self.html.tree.nodes() {
+            if let Node::Text(chunk) = node.value()
+                && let Some(parent) = node.parent().and_then(ElementRef::wrap)
+                && self.why_hidden(parent).is_none()
+            {
+                text.push_str(chunk);
+                text.push(' ');
+            }
+        }
+        text
+    }
+
     /// Why text directly inside `element` is hidden, if it is: the reason
     /// and a fragment of source that locates it.
     fn why_hidden(&self, element: ElementRef<'_>) -> Option<(String, String)> {
@@ -253,6 +268,43 @@ impl Document {
         all
     }
 }
+
+/// How much of what the HTML part shows the text part also says, from 0 to
+/// 1: the share of the HTML's visible character pairs (whitespace aside,
+/// case folded) found in the text. Content filters score multipart
+/// messages whose parts say different things (SpamAssassin's
+/// MPART_ALT_DIFF); pairs of characters work for Japanese, which has no
+/// spaces between words. The `shared` texts (the legal footer, which both
+/// parts carry) are left out of both, so they cannot hide a difference.
+pub fn alternative_agreement(text: &str, html: &Document, shared: &[&str]) -> f64 {
+    use std::collections::HashSet;
+    let without_shared = |s: &str| {
+        let mut s = s.to_owned();
+        for piece in shared {
+            if !piece.is_empty() {
+                s = s.replace(piece, " ");
+            }
+        }
+        s
+    };
+    let pairs = |s: &str| -> HashSet<(char, char)> {
+        let chars: Vec<char> = s
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .flat_map(char::to_lowercase)
+            .collect();
+        chars.windows(2).map(|w| (w[0], w[1])).collect()
+    };
+    let shown = pairs(&without_shared(&html.visible_text()));
+    if shown.is_empty() {
+        return 1.0;
+    }
+    let said = pairs(&without_shared(text));
+    shown.intersection(&said).count() as f64 / shown.len() as f64
+}
+
+/// Below this agreement the parts count as saying different things.
+pub const MIN_AGREEMENT: f64 = 0.5;
 
 /// `<div style="…">` or `<p class="…">`, for messages.
 fn describe(element: ElementRef<'_>) -> String {
@@ -640,6 +692,18 @@ mod tests {
         ))
         .seen(LEGAL);
         assert!(matches!(in_head, Seen::Hidden { why, .. } if why.contains("<head>")));
+    }
+
+    #[test]
+    fn parts_that_say_the_same_agree_and_different_ones_do_not() {
+        let html = Document::parse(
+            "<html><head><title>x</title></head><body><p>年末年始の営業日のご案内です。</p>\
+             <div style=\"display:none\">プレヘッダー</div></body></html>",
+        );
+        let same = alternative_agreement("年末年始の 営業日の\nご案内です。", &html, &[]);
+        assert!(same > 0.99, "{same}");
+        let different = alternative_agreement("Hello, this is another text entirely.", &html, &[]);
+        assert!(different < MIN_AGREEMENT, "{different}");
     }
 
     #[test]

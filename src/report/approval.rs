@@ -407,7 +407,11 @@ fn sample_view(sample: &Sample, campaign: &Campaign, ja: bool) -> SampleView {
         .is_none();
     let domain_ok =
         !sender_rules::is_public_mailbox(&from.address.domain().to_ascii_lowercase(), &[]);
-    let rules = vec![
+    let agreement = document.as_ref().map(|d| {
+        let shared: Vec<&str> = sample.legal_items.iter().map(|(_, t)| t.as_str()).collect();
+        crate::render::visibility::alternative_agreement(&text, d, &shared)
+    });
+    let mut rules = vec![
         (
             if ja {
                 "差出人名が返信・転送を装っていない"
@@ -446,6 +450,18 @@ fn sample_view(sample: &Sample, campaign: &Campaign, ja: bool) -> SampleView {
             },
         ),
     ];
+    if let Some(agreement) = agreement {
+        rules.push((
+            if ja {
+                "テキストとHTMLの内容が一致（コンテンツフィルタの MPART_ALT_DIFF 対策）"
+            } else {
+                "Text and HTML parts say the same (content filters' MPART_ALT_DIFF)"
+            }
+            .to_owned(),
+            agreement >= crate::render::visibility::MIN_AGREEMENT,
+            format!("{:.0} %", agreement * 100.0),
+        ));
+    }
     SampleView {
         line: sample.line,
         from: decoded("From"),

@@ -145,7 +145,7 @@ fn the_preview_report_shows_every_skip_reason_the_digest_and_the_samples() {
 }
 
 #[test]
-fn the_preview_report_shows_html_samples_in_a_sandbox_and_hidden_checks_fail_visibly() {
+fn the_preview_report_shows_html_samples_in_a_sandbox_and_failed_checks_as_crosses() {
     let server = SmtpServer::start();
     let scratch = campaign_with_every_skip_reason(&server);
     let campaign = scratch.read("campaign.toml").replace(
@@ -157,26 +157,39 @@ fn the_preview_report_shows_html_samples_in_a_sandbox_and_hidden_checks_fail_vis
         "body.html",
         "<html><body><p>{{ name }}様</p><p><a href=\"https://example.co.jp/sale\">セール</a></p></body></html>\n",
     );
-    scratch
-        .run(&[
-            "preview",
-            "campaign.toml",
-            "--report",
-            "report.html",
-            "--sample",
-            "1",
-        ])
-        .expect_code(0);
-    let html = scratch.read("report.html");
-    assert_eq!(
-        html.matches("<iframe class=\"html\" sandbox=\"\" srcdoc=")
-            .count(),
-        1
-    );
+    scratch.write("body.txt", "{{ name }}様\nセール\n");
+    let report = |scratch: &Scratch| {
+        scratch
+            .run(&[
+                "preview",
+                "campaign.toml",
+                "--report",
+                "report.html",
+                "--sample",
+                "1",
+            ])
+            .expect_code(0);
+        scratch.read("report.html")
+    };
+    let html = report(&scratch);
+    let frames = html.matches("<iframe class=\"html\" sandbox=\"\" srcdoc=");
+    assert_eq!(frames.count(), 1);
     // The message's own markup is escaped inside srcdoc, links and all.
     assert!(html.contains("&lt;a href=&quot;https://example.co.jp/sale&quot;&gt;"));
     assert!(!html.contains("<a href=\"https://example.co.jp/sale\">"));
-    assert!(!html.contains("class=\"ng\""));
+    assert!(!html.contains("class=\"ng\""), "every check passes");
+
+    // A text part that says something else: the checklist shows ✗.
+    scratch.write(
+        "body.txt",
+        "{{ name }}様\nDifferent words entirely, nothing alike.\n",
+    );
+    let html = report(&scratch);
+    let row = html
+        .split("<tr>")
+        .find(|row| row.contains("MPART_ALT_DIFF"))
+        .expect("the parts row");
+    assert!(row.contains("class=\"ng\">✗"), "{row}");
 }
 
 #[test]

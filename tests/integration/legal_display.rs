@@ -163,3 +163,22 @@ fn a_message_larger_than_the_carrier_accepts_is_refused_before_sending() {
     scratch.write("campaign.toml", raised);
     scratch.run(&["check", "campaign.toml"]).expect_code(0);
 }
+
+#[test]
+fn check_warns_when_the_text_and_html_parts_say_different_things() {
+    let scratch = with_html(
+        "<html><body><p>Big winter sale: everything must go, this week only.</p></body></html>\n",
+    );
+    scratch.write("body.txt", "{{ name }}様\n年末年始の営業日のご案内です。\n");
+    let run = scratch.run(&["check", "campaign.toml"]);
+    run.expect_code(0);
+    assert!(run.stdout.contains("warn  parts"), "{}", run.stdout);
+    assert!(run.stdout.contains("MPART_ALT_DIFF"));
+
+    scratch.write(
+        "body.html",
+        "<html><body><p>{{ name }}様</p><p>年末年始の営業日のご案内です。</p></body></html>\n",
+    );
+    let run = scratch.run(&["check", "campaign.toml"]);
+    assert!(run.stdout.contains("ok    parts"), "{}", run.stdout);
+}
