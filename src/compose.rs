@@ -77,10 +77,30 @@ impl Composer {
         headers: &[String],
         keys: Keys,
     ) -> Result<Composer, ComposeError> {
+        Composer::build(campaign, headers, keys, true)
+    }
+
+    /// As [`Composer::new`], without loading the DKIM key: for checks of the
+    /// messages that never leave (a plain `preview` needs no key access).
+    pub fn unsigned(
+        campaign: &Campaign,
+        headers: &[String],
+        keys: Keys,
+    ) -> Result<Composer, ComposeError> {
+        Composer::build(campaign, headers, keys, false)
+    }
+
+    fn build(
+        campaign: &Campaign,
+        headers: &[String],
+        keys: Keys,
+        signed: bool,
+    ) -> Result<Composer, ComposeError> {
         let renderer = Renderer::new(campaign, headers)?;
         let signer = campaign
             .dkim
             .as_ref()
+            .filter(|_| signed)
             .map(|dkim| Signer::load(dkim, &renderer.header_names()))
             .transpose()?;
         Ok(Composer {

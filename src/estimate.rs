@@ -32,16 +32,20 @@ pub struct Lane {
 /// The estimate for a send.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Estimate {
-    /// When the first run starts: now, or `limits.not_before` if later.
+    /// When the first run starts: now, or the first cron tick from
+    /// `limits.not_before` when that is later (and inside the window).
     pub start: jiff::Timestamp,
+    /// Whether the start is the scheduled one (`limits.not_before`).
+    pub scheduled: bool,
     /// The time spent sending, outside pauses.
     pub sending: Duration,
     /// What sets the pace: "the global rate 10/s" or a domain.
     pub bottleneck: Option<String>,
     /// How many runs (cron invocations) it takes.
     pub runs: u64,
-    /// When the last message leaves.
-    pub finish: jiff::Timestamp,
+    /// When the last message leaves; `None` when the send would never end
+    /// (no cron run falls inside the window).
+    pub finish: Option<jiff::Timestamp>,
     /// Whether some mail has no rate at all (the relay decides).
     pub unpaced: bool,
     /// Domains with their own rate, slowest first.
@@ -98,13 +102,16 @@ pub fn estimate(
     let paced: u64 = lanes.iter().map(|lane| lane.count).sum();
     let unpaced = global.is_none() && paced < total;
 
-    let start = match limits.not_before {
-        Some(at) if at > now => at,
-        _ => now,
+    let (start, scheduled) = match limits.not_before {
+        Some(at) if at > now => (at, true),
+        _ => (now, false),
     };
-    let (runs, finish) = calendar(total, sending_seconds, limits, start, cadence);
+    // A scheduled send starts with the first cron run from its time; one
+    // that may start now is started by hand, or by cron within the hour.
+    let (start, runs, finish) = calendar(total, sending_seconds, limits, start, scheduled, cadence);
     Estimate {
         start,
+        scheduled,
         sending: seconds(sending_seconds),
         bottleneck,
         runs,
@@ -121,19 +128,24 @@ fn seconds(value: f64) -> Duration {
     Duration::from_secs_f64(value.clamp(0.0, 1e12))
 }
 
+/// The most runs the calendar lays out before it gives up (a year of
+/// hourly runs).
+const MAX_RUNS: u64 = 10_000;
+
 /// Lays `total` messages that take `sending` seconds of sending on the
-/// calendar: runs start at `start` and then at cron ticks, send while the
-/// window is open and until `max_per_run`. Returns (runs, finish).
+/// calendar: the first run starts at `start` (at the first cron tick from it
+/// when `on_tick`), later ones at cron ticks; each sends while the window is
+/// open and until `max_per_run`. Returns (when the first run starts, runs,
+/// finish); the finish is `None` when it never ends: no cron tick falls
+/// inside the window, or more than [`MAX_RUNS`] runs.
 fn calendar(
     total: u64,
     sending: f64,
     limits: &Limits,
     start: jiff::Timestamp,
+    on_tick: bool,
     cadence: Duration,
-) -> (u64, jiff::Timestamp) {
-    if total == 0 {
-        return (0, start);
-    }
+) -> (jiff::Timestamp, u64, Option<jiff::Timestamp>) {
     let zone = limits.timezone.clone().unwrap_or(jiff::tz::TimeZone::UTC);
     let window = limits.window.as_ref().filter(|_| limits.timezone.is_some());
     let per_second = if sending > 0.0 {
@@ -146,63 +158,96 @@ fn calendar(
     } else {
         limits.max_per_run as f64
     };
-    let cadence = cadence.as_secs().max(60) as i64;
+    // Cron ticks are multiples of the cadence from local midnight, and
+    // start again at midnight when the cadence does not divide the day.
+    let cadence = (cadence.as_secs() as i64).clamp(60, 86_400);
 
-    let minute_of_day = |t: jiff::Timestamp| {
-        let local = t.to_zoned(zone.clone());
-        i64::from(local.hour()) * 60 + i64::from(local.minute())
-    };
     let second_of_day = |t: jiff::Timestamp| {
         let local = t.to_zoned(zone.clone());
         i64::from(local.hour()) * 3600 + i64::from(local.minute()) * 60 + i64::from(local.second())
     };
-    // The next cron tick at or after `t`: multiples of the cadence from
-    // local midnight.
+    let after = |t: jiff::Timestamp, seconds: f64| {
+        t.checked_add(jiff::SignedDuration::from_secs_f64(seconds.clamp(0.0, 1e9)))
+            .ok()
+    };
+    // The first cron tick at or after `t`.
     let next_tick = |t: jiff::Timestamp| {
         let into_day = second_of_day(t);
         let wait = (cadence - into_day.rem_euclid(cadence)).rem_euclid(cadence);
-        t + jiff::SignedDuration::from_secs(wait)
+        after(t, wait.min(86_400 - into_day) as f64)
     };
-    // Seconds the window stays open after `t` (None: no window), or 0 when
-    // it is closed.
-    let open_for = |t: jiff::Timestamp| -> Option<i64> {
+    // Seconds the window stays open from `second` of the day; 0 when closed,
+    // None without a window.
+    let open_at = |second: i64| -> Option<i64> {
         let window = window?;
-        let minute = minute_of_day(t) as u16;
-        if !window.contains(minute) {
+        if !window.contains((second / 60) as u16) {
             return Some(0);
         }
-        let end = i64::from(window.end_minute) * 60;
-        Some((end - second_of_day(t)).rem_euclid(86_400))
+        Some((i64::from(window.end_minute) * 60 - second).rem_euclid(86_400))
     };
+    // Without a tick inside the window, no run ever sends.
+    if window.is_some()
+        && !(0..86_400)
+            .step_by(cadence as usize)
+            .any(|tick| open_at(tick) != Some(0))
+    {
+        return (start, 0, None);
+    }
 
-    let mut t = start;
+    let first = if on_tick {
+        next_tick(start)
+    } else {
+        Some(start)
+    };
+    let Some(mut t) = first else {
+        return (start, 0, None);
+    };
+    if total == 0 {
+        return (t, 0, Some(t));
+    }
+    let mut first_run = None;
     let mut remaining = total as f64;
     let mut runs = 0;
-    // Generous: a year of hourly runs.
-    for _ in 0..10_000 {
-        // A run that finds the window closed sends nothing: wait for the
-        // first tick inside it.
-        let mut guard = 0;
-        while open_for(t) == Some(0) && guard < 2_000 {
-            t = next_tick(t + jiff::SignedDuration::from_secs(1));
-            guard += 1;
+    while runs < MAX_RUNS {
+        // A run that finds the window closed sends nothing: the first tick
+        // inside it (there is one every day, checked above).
+        let mut ticks = 0;
+        while open_at(second_of_day(t)) == Some(0) {
+            t = match next_tick(after(t, 1.0).unwrap_or(t)) {
+                Some(next) if ticks < 86_400 / cadence + 2 => next,
+                _ => return (first_run.unwrap_or(t), runs, None),
+            };
+            ticks += 1;
         }
+        first_run.get_or_insert(t);
         runs += 1;
-        let budget = open_for(t).map_or(f64::INFINITY, |s| s as f64 * per_second);
+        let budget = match open_at(second_of_day(t)) {
+            None => f64::INFINITY,
+            Some(_) if per_second.is_infinite() => f64::INFINITY,
+            Some(open) => open as f64 * per_second,
+        };
         let sent = remaining.min(cap).min(budget);
+        if sent <= 0.0 {
+            return (first_run.unwrap_or(t), runs, None);
+        }
         let elapsed = if per_second.is_infinite() {
             0.0
         } else {
             sent / per_second
         };
         remaining -= sent;
-        let end = t + jiff::SignedDuration::from_secs_f64(elapsed);
+        let Some(end) = after(t, elapsed) else {
+            return (first_run.unwrap_or(t), runs, None);
+        };
         if remaining <= 0.5 {
-            return (runs, end);
+            return (first_run.unwrap_or(t), runs, Some(end));
         }
-        t = next_tick(end + jiff::SignedDuration::from_secs(1));
+        t = match after(end, 1.0).and_then(next_tick) {
+            Some(next) => next,
+            None => return (first_run.unwrap_or(t), runs, None),
+        };
     }
-    (runs, t)
+    (first_run.unwrap_or(t), runs, None)
 }
 
 #[cfg(test)]
@@ -260,7 +305,7 @@ mod tests {
             Some("docomo.ne.jp at 30/min")
         );
         assert_eq!(estimate.runs, 1);
-        assert_eq!(estimate.finish, at("2026-12-01T10:20:00+09:00"));
+        assert_eq!(estimate.finish, Some(at("2026-12-01T10:20:00+09:00")));
     }
 
     #[test]
@@ -273,7 +318,7 @@ mod tests {
         assert_eq!(estimate.sending, HOUR);
         assert_eq!(estimate.bottleneck.as_deref(), Some("the global rate 10/s"));
         assert_eq!(estimate.runs, 2);
-        assert_eq!(estimate.finish, at("2026-12-02T09:30:00+09:00"));
+        assert_eq!(estimate.finish, Some(at("2026-12-02T09:30:00+09:00")));
     }
 
     #[test]
@@ -284,17 +329,47 @@ mod tests {
         let estimate = estimate(&counts, &limits, at("2026-12-01T01:00:00Z"), HOUR);
         // 1,000 + 1,000 + 1,000 + 500: four runs, the last at 04:00.
         assert_eq!(estimate.runs, 4);
-        assert_eq!(estimate.finish, at("2026-12-01T04:00:05Z"));
+        assert_eq!(estimate.finish, Some(at("2026-12-01T04:00:05Z")));
     }
 
     #[test]
     fn a_scheduled_start_moves_the_whole_estimate() {
         let mut limits = limits(Some("10/s"), &[]);
-        limits.not_before = Some(at("2026-12-24T10:00:00+09:00"));
+        limits.not_before = Some(at("2026-12-24T10:30:00+09:00"));
         let counts = counts(&[("example.jp", 600)]);
         let estimate = estimate(&counts, &limits, at("2026-12-01T00:00:00Z"), HOUR);
-        assert_eq!(estimate.start, at("2026-12-24T10:00:00+09:00"));
-        assert_eq!(estimate.finish, at("2026-12-24T10:01:00+09:00"));
+        // The hourly cron job's first run after 10:30 is at 11:00.
+        assert!(estimate.scheduled);
+        assert_eq!(estimate.start, at("2026-12-24T11:00:00+09:00"));
+        assert_eq!(estimate.finish, Some(at("2026-12-24T11:01:00+09:00")));
+    }
+
+    #[test]
+    fn a_window_no_cron_run_falls_in_never_finishes_and_says_so_at_once() {
+        let mut limits = limits(Some("10/s"), &[]);
+        tokyo(&mut limits, "12:15-12:45");
+        let counts = counts(&[("example.jp", 100)]);
+        let started = std::time::Instant::now();
+        let first = estimate(&counts, &limits, at("2026-12-01T10:00:00+09:00"), HOUR);
+        assert_eq!(first.finish, None);
+        // Every 4 hours, and no rate at all: the same, without a panic.
+        let mut unpaced = limits.clone();
+        unpaced.rate = None;
+        tokyo(&mut unpaced, "09:00-11:00");
+        let second = estimate(&counts, &unpaced, at("2026-12-01T10:00:00+09:00"), 4 * HOUR);
+        assert_eq!(second.finish, None);
+        assert!(started.elapsed() < Duration::from_secs(1));
+    }
+
+    #[test]
+    fn cadences_that_do_not_divide_the_day_start_again_at_midnight() {
+        // Every 7 hours: 00:00, 07:00, 14:00, 21:00, then 00:00 again.
+        let mut limits = limits(Some("1/s"), &[]);
+        limits.max_per_run = 60;
+        let counts = counts(&[("example.jp", 120)]);
+        let estimate = estimate(&counts, &limits, at("2026-12-01T21:00:00Z"), 7 * HOUR);
+        assert_eq!(estimate.runs, 2);
+        assert_eq!(estimate.finish, Some(at("2026-12-02T00:01:00Z")));
     }
 
     #[test]

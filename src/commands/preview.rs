@@ -136,7 +136,11 @@ pub fn preview(context: &Context, args: &PreviewArgs) -> Result<(), Error> {
     // Built even without --out: the first message is composed to check what
     // its reader sees (the legal footer visible, the size within carriers').
     let keys = session.store.keys()?;
-    let composer = Composer::new(&session.campaign, session.plan.headers(), keys)?;
+    let composer = if outbox.is_some() || args.report.is_some() {
+        Composer::new(&session.campaign, session.plan.headers(), keys)?
+    } else {
+        Composer::unsigned(&session.campaign, session.plan.headers(), keys)?
+    };
     let messages = composer.session()?;
     let mut outbox = outbox;
     let mut first_checked = false;
@@ -168,6 +172,7 @@ pub fn preview(context: &Context, args: &PreviewArgs) -> Result<(), Error> {
                     let composed = messages.compose(row.line, address, &row.fields, date)?;
                     if sampled_for_report {
                         report_samples.push(report::Sample {
+                            token: composed.unsubscribe_token.clone(),
                             line: row.line,
                             bytes: composed.bytes.clone(),
                             legal_items: composer.legal_items(&composed.unsubscribe_token),
@@ -304,7 +309,8 @@ const SKIPPED_EXAMPLES: usize = 5;
 fn estimate_json(estimate: &Estimate) -> serde_json::Value {
     json!({
         "start": estimate.start.to_string(),
-        "finish": estimate.finish.to_string(),
+        "finish": estimate.finish.map(|t| t.to_string()),
+        "scheduled": estimate.scheduled,
         "sending_seconds": estimate.sending.as_secs(),
         "runs": estimate.runs,
         "paced_by": estimate.bottleneck,
@@ -336,18 +342,39 @@ fn write_estimate(
         format!("{minutes} min")
     };
     writeln!(out)?;
-    writeln!(
-        out,
-        "estimate   {sending} of sending from {}, done about {} in {} run(s){}",
-        at(estimate.start),
-        at(estimate.finish),
-        estimate.runs,
-        estimate
-            .bottleneck
-            .as_ref()
-            .map(|b| format!("; paced by {b}"))
-            .unwrap_or_default()
-    )?;
+    match estimate.finish {
+        Some(finish) => writeln!(
+            out,
+            "estimate   {sending} of sending from {}{}, done about {} in {} run(s){}",
+            at(estimate.start),
+            if estimate.scheduled {
+                " (not_before)"
+            } else {
+                ""
+            },
+            at(finish),
+            estimate.runs,
+            estimate
+                .bottleneck
+                .as_ref()
+                .map(|b| format!("; paced by {b}"))
+                .unwrap_or_default()
+        )?,
+        None => writeln!(
+            out,
+            "warn       the send would never finish: no run of cron every {} min falls inside the \
+             window {} ({} after {} run(s)); widen the window or run cron more often",
+            cadence.as_secs() / 60,
+            campaign
+                .limits
+                .window
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            sending,
+            estimate.runs
+        )?,
+    }
     if campaign.limits.window.is_some() || campaign.limits.max_per_run > 0 {
         writeln!(
             out,

@@ -75,11 +75,12 @@ impl Delay {
         let number: u64 = number.parse().map_err(|_| {
             format!("{text:?} is not a duration: write it as 500ms, 30s, 5min or 1h")
         })?;
+        let too_long = || format!("{text:?} is too long a duration");
         let duration = match unit.trim() {
             "ms" => Duration::from_millis(number),
             "s" => Duration::from_secs(number),
-            "min" => Duration::from_secs(number * 60),
-            "h" => Duration::from_secs(number * 3600),
+            "min" => Duration::from_secs(number.checked_mul(60).ok_or_else(too_long)?),
+            "h" => Duration::from_secs(number.checked_mul(3600).ok_or_else(too_long)?),
             other => {
                 return Err(format!(
                     "{text:?}: unknown unit {other:?}; write it as 500ms, 30s, 5min or 1h"

@@ -892,8 +892,21 @@ impl Checker<'_> {
         });
         let mut max_message_size = Vec::new();
         for (domain, size) in &raw.max_message_size {
+            // Written as the journal keeps domains: IDNA, lower case.
+            let key = match Address::parse(&format!("postmaster@{}", domain.trim_end_matches('.')))
+            {
+                Ok(address) => address.domain().to_owned(),
+                Err(e) => {
+                    self.report(
+                        Some(&size.span()),
+                        &format!("limits.max_message_size.{domain}"),
+                        format!("{domain:?} is not a domain: {e}"),
+                    );
+                    continue;
+                }
+            };
             match sender_rules::parse_size(size.get_ref()) {
-                Ok(bytes) => max_message_size.push((domain.to_ascii_lowercase(), bytes)),
+                Ok(bytes) => max_message_size.push((key, bytes)),
                 Err(problem) => self.report(
                     Some(&size.span()),
                     &format!("limits.max_message_size.{domain}"),

@@ -63,28 +63,29 @@ pub fn is_public_mailbox(domain: &str, more: &[String]) -> bool {
 /// conversation" (a name starting `Re:` or `Fwd:`), and a template
 /// expression in it is never rendered (From is the same in every message).
 pub fn display_name_problem(name: &str) -> Option<String> {
-    let trimmed = name.trim_start();
-    let lower = trimmed.to_lowercase();
-    for prefix in [
-        "re:",
-        "fwd:",
-        "fw:",
-        "re：",
-        "fwd：",
-        "fw：",
-        "転送:",
-        "転送：",
-        "返信:",
-        "返信：",
-    ] {
-        if lower.starts_with(prefix) {
-            return Some(format!(
-                "the display name {name:?} starts like a reply or a forward ({}): Gmail's sender \
-                 guidelines forbid names that imply a reply; use the company's or the \
-                 newsletter's name",
-                &trimmed[..prefix.len()]
-            ));
-        }
+    // Full-width letters and colons (as Japanese input methods type them)
+    // read as their ASCII forms; spaces before the colon do not count.
+    let folded: String = name
+        .trim_start()
+        .chars()
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            '\u{3000}' => ' ',
+            c => c,
+        })
+        .collect::<String>()
+        .to_lowercase();
+    let head = folded.split(':').next().unwrap_or_default().trim();
+    let replies = ["re", "fwd", "fw", "aw", "wg", "sv", "tr", "転送", "返信"];
+    let bracketed = ["【転送】", "【返信】", "[fwd]", "[fw]"];
+    if (folded.contains(':') && replies.contains(&head))
+        || bracketed.iter().any(|b| folded.starts_with(b))
+    {
+        return Some(format!(
+            "the display name {name:?} starts like a reply or a forward: Gmail's sender \
+             guidelines forbid names that imply a reply; use the company's or the \
+             newsletter's name"
+        ));
     }
     if ["{{", "}}", "{%", "%}"]
         .iter()
@@ -198,11 +199,15 @@ mod tests {
             "Fwd: news",
             "FW: x",
             "転送: お知らせ",
+            "ＲＥ：ご案内",
+            "Re : x",
+            "【転送】お知らせ",
+            "AW: x",
         ] {
             assert!(display_name_problem(name).is_some(), "{name}");
         }
         assert!(display_name_problem("{{ name }}様へ ASUE").is_some());
-        for name in ["ASUE株式会社", "Recruit news", "Forward Inc."] {
+        for name in ["ASUE株式会社", "Recruit news", "Forward Inc.", "Sato: news"] {
             assert!(display_name_problem(name).is_none(), "{name}");
         }
     }

@@ -188,7 +188,12 @@ impl FooterText {
     /// What a reader must see in the HTML part of the message whose token is
     /// `token`: (what it is, its text), the opt-out link's URL last.
     pub fn legal_items(&self, token: &str) -> Vec<(&'static str, String)> {
-        let mut items = self.legal.clone();
+        // As HTML parsers read text: CR and CRLF become LF.
+        let mut items: Vec<(&'static str, String)> = self
+            .legal
+            .iter()
+            .map(|(what, text)| (*what, text.replace("\r\n", "\n").replace('\r', "\n")))
+            .collect();
         items.push((
             "opt-out link",
             [self.url.0.as_str(), token, &self.url.1].concat(),

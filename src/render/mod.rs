@@ -507,14 +507,18 @@ impl Templates<'_> {
     }
 }
 
-/// The line of a template that places the footer (`{{ footer }}`), if one does.
+/// The line of a template that places the footer (`{{ footer }}`, with any
+/// spacing or whitespace control), if one does.
 fn footer_line(source: &str) -> Option<usize> {
+    let places_footer = |line: &str| {
+        line.match_indices("{{").any(|(at, _)| {
+            let inner = line[at + 2..].split("}}").next().unwrap_or_default();
+            inner.trim_matches(|c: char| c == '-' || c == '+' || c.is_whitespace()) == "footer"
+        })
+    };
     source
         .lines()
-        .position(|line| {
-            line.find("{{")
-                .is_some_and(|open| line[open..].contains("footer") && line[open..].contains("}}"))
-        })
+        .position(places_footer)
         .map(|index| index + 1)
 }
 

@@ -42,7 +42,7 @@ pub enum Seen {
 /// A parsed HTML part, with its `<style>` rules, for asking about texts.
 pub struct Document {
     html: Html,
-    rules: Vec<(Selector, Vec<(String, String)>)>,
+    rules: Vec<Rule>,
 }
 
 impl Document {
@@ -116,6 +116,8 @@ impl Document {
         chain.reverse();
         chain.push(element);
 
+        let text_parent = element;
+        let mut opacity = 1.0;
         let mut font_px = 16.0;
         // zoom and transform: scale() shrink text whatever its font size.
         let mut scale = 1.0;
@@ -130,9 +132,31 @@ impl Document {
             let name = element.value().name();
             if matches!(
                 name,
-                "head" | "title" | "template" | "script" | "style" | "noscript"
+                "head"
+                    | "title"
+                    | "template"
+                    | "script"
+                    | "style"
+                    | "noscript"
+                    | "iframe"
+                    | "noembed"
+                    | "noframes"
+                    | "object"
+                    | "video"
+                    | "audio"
+                    | "canvas"
             ) {
                 return Some((format!("it is inside <{name}>"), format!("<{name}")));
+            }
+            // A closed <details> shows only its <summary>.
+            if name == "details"
+                && element.value().attr("open").is_none()
+                && !summary_child_of(element, text_parent)
+            {
+                return Some((
+                    "it is inside a closed <details>, outside its <summary>".into(),
+                    "<details".into(),
+                ));
             }
             let tag = describe(element);
             if element.value().attr("hidden").is_some() {
@@ -162,16 +186,59 @@ impl Document {
             if get("mso-hide") == Some("all") {
                 return hidden("mso-hide:all (Outlook hides it)".into());
             }
-            if let Some(opacity) = get("opacity").and_then(parse_number_or_percent)
-                && opacity < 0.1
+            // Opacity multiplies down the tree.
+            if let Some(own) = get("opacity").and_then(parse_number_or_percent) {
+                opacity *= own.clamp(0.0, 1.0);
+            }
+            if let Some(filter) = get("filter")
+                && let Some(at) = filter.find("opacity(")
+                && let Some(own) = filter[at + 8..]
+                    .split(')')
+                    .next()
+                    .and_then(|v| parse_number_or_percent(v.trim()))
             {
-                return hidden(format!("opacity:{opacity}"));
+                opacity *= own.clamp(0.0, 1.0);
+            }
+            if opacity < 0.1 {
+                return hidden(format!("opacity works out at {opacity:.2}"));
             }
             let clipped = matches!(get("overflow"), Some("hidden" | "clip"));
             for property in ["height", "max-height", "width", "max-width"] {
-                if clipped && get(property).and_then(|v| length_px(v, font_px)) == Some(0.0) {
-                    return hidden(format!("{property}:0 with overflow:hidden"));
+                // A box of a pixel or less shows nothing of a line of text.
+                if clipped
+                    && get(property)
+                        .and_then(|v| length_px(v, font_px))
+                        .is_some_and(|px| px <= 1.0)
+                {
+                    return hidden(format!("{property} of 1px or less with overflow:hidden"));
                 }
+            }
+            if let Some(clip) = get("clip")
+                && clip.starts_with("rect(")
+                && clip
+                    .trim_start_matches("rect(")
+                    .trim_end_matches(')')
+                    .split([',', ' '])
+                    .filter(|v| !v.is_empty())
+                    .all(|v| length_px(v, font_px) == Some(0.0))
+            {
+                return hidden("clip:rect(0 0 0 0)".into());
+            }
+            if let Some(clip) = get("clip-path")
+                && (clip.starts_with("inset(50%") || clip.starts_with("circle(0"))
+            {
+                return hidden(format!("clip-path:{clip}"));
+            }
+            if let Some(transform) = get("transform")
+                && let Some(at) = transform.find("translate")
+                && transform[at..]
+                    .split(['(', ')', ','])
+                    .skip(1)
+                    .take(2)
+                    .filter_map(|v| length_px(v.trim(), font_px))
+                    .any(|px| px <= -1000.0)
+            {
+                return hidden(format!("transform:{transform} moves it off screen"));
             }
             for property in ["left", "top", "text-indent", "margin-left"] {
                 if let Some(offset) = get(property).and_then(|v| length_px(v, font_px))
@@ -253,19 +320,35 @@ impl Document {
         None
     }
 
-    /// The declarations that apply to `element`: matching `<style>` rules in
-    /// order, then its `style` attribute.
+    /// The declarations that apply to `element`, in cascade order (the
+    /// last of a property wins): stylesheet rules by specificity then
+    /// source order, the `style` attribute, then `!important` ones the same
+    /// way.
     fn declarations(&self, element: ElementRef<'_>) -> Vec<(String, String)> {
-        let mut all = Vec::new();
-        for (selector, declarations) in &self.rules {
-            if selector.matches(&element) {
-                all.extend(declarations.iter().cloned());
+        let mut all: Vec<(Cascade, String, String)> = Vec::new();
+        for (order, rule) in self.rules.iter().enumerate() {
+            if rule.selector.matches(&element) {
+                for declaration in &rule.declarations {
+                    all.push((
+                        (declaration.important, false, rule.specificity, order),
+                        declaration.property.clone(),
+                        declaration.value.clone(),
+                    ));
+                }
             }
         }
         if let Some(style) = element.value().attr("style") {
-            all.extend(parse_declarations(style));
+            for declaration in parse_declarations(style) {
+                all.push((
+                    (declaration.important, true, (0, 0, 0), 0),
+                    declaration.property,
+                    declaration.value,
+                ));
+            }
         }
-        all
+        // Stable: equal keys keep their source order.
+        all.sort_by_key(|(key, _, _)| *key);
+        all.into_iter().map(|(_, p, v)| (p, v)).collect()
     }
 }
 
@@ -306,6 +389,18 @@ pub fn alternative_agreement(text: &str, html: &Document, shared: &[&str]) -> f6
 /// Below this agreement the parts count as saying different things.
 pub const MIN_AGREEMENT: f64 = 0.5;
 
+/// Whether `inner` is, or is inside, a `<summary>` that is a child of
+/// `details`.
+fn summary_child_of(details: ElementRef<'_>, inner: ElementRef<'_>) -> bool {
+    std::iter::once(inner)
+        .chain(inner.ancestors().filter_map(ElementRef::wrap))
+        .take_while(|element| element.id() != details.id())
+        .any(|element| {
+            element.value().name() == "summary"
+                && element.parent().map(|p| p.id()) == Some(details.id())
+        })
+}
+
 /// `<div style="…">` or `<p class="…">`, for messages.
 fn describe(element: ElementRef<'_>) -> String {
     let name = element.value().name();
@@ -316,14 +411,40 @@ fn describe(element: ElementRef<'_>) -> String {
     }
 }
 
-/// The rules of a style sheet outside at-rules: (selector, declarations).
-fn stylesheet_rules(css: &str) -> Vec<(Selector, Vec<(String, String)>)> {
+/// Where a declaration stands in the cascade, lowest first: (important,
+/// inline, specificity, source order).
+type Cascade = (bool, bool, (u32, u32, u32), usize);
+
+/// One rule of a style sheet, for one selector of its list.
+struct Rule {
+    selector: Selector,
+    /// (ids, classes and attributes and pseudo-classes, types), roughly as
+    /// CSS counts them.
+    specificity: (u32, u32, u32),
+    declarations: Vec<Declaration>,
+}
+
+#[derive(Debug, Clone)]
+struct Declaration {
+    property: String,
+    value: String,
+    important: bool,
+}
+
+/// The rules of a style sheet outside at-rules.
+fn stylesheet_rules(css: &str) -> Vec<Rule> {
     let css = strip_comments(css);
     let mut rules = Vec::new();
     let mut rest = css.as_str();
     while let Some(open) = rest.find('{') {
         let prelude = rest[..open].trim();
         if prelude.starts_with('@') {
+            // A statement at-rule (@import …; @charset …;) ends at its
+            // semicolon, before the next rule's brace.
+            if let Some(semicolon) = rest[..open].find(';') {
+                rest = &rest[semicolon + 1..];
+                continue;
+            }
             // Skip the whole at-rule block, nested braces and all.
             let mut depth = 0;
             let mut end = rest.len();
@@ -349,8 +470,13 @@ fn stylesheet_rules(css: &str) -> Vec<(Selector, Vec<(String, String)>)> {
         let body = &rest[open + 1..open + close];
         let declarations = parse_declarations(body);
         for selector in prelude.split(',') {
-            if let Ok(selector) = Selector::parse(selector.trim()) {
-                rules.push((selector, declarations.clone()));
+            let text = selector.trim();
+            if let Ok(selector) = Selector::parse(text) {
+                rules.push(Rule {
+                    selector,
+                    specificity: specificity(text),
+                    declarations: declarations.clone(),
+                });
             }
         }
         rest = &rest[open + close + 1..];
@@ -358,6 +484,35 @@ fn stylesheet_rules(css: &str) -> Vec<(Selector, Vec<(String, String)>)> {
     rules
 }
 
+/// A selector's specificity, counted from its text: `#id`; `.class`,
+/// `[attr]` and `:pseudo-class`; type names.
+fn specificity(selector: &str) -> (u32, u32, u32) {
+    let mut counts = (0, 0, 0);
+    let mut chars = selector.chars().peekable();
+    let mut at_compound_start = true;
+    while let Some(ch) = chars.next() {
+        match ch {
+            '#' => counts.0 += 1,
+            '.' | '[' => counts.1 += 1,
+            ':' if chars.peek() == Some(&':') => {
+                chars.next();
+                counts.2 += 1;
+            }
+            ':' => counts.1 += 1,
+            ' ' | '>' | '+' | '~' => {
+                at_compound_start = true;
+                continue;
+            }
+            c if at_compound_start && c.is_ascii_alphabetic() => counts.2 += 1,
+            _ => {}
+        }
+        at_compound_start = false;
+    }
+    counts
+}
+
+/// CSS without comments, nor the `<!--` `-->` markers old templates wrap
+/// their styles in (browsers ignore them).
 fn strip_comments(css: &str) -> String {
     let mut out = String::with_capacity(css.len());
     let mut rest = css;
@@ -368,17 +523,27 @@ fn strip_comments(css: &str) -> String {
             .map_or("", |end| &rest[start + 2 + end + 2..]);
     }
     out.push_str(rest);
-    out
+    out.replace("<!--", " ").replace("-->", " ")
 }
 
-/// `a: b; c: d !important` as lower-case (property, value) pairs.
-fn parse_declarations(text: &str) -> Vec<(String, String)> {
+/// `a: b; c: d !important` as lower-case declarations.
+fn parse_declarations(text: &str) -> Vec<Declaration> {
     text.split(';')
         .filter_map(|declaration| {
             let (property, value) = declaration.split_once(':')?;
             let value = value.trim().to_ascii_lowercase();
-            let value = value.trim_end_matches("!important").trim().to_owned();
-            Some((property.trim().to_ascii_lowercase(), value))
+            let (value, important) = match value.strip_suffix("important") {
+                Some(head) if head.trim_end().ends_with('!') => (
+                    head.trim_end().trim_end_matches('!').trim().to_owned(),
+                    true,
+                ),
+                _ => (value, false),
+            };
+            Some(Declaration {
+                property: property.trim().to_ascii_lowercase(),
+                value,
+                important,
+            })
         })
         .collect()
 }
@@ -619,6 +784,11 @@ mod tests {
                 "<table bgcolor=\"#000000\"><tr><td style=\"color:#ffffff\">{LEGAL}</td></tr></table>"
             ),
             format!("<div style=\"color:#cccccc\">{LEGAL}</div>"),
+            format!("<details open><summary>x</summary><p>{LEGAL}</p></details>"),
+            format!("<details><summary>{LEGAL}</summary><p>more</p></details>"),
+            format!(
+                "<style>.f {{ display:none }} #g {{ display:block }}</style><div class=\"f\" id=\"g\">{LEGAL}</div>"
+            ),
         ] {
             assert_eq!(seen(&body), Seen::Visible, "{body}");
         }
@@ -657,6 +827,43 @@ mod tests {
                 "cannot be told apart",
             ),
             ("<div style=\"color:transparent\">{}</div>", "transparent"),
+            (
+                "<div style=\"opacity:.3\"><p style=\"opacity:.3\">{}</p></div>",
+                "opacity",
+            ),
+            (
+                "<div style=\"height:1px;overflow:hidden\">{}</div>",
+                "1px or less",
+            ),
+            (
+                "<div style=\"position:absolute;clip:rect(0,0,0,0)\">{}</div>",
+                "clip",
+            ),
+            ("<div style=\"clip-path:inset(50%)\">{}</div>", "clip-path"),
+            (
+                "<div style=\"transform:translateX(-9999px)\">{}</div>",
+                "off screen",
+            ),
+            (
+                "<details><summary>more</summary><p>{}</p></details>",
+                "closed <details>",
+            ),
+            (
+                "<style>div {{ color: #fff !important }}</style><div style=\"color:#333\">{}</div>",
+                "cannot be told apart",
+            ),
+            (
+                "<style>@import url(x.css); .f {{ display:none }}</style><div class=\"f\">{}</div>",
+                "display:none",
+            ),
+            (
+                "<style><!-- .f {{ display:none }} --></style><div class=\"f\">{}</div>",
+                "display:none",
+            ),
+            (
+                "<style>#f {{ display:none }} div {{ display:block }}</style><div id=\"f\">{}</div>",
+                "display:none",
+            ),
             (
                 "<div style=\"zoom:0.3\"><p style=\"font-size:13px\">{}</p></div>",
                 "font size",

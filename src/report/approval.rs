@@ -9,6 +9,9 @@ use crate::config::{Campaign, FooterLocale, sender_rules};
 use crate::estimate::Estimate;
 use crate::render::visibility::{Document, Seen};
 
+/// What the page shows in place of a recipient's unsubscribe token.
+pub const REDACTED_TOKEN: &str = "TOKEN-HIDDEN-IN-REPORT";
+
 /// How many recipient domains the page names before "other".
 pub const TOP_DOMAINS: usize = 20;
 
@@ -26,6 +29,9 @@ pub struct SkippedExample {
 /// One sample message as its recipient will receive it.
 #[derive(Debug, Clone)]
 pub struct Sample {
+    /// The recipient's unsubscribe token: the page shows a placeholder
+    /// instead, so a report mailed around cannot unsubscribe anyone.
+    pub token: String,
     /// The CSV line it was rendered from.
     pub line: u64,
     /// The message's bytes, signed.
@@ -181,6 +187,13 @@ impl ApprovalReport<'_> {
             .map(|sample| sample_view(sample, campaign, ja))
             .collect();
 
+        // As the send gate counts them: distinct names, without case.
+        let distinct_approvers = self
+            .approvers
+            .iter()
+            .map(|(name, _, _)| name.trim().to_lowercase())
+            .collect::<std::collections::BTreeSet<_>>()
+            .len();
         let approve_command = format!(
             "hikyaku approve {} --by {}",
             shell_quote(&campaign.path.display().to_string()),
@@ -197,9 +210,11 @@ impl ApprovalReport<'_> {
             .iter()
             .map(|(name, at, note)| (name.clone(), format_at(*at, zone), note.clone()))
             .collect();
+        // Once this digest is approved, what changed before it is history.
         let changed = self
             .changed_since
             .as_ref()
+            .filter(|(_, _, files)| !files.is_empty() && self.approvers.is_empty())
             .map(|(name, at, files)| (name.clone(), format_at(*at, zone), files.clone()));
         let skipped: Vec<(String, String, Vec<SkippedExample>)> = self
             .skipped
@@ -232,7 +247,8 @@ impl ApprovalReport<'_> {
                 min_approvers => campaign.approval.min_approvers,
                 approvers => minijinja::Value::from(minijinja::value::Serde(&approvers)),
                 approved => !campaign.approval.required
-                    || self.approvers.len() >= campaign.approval.min_approvers as usize,
+                    || distinct_approvers >= campaign.approval.min_approvers as usize,
+                approval_count => distinct_approvers,
                 approve_command => approve_command,
                 changed => minijinja::Value::from(minijinja::value::Serde(&changed)),
                 total_rows => grouped(self.total_rows),
@@ -246,7 +262,8 @@ impl ApprovalReport<'_> {
                 lanes => minijinja::Value::from(minijinja::value::Serde(&lanes)),
                 estimate => minijinja::context! {
                     start => local_time(estimate.start, zone),
-                    finish => local_time(estimate.finish, zone),
+                    finish => estimate.finish.map(|t| local_time(t, zone)),
+                    scheduled => estimate.scheduled,
                     sending => duration_text(estimate.sending, ja),
                     runs => estimate.runs,
                     bottleneck => estimate.bottleneck.clone(),
@@ -462,17 +479,24 @@ fn sample_view(sample: &Sample, campaign: &Campaign, ja: bool) -> SampleView {
             format!("{:.0} %", agreement * 100.0),
         ));
     }
+    let redact = |text: String| {
+        if sample.token.is_empty() {
+            text
+        } else {
+            text.replace(&sample.token, REDACTED_TOKEN)
+        }
+    };
     SampleView {
         line: sample.line,
         from: decoded("From"),
         to: decoded("To"),
         subject: decoded("Subject"),
         date: header("Date"),
-        list_unsubscribe: header("List-Unsubscribe"),
+        list_unsubscribe: redact(header("List-Unsubscribe")),
         size: sender_rules::human_size(size),
         dkim,
-        html,
-        text,
+        html: html.map(redact),
+        text: redact(text),
         checks,
         rules,
     }

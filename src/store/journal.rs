@@ -277,33 +277,46 @@ impl Store {
     }
 
     /// Recipients of `campaign` not delivered (deferred, failed, unknown),
-    /// grouped by state, recipient domain and the relay's reply (its first
-    /// 80 characters), most frequent first: at most `limit` groups.
+    /// grouped by state, recipient domain and the relay's reply with the
+    /// addresses in it replaced by `<address>` (replies name their
+    /// recipient, which would make every group one person, and the report is
+    /// shared), most frequent first: at most `limit` groups.
     pub fn undelivered_by_domain(
         &self,
         campaign: &str,
-        limit: u32,
+        limit: usize,
     ) -> Result<Vec<(String, String, String, u64)>, StoreError> {
+        let mut groups: std::collections::HashMap<(String, String, String), u64> =
+            std::collections::HashMap::new();
         self.conn
             .prepare(
-                "SELECT state, substr(email, instr(email, '@') + 1) AS domain, \
-                        substr(COALESCE(NULLIF(smtp_reply, ''), reason, ''), 1, 80) AS why, COUNT(*) \
-                 FROM journal WHERE campaign = ?1 AND state IN ('deferred', 'failed', 'unknown') \
-                 GROUP BY 1, 2, 3 ORDER BY 4 DESC, 1, 2 LIMIT ?2",
+                "SELECT state, email, COALESCE(NULLIF(smtp_reply, ''), reason, '') FROM journal \
+                 WHERE campaign = ?1 AND state IN ('deferred', 'failed', 'unknown')",
             )
             .and_then(|mut statement| {
-                statement
-                    .query_map(rusqlite::params![campaign, limit], |row| {
-                        Ok((
-                            row.get(0)?,
-                            row.get(1)?,
-                            row.get(2)?,
-                            row.get::<_, i64>(3)? as u64,
-                        ))
-                    })?
-                    .collect()
+                let mut rows = statement.query([campaign])?;
+                while let Some(row) = rows.next()? {
+                    let state: String = row.get(0)?;
+                    let email: String = row.get(1)?;
+                    let reply: String = row.get(2)?;
+                    let domain = email.rsplit_once('@').map_or("", |(_, d)| d).to_owned();
+                    *groups
+                        .entry((state, domain, reply_without_addresses(&reply)))
+                        .or_default() += 1;
+                }
+                Ok(())
             })
-            .map_err(|e| self.error(e))
+            .map_err(|e| self.error(e))?;
+        let mut groups: Vec<(String, String, String, u64)> = groups
+            .into_iter()
+            .map(|((state, domain, reply), count)| (state, domain, reply, count))
+            .collect();
+        groups.sort_by(|a, b| {
+            b.3.cmp(&a.3)
+                .then_with(|| (&a.0, &a.1, &a.2).cmp(&(&b.0, &b.1, &b.2)))
+        });
+        groups.truncate(limit);
+        Ok(groups)
     }
 
     /// The journal row of one recipient.
@@ -373,6 +386,25 @@ impl Store {
     }
 }
 
+/// A relay's reply without the addresses in it, at most 100 characters.
+fn reply_without_addresses(reply: &str) -> String {
+    let words: Vec<&str> = reply
+        .split_whitespace()
+        .map(|word| {
+            if word.contains('@') {
+                "<address>"
+            } else {
+                word
+            }
+        })
+        .collect();
+    let joined = words.join(" ");
+    match joined.char_indices().nth(100) {
+        Some((at, _)) => format!("{}…", &joined[..at]),
+        None => joined,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -398,5 +430,17 @@ mod tests {
         let retrying = store.settled_for("c1", true).unwrap();
         assert!(!retrying.contains("5@example.jp") && !retrying.contains("1@example.jp"));
         assert!(retrying.contains("2@example.jp"));
+    }
+
+    #[test]
+    fn replies_lose_their_addresses_so_groups_are_reasons_not_people() {
+        assert_eq!(
+            reply_without_addresses("550 5.1.1 <taro@example.jp>: Recipient address rejected"),
+            "550 5.1.1 <address> Recipient address rejected"
+        );
+        assert_eq!(
+            reply_without_addresses(&"あ".repeat(150)).chars().count(),
+            101
+        );
     }
 }

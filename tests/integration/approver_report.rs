@@ -105,6 +105,16 @@ fn the_preview_report_shows_every_skip_reason_the_digest_and_the_samples() {
     );
     assert!(html.contains("山田様"), "a sample's subject");
     assert!(html.contains("受信拒否ができる旨の表示"));
+    // Tokens are hidden: a forwarded report unsubscribes nobody.
+    for (at, _) in html.match_indices("/unsubscribe/") {
+        let after = &html[at + "/unsubscribe/".len()..];
+        assert!(
+            after.starts_with("TOKEN-HIDDEN-IN-REPORT"),
+            "{}",
+            &after[..40.min(after.len())]
+        );
+    }
+    assert!(html.contains("TOKEN-HIDDEN-IN-REPORT"));
     assert!(!html.contains("class=\"ng\""), "every check passes: {html}");
     // The docomo lane: 1 recipient at 30/min.
     assert!(html.contains("docomo.ne.jp"));
