@@ -20,19 +20,23 @@ impl fmt::Display for Escape<'_> {
 
 /// Writes `text` to `out` with `& < > " '` escaped.
 pub fn write_escaped(out: &mut impl fmt::Write, text: &str) -> fmt::Result {
-    let mut rest = text;
-    while let Some(at) = rest.find(['&', '<', '>', '"', '\'']) {
-        out.write_str(&rest[..at])?;
-        out.write_str(match rest.as_bytes()[at] {
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    // The five are ASCII, so every index found is a character boundary.
+    for (at, &byte) in bytes.iter().enumerate() {
+        let entity = match byte {
             b'&' => "&amp;",
             b'<' => "&lt;",
             b'>' => "&gt;",
             b'"' => "&quot;",
-            _ => "&#39;",
-        })?;
-        rest = &rest[at + 1..];
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        out.write_str(&text[start..at])?;
+        out.write_str(entity)?;
+        start = at + 1;
     }
-    out.write_str(rest)
+    out.write_str(&text[start..])
 }
 
 /// `text` escaped, as a new string.

@@ -307,6 +307,7 @@ impl Renderer {
             text: get(1)?,
             html: if self.has_html { Some(get(2)?) } else { None },
             legal_text_seen: std::cell::Cell::new(false),
+            date_cache: std::cell::Cell::new(None),
         })
     }
 }
@@ -322,6 +323,8 @@ pub struct Templates<'r> {
     /// per session, on its first message (parsing every message's HTML
     /// would cost more than rendering it).
     legal_text_seen: std::cell::Cell<bool>,
+    /// The last Date header written, by its unix seconds.
+    date_cache: std::cell::Cell<Option<(i64, String)>>,
 }
 
 impl Templates<'_> {
@@ -411,7 +414,7 @@ impl Templates<'_> {
             ))
             .to(HeaderAddress::new_address(display_name, to.as_str()))
             .subject(subject.as_str());
-        builder = match local_date(identity.date, renderer.timezone.as_ref()) {
+        builder = match self.local_date(identity.date) {
             Some(date) => builder.header("Date", Raw::new(date)),
             None => builder.date(identity.date),
         };
@@ -460,6 +463,18 @@ impl Templates<'_> {
                 message: e.to_string(),
             })?;
         Ok(Rendered { subject, bytes })
+    }
+
+    /// The Date header in the campaign's zone, formatted once for the
+    /// messages of a run (they share their date).
+    fn local_date(&self, unix: i64) -> Option<String> {
+        let mut cached = self.date_cache.take();
+        if cached.as_ref().is_none_or(|(at, _)| *at != unix) {
+            cached = local_date(unix, self.renderer.timezone.as_ref()).map(|text| (unix, text));
+        }
+        let text = cached.as_ref().map(|(_, text)| text.clone());
+        self.date_cache.set(cached);
+        text
     }
 
     /// Refuses an HTML part whose legal text a reader would not see.
@@ -577,24 +592,28 @@ fn text_part(content_type: &'static str, text: String) -> MimePart<'static> {
 /// `text` with every line break (CRLF, LF or a lone CR) written as CRLF.
 fn crlf_lines(text: &str) -> Cow<'_, str> {
     let bytes = text.as_bytes();
-    let canonical = bytes.iter().enumerate().all(|(at, &byte)| match byte {
+    // Line breaks found with memchr: this runs for every text part.
+    let mut breaks = memchr::memchr2_iter(b'\r', b'\n', bytes).peekable();
+    let canonical = memchr::memchr2_iter(b'\r', b'\n', bytes).all(|at| match bytes[at] {
         b'\n' => at > 0 && bytes[at - 1] == b'\r',
-        b'\r' => bytes.get(at + 1) == Some(&b'\n'),
-        _ => true,
+        _ => bytes.get(at + 1) == Some(&b'\n'),
     });
     if canonical {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + text.len() / 16);
-    let mut lines = text.split('\n').peekable();
-    while let Some(line) = lines.next() {
-        let line = line.strip_suffix('\r').unwrap_or(line);
-        // A lone CR inside a line is a line break too.
-        out.push_str(&line.replace('\r', "\r\n"));
-        if lines.peek().is_some() {
-            out.push_str("\r\n");
+    let mut start = 0;
+    while let Some(at) = breaks.next() {
+        out.push_str(&text[start..at]);
+        out.push_str("\r\n");
+        start = at + 1;
+        // CRLF is one break.
+        if bytes[at] == b'\r' && bytes.get(at + 1) == Some(&b'\n') {
+            breaks.next();
+            start = at + 2;
         }
     }
+    out.push_str(&text[start..]);
     Cow::Owned(out)
 }
 
