@@ -9,6 +9,7 @@
 pub mod address;
 pub mod address_set;
 pub mod cli;
+pub mod clock;
 pub mod commands;
 pub mod compose;
 pub mod config;
@@ -37,7 +38,7 @@ use std::process::ExitCode;
 pub fn main() -> ExitCode {
     use clap::Parser;
     let cli = cli::Cli::parse();
-    if let Err(message) = store::clock_override() {
+    if let Err(message) = clock::check_override() {
         eprintln!("error: {message}");
         return ExitCode::from(error::exit::USAGE);
     }

@@ -31,8 +31,9 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
+use crate::clock::now_unix;
 use crate::store::feedback::{Applied, FeedbackEvent, FeedbackKind};
-use crate::store::{Store, StoreError, now_unix};
+use crate::store::{Store, StoreError};
 use crate::token::{Keys, Recipient};
 
 /// Request bodies above this are refused (413): a one-click body is 26 bytes.

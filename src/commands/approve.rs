@@ -8,12 +8,13 @@ use super::Context;
 use super::preview::write_plan;
 use super::session::Session;
 use crate::cli::ApproveArgs;
+use crate::clock::now_unix;
 use crate::config::Campaign;
 use crate::csv_input::Row;
 use crate::digest::CampaignDigest;
 use crate::error::Error;
 use crate::store::approval::{Approval, ApprovedFile};
-use crate::store::{Store, format_unix, now_unix};
+use crate::store::{Store, format_unix};
 
 /// `hikyaku approve CAMPAIGN --by NAME`.
 pub fn approve(context: &Context, args: &ApproveArgs) -> Result<(), Error> {

@@ -8,6 +8,7 @@ use std::io::Write;
 use serde::Serialize;
 
 use crate::cli::{ConsentCommand, HistoryFormat, ListFormat, ReportFormat};
+use crate::clock::now_unix;
 use crate::csv_input::CsvInput;
 use crate::error::Error;
 use crate::output::{RecordSink, group};
@@ -15,7 +16,7 @@ use crate::store::consent::{Basis, Consent, ConsentEntry, EVERY_LIST, Recorded, 
 use crate::store::feedback::FeedbackEvent;
 use crate::store::retention::PurgeDecision;
 use crate::store::suppression::Suppression;
-use crate::store::{Store, format_unix, now_unix};
+use crate::store::{Store, format_unix};
 
 const COLUMNS: &[&str] = &[
     "email",
@@ -48,7 +49,7 @@ pub fn run(context: &Context, command: ConsentCommand) -> Result<(), Error> {
         } => {
             let now = now_unix();
             let obtained_at = obtained_at.unwrap_or_else(|| {
-                jiff::Zoned::now()
+                crate::clock::now_local()
                     .strftime("%Y-%m-%dT%H:%M:%S%:z")
                     .to_string()
             });

@@ -6,12 +6,13 @@ use sha2::{Digest, Sha256};
 
 use super::Context;
 use crate::cli::{IngestArgs, ReportFormat};
+use crate::clock::now_unix;
 use crate::error::Error;
 use crate::feedback::policy::{self, Action, Options, Outcome};
 use crate::feedback::source::{self, Content, Source, SourceError};
 use crate::feedback::{Finding, Format, Kind, Reason, Report, classify, imap, trace};
 use crate::output::group;
-use crate::store::{Store, now_unix};
+use crate::store::Store;
 use crate::token::Keys;
 
 /// `hikyaku ingest SOURCE...`.

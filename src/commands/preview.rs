@@ -11,6 +11,7 @@ use serde_json::json;
 use super::Context;
 use super::session::{Outbox, Session, Walked};
 use crate::cli::{CheckArgs, PreviewArgs, ReportFormat};
+use crate::clock::now_unix;
 use crate::compose::Composer;
 use crate::csv_input::Row;
 use crate::error::Error;
@@ -19,7 +20,6 @@ use crate::output::group;
 use crate::plan::{SkipReason, Verdict};
 use crate::render::visibility::MIN_AGREEMENT;
 use crate::report;
-use crate::store::now_unix;
 
 /// `hikyaku check CAMPAIGN`: everything a send would check, over every row.
 pub fn check(context: &Context, args: &CheckArgs) -> Result<(), Error> {
@@ -216,7 +216,7 @@ pub fn preview(context: &Context, args: &PreviewArgs) -> Result<(), Error> {
     if let Some(skipped) = skipped {
         skipped.finish()?;
     }
-    let now = jiff::Timestamp::from_second(now_unix()).unwrap_or_else(|_| jiff::Timestamp::now());
+    let now = crate::clock::now();
     let estimate = estimate(&domains, &walked.campaign.limits, now, args.runs_every);
     if let Some(path) = &args.report {
         let approvers = walked

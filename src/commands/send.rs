@@ -18,6 +18,7 @@ use super::preview::write_plan;
 use super::session::{Outbox, Session};
 use crate::address::Address;
 use crate::cli::SendArgs;
+use crate::clock::now_unix;
 use crate::compose::Composer;
 use crate::config::{Campaign, Kind, Limits};
 use crate::csv_input::Row;
@@ -30,8 +31,8 @@ use crate::digest::CampaignDigest;
 use crate::error::{Error, exit};
 use crate::output::group;
 use crate::plan::Verdict;
+use crate::store::Store;
 use crate::store::journal::DeliveryState;
-use crate::store::{Store, now_unix};
 
 /// Threads that render and sign while the connections send.
 const COMPOSE_WORKERS: usize = 2;
@@ -284,9 +285,7 @@ fn window_open_for(limits: &Limits) -> Result<Option<Duration>, String> {
         return Ok(None);
     };
     // The store's clock, which HIKYAKU_NOW fixes for tests and replays.
-    let now = jiff::Timestamp::from_second(now_unix())
-        .unwrap_or_else(|_| jiff::Timestamp::now())
-        .to_zoned(tz.clone());
+    let now = crate::clock::now().to_zoned(tz.clone());
     let minute = (now.hour() as u16) * 60 + now.minute() as u16;
     let zone = tz.iana_name().unwrap_or("the configured time zone");
     if !window.contains(minute) {
@@ -694,8 +693,15 @@ async fn supervise(
         let bar = terminal.then(|| {
             let bar = indicatif::ProgressBar::new(total);
             if let Ok(style) = indicatif::ProgressStyle::with_template(
-                "sending [{bar:30}] {pos}/{len} {per_sec} eta {eta} {msg}",
+                "sending [{bar:30}] {pos}/{len} {rate} eta {eta} {msg}",
             ) {
+                // indicatif's {per_sec} prints 191.8812/s; whole messages read better.
+                let style = style.with_key(
+                    "rate",
+                    |state: &indicatif::ProgressState, out: &mut dyn std::fmt::Write| {
+                        let _ = write!(out, "{:.0}/s", state.per_sec());
+                    },
+                );
                 bar.set_style(style.progress_chars("=> "));
             }
             bar

@@ -96,7 +96,7 @@ fn walk(
         rates: session.store.campaign_rates(&campaign_id)?,
         recent: session
             .store
-            .complaint_window(crate::store::now_unix() - 30 * 24 * 3600)?,
+            .complaint_window(crate::clock::now_unix() - 30 * 24 * 3600)?,
         blocks: session.store.blocks_by_domain(Some(&campaign_id), 0)?,
         unverified: session.store.unverified_feedback()?,
         campaign: campaign_id,
@@ -149,8 +149,7 @@ pub fn status(context: &Context, args: &StatusArgs) -> Result<(), Error> {
             undelivered,
             rates,
             blocks: blocks.clone(),
-            generated: jiff::Timestamp::from_second(crate::store::now_unix())
-                .unwrap_or_else(|_| jiff::Timestamp::now()),
+            generated: crate::clock::now(),
         }
         .write(path)?;
         if matches!(args.format, crate::cli::ReportFormat::Text) {

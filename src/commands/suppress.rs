@@ -4,10 +4,10 @@ use super::import::{field, import_rows};
 use super::{Context, address_key, check_list_name};
 use crate::address::Address;
 use crate::cli::{ListFormat, SuppressCommand};
+use crate::clock::now_unix;
 use crate::csv_input::CsvInput;
 use crate::error::Error;
 use crate::output::{RecordSink, group};
-use crate::store::now_unix;
 use crate::store::suppression::{GLOBAL, Suppression};
 
 const COLUMNS: &[&str] = &["email", "list", "reason", "source", "created_at"];

@@ -90,7 +90,7 @@ impl SendLock {
             Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
         }
         let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
-        let started = jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ");
+        let started = crate::clock::now().strftime("%Y-%m-%dT%H:%M:%SZ");
         file.set_len(0).map_err(io)?;
         file.rewind().map_err(io)?;
         write!(

@@ -13,12 +13,13 @@ use std::time::{Duration, Instant};
 use super::log::{DeliveryLog, Event};
 use super::scheduler::{Job, Scheduler, Stop};
 use super::smtp::{Connection, Outcome, Relay, Step};
+use crate::clock::now_unix;
 use crate::feedback::Kind;
 use crate::feedback::reason::Command;
 use crate::store::feedback::{FeedbackEvent, FeedbackKind};
 use crate::store::journal::{Admission, DeliveryState};
 use crate::store::suppression::{GLOBAL, Suppression};
-use crate::store::{Store, StoreError, now_unix};
+use crate::store::{Store, StoreError};
 
 /// Tries to (re)connect before the relay counts as unavailable.
 const CONNECT_ATTEMPTS: u32 = 3;

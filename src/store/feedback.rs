@@ -276,7 +276,7 @@ impl Batch<'_> {
                     s.execute(params![
                         event.email,
                         revoked_list,
-                        super::now_unix(),
+                        crate::clock::now_unix(),
                         format!("unsubscribe ({})", event.source)
                     ])
                 })
@@ -287,7 +287,7 @@ impl Batch<'_> {
             list: scope,
             reason: event.kind.as_str().to_owned(),
             source: event.source.clone(),
-            created_at: super::now_unix(),
+            created_at: crate::clock::now_unix(),
         })?;
         Ok(if newly {
             Applied::Suppressed

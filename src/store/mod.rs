@@ -534,42 +534,6 @@ impl Batch<'_> {
     }
 }
 
-/// The environment variable that fixes the clock of every record the store
-/// writes, for tests and for replaying an audit. Never set it in production.
-pub const CLOCK_OVERRIDE_ENV: &str = "HIKYAKU_NOW";
-
-/// The current time in unix seconds, or the time [`CLOCK_OVERRIDE_ENV`] names
-/// (RFC 3339 with an offset, or unix seconds).
-pub fn now_unix() -> i64 {
-    static FIXED: std::sync::OnceLock<Option<i64>> = std::sync::OnceLock::new();
-    let fixed = FIXED.get_or_init(|| clock_override().ok().flatten());
-    fixed.unwrap_or_else(|| jiff::Timestamp::now().as_second())
-}
-
-/// The time [`CLOCK_OVERRIDE_ENV`] fixes, if set; an error names what is
-/// wrong with it (checked at start-up, so a typo never means "now").
-pub fn clock_override() -> Result<Option<i64>, String> {
-    let Ok(text) = std::env::var(CLOCK_OVERRIDE_ENV) else {
-        return Ok(None);
-    };
-    text.trim()
-        .parse::<i64>()
-        .ok()
-        .or_else(|| {
-            text.trim()
-                .parse::<jiff::Timestamp>()
-                .ok()
-                .map(|t| t.as_second())
-        })
-        .map(Some)
-        .ok_or_else(|| {
-            format!(
-                "{CLOCK_OVERRIDE_ENV}={text:?} is neither RFC 3339 with an offset \
-                 (2026-03-01T09:00:00+09:00) nor unix seconds; unset it to use the real clock"
-            )
-        })
-}
-
 /// Formats unix seconds as RFC 3339 in UTC, as exports write them.
 pub fn format_unix(seconds: i64) -> String {
     jiff::Timestamp::from_second(seconds)

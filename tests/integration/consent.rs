@@ -185,3 +185,31 @@ fn a_consent_for_another_list_does_not_count() {
         .expect_code(0);
     assert_eq!(scratch.preview_json()["skipped"]["no_consent"], 1);
 }
+
+#[test]
+fn consent_add_without_a_time_takes_the_fixed_clock_like_everything_else() {
+    let scratch = Scratch::with_recipients("email,name\na@example.jp,A\n");
+    // HIKYAKU_NOW in the past: the default obtained_at is that time, not the
+    // real clock's (which would be "in the future" of every other record).
+    scratch
+        .command(&[
+            "consent",
+            "add",
+            "a@example.jp",
+            "--list",
+            "newsletter",
+            "--basis",
+            "opt-in",
+            "--method",
+            "web form",
+        ])
+        .env("HIKYAKU_NOW", "2025-04-01T10:00:00+09:00")
+        .env("TZ", "Asia/Tokyo")
+        .run()
+        .expect_code(0);
+    let exported = export(&scratch);
+    assert!(
+        exported.contains("2025-04-01T10:00:00+09:00") || exported.contains("2025-04-01T01:00:00Z"),
+        "{exported}"
+    );
+}
