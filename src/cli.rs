@@ -14,11 +14,10 @@ use crate::store::consent::Basis;
 /// opt-out link in every message, at a pace that keeps the sender off blocklists.
 #[derive(Debug, Parser)]
 #[command(name = "hikyaku", version, max_term_width = 100)]
-#[command(after_help = "Start here:\n  \
+#[command(after_help = format!("Start here:\n  \
     hikyaku check campaign.toml        validate the campaign file and the recipient list\n  \
-    hikyaku preview campaign.toml      who would receive it, and why the others would not\n\n\
-    Exit codes: 0 done, 65 bad data, 74 cannot write output, 75 run again later,\n\
-    77 refused, 78 bad configuration, 69 SMTP unavailable, 70 internal error, 2 usage.")]
+    hikyaku preview campaign.toml      who would receive it, and why the others would not\n\n{}",
+    crate::error::exit_codes_help()))]
 pub struct Cli {
     /// The SQLite store (suppressions, consent, journal). Default: the campaign's
     /// `store` key, else ./hikyaku.db

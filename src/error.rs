@@ -33,6 +33,58 @@ pub mod exit {
     pub const CONFIG: u8 = 78;
 }
 
+/// Every exit code with what it means, in the order `--help` lists them:
+/// the one table both the mapping below and the help text come from.
+pub const EXIT_CODES: &[(u8, &str)] = &[
+    (exit::OK, "done"),
+    (exit::DATA, "bad data"),
+    (exit::NO_INPUT, "an input cannot be read"),
+    (exit::UNAVAILABLE, "SMTP unavailable"),
+    (exit::INTERNAL, "internal error"),
+    (exit::IO, "cannot write output"),
+    (exit::TEMPORARY, "run again later"),
+    (exit::REFUSED, "refused"),
+    (exit::CONFIG, "bad configuration"),
+    (exit::USAGE, "usage"),
+];
+
+/// The exit-code paragraph of `--help`, from [`EXIT_CODES`].
+pub fn exit_codes_help() -> String {
+    let codes: Vec<String> = EXIT_CODES
+        .iter()
+        .map(|(code, meaning)| format!("{code} {meaning}"))
+        .collect();
+    format!("Exit codes: {}.", codes.join(", "))
+}
+
+/// How a command ended when nothing failed, named for what happened; only
+/// [`Outcome::exit_code`] turns it into a number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Everything the command had to do is done.
+    Done,
+    /// It stopped before the end on purpose (window closed, per-run cap,
+    /// scheduled start not reached, deferrals left, a signal): run it again
+    /// later; nothing is sent twice.
+    RunAgainLater,
+    /// The relay could not be reached, or broke off: nothing more could leave.
+    RelayUnreachable,
+    /// The relay refused the message itself (a test send's 5xx).
+    MessageRefused,
+}
+
+impl Outcome {
+    /// The exit code of design.md for this outcome.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Outcome::Done => exit::OK,
+            Outcome::RunAgainLater => exit::TEMPORARY,
+            Outcome::RelayUnreachable => exit::UNAVAILABLE,
+            Outcome::MessageRefused => exit::DATA,
+        }
+    }
+}
+
 /// Rows of an import that could not be used.
 #[derive(Debug)]
 pub struct RejectedRows {
@@ -81,16 +133,22 @@ pub enum Error {
     Rejected { rows: RejectedRows },
     #[error("{0}")]
     BadArgument(String),
+    /// Something outside is unavailable for now (DNS cannot be reached):
+    /// run again later.
     #[error("{0}")]
-    Unavailable(String),
+    TryLater(String),
     #[error("{0}")]
     BadDns(String),
     #[error("{0}")]
     Refused(String),
     #[error("{0}")]
     Usage(String),
+    /// Another run holds the campaign's lock.
     #[error("{0}")]
     Busy(String),
+    /// An input changed between validation and sending.
+    #[error("{0}")]
+    InputsChanged(String),
     #[error("{0}")]
     Misconfigured(String),
     #[error("{}: cannot write: {source}", path.display())]
@@ -119,6 +177,7 @@ impl Error {
             Error::Csv(_) | Error::Rejected { .. } | Error::BadArgument(_) => exit::DATA,
             Error::Store(StoreError::Open { .. } | StoreError::TooNew { .. }) => exit::CONFIG,
             Error::Store(StoreError::Sqlite { source, .. }) if is_busy(source) => exit::TEMPORARY,
+            Error::Store(StoreError::Sqlite { source, .. }) if is_full(source) => exit::IO,
             Error::Store(
                 StoreError::Sqlite { .. } | StoreError::Corrupt(_) | StoreError::Random(_),
             ) => exit::INTERNAL,
@@ -130,11 +189,11 @@ impl Error {
             Error::Read { .. } => exit::NO_INPUT,
             Error::Imap(crate::feedback::imap::ImapError::Unavailable(_)) => exit::UNAVAILABLE,
             Error::Imap(crate::feedback::imap::ImapError::Login(_)) => exit::CONFIG,
-            Error::Unavailable(_) => exit::TEMPORARY,
+            Error::TryLater(_) => exit::TEMPORARY,
             Error::BadDns(_) | Error::Misconfigured(_) => exit::CONFIG,
             Error::Refused(_) => exit::REFUSED,
             Error::Usage(_) => exit::USAGE,
-            Error::Busy(_) => exit::TEMPORARY,
+            Error::Busy(_) | Error::InputsChanged(_) => exit::TEMPORARY,
             Error::Compose(ComposeError::Render(RenderError::Read { .. })) => exit::CONFIG,
             Error::Compose(ComposeError::Render(RenderError::HiddenLegalText { .. })) => {
                 exit::CONFIG
@@ -146,11 +205,26 @@ impl Error {
         }
     }
 
+    /// What a person should do, where the error alone does not say it.
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            Error::Store(StoreError::Sqlite { source, .. }) if is_full(source) => Some(
+                "the disk holding the store is full: free space and run again; \
+                 nothing that was sent will be sent twice",
+            ),
+            _ => None,
+        }
+    }
+
     /// Whether this is the reader of our output going away (`| head`), which
     /// is no failure of ours.
     pub fn is_broken_pipe(&self) -> bool {
         matches!(self, Error::Output(e) if e.kind() == std::io::ErrorKind::BrokenPipe)
     }
+}
+
+fn is_full(error: &rusqlite::Error) -> bool {
+    error.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull)
 }
 
 fn is_busy(error: &rusqlite::Error) -> bool {
@@ -172,5 +246,48 @@ impl From<csv::Error> for Error {
 impl From<serde_json::Error> for Error {
     fn from(error: serde_json::Error) -> Self {
         Error::Output(error.into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_help_lists_every_exit_code_from_the_one_table() {
+        let help = exit_codes_help();
+        for (code, meaning) in EXIT_CODES {
+            assert!(help.contains(&format!("{code} {meaning}")), "{help}");
+        }
+        let mut codes: Vec<u8> = EXIT_CODES.iter().map(|(code, _)| *code).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), EXIT_CODES.len(), "each code once");
+        for outcome in [
+            Outcome::Done,
+            Outcome::RunAgainLater,
+            Outcome::RelayUnreachable,
+            Outcome::MessageRefused,
+        ] {
+            assert!(codes.contains(&outcome.exit_code()), "{outcome:?}");
+        }
+    }
+
+    #[test]
+    fn a_full_disk_under_the_store_is_an_io_error_with_what_to_do() {
+        let full = rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_FULL),
+            Some("database or disk is full".into()),
+        );
+        let error = Error::Store(StoreError::Sqlite {
+            path: "hikyaku.db".into(),
+            source: full,
+        });
+        assert_eq!(error.exit_code(), exit::IO);
+        assert!(
+            error
+                .hint()
+                .is_some_and(|h| h.contains("disk holding the store is full"))
+        );
     }
 }

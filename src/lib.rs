@@ -43,10 +43,13 @@ pub fn main() -> ExitCode {
         return ExitCode::from(error::exit::USAGE);
     }
     match commands::run(cli) {
-        Ok(code) => ExitCode::from(code),
+        Ok(outcome) => ExitCode::from(outcome.exit_code()),
         Err(error) if error.is_broken_pipe() => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error}");
+            if let Some(hint) = error.hint() {
+                eprintln!("  hint: {hint}");
+            }
             ExitCode::from(error.exit_code())
         }
     }

@@ -88,7 +88,7 @@ impl DnsReport {
             .iter()
             .any(|(_, _, s)| matches!(s, Status::Unreachable(_)))
         {
-            return Err(Error::Unavailable(
+            return Err(Error::TryLater(
                 "DNS could not be reached, so the records were not checked; try again later or set \
                  HIKYAKU_DNS_SERVER=IP to use another resolver"
                     .into(),
@@ -121,7 +121,7 @@ pub fn check(campaign: &Campaign, signer: Option<&Signer>) -> Result<DnsReport, 
         .enable_all()
         .build()
         .map_err(Error::Output)?;
-    let resolver = resolver().map_err(Error::Unavailable)?;
+    let resolver = resolver().map_err(Error::TryLater)?;
     let lookup = |name: &str| runtime.block_on(txt(&resolver, name));
     Ok(evaluate(campaign, signer, lookup))
 }
@@ -375,7 +375,7 @@ mod tests {
             1,
             "no second timeout once DNS is known to be down"
         );
-        assert!(matches!(report.into_result(), Err(Error::Unavailable(_))));
+        assert!(matches!(report.into_result(), Err(Error::TryLater(_))));
     }
 
     #[test]

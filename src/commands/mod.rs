@@ -18,7 +18,7 @@ use std::path::PathBuf;
 
 use crate::cli::{Cli, Command, StoreCommand};
 use crate::config::{self, Campaign};
-use crate::error::{Error, exit};
+use crate::error::{Error, Outcome};
 use crate::output::Ui;
 use crate::store::Store;
 
@@ -63,8 +63,8 @@ impl Context {
     }
 }
 
-/// Runs the command and returns the exit code.
-pub fn run(cli: Cli) -> Result<u8, Error> {
+/// Runs the command: how it ended, or why it failed.
+pub fn run(cli: Cli) -> Result<Outcome, Error> {
     let context = Context {
         store_flag: cli.store,
         ui: Ui {
@@ -104,7 +104,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
             Ok(())
         }
     }?;
-    Ok(exit::OK)
+    Ok(Outcome::Done)
 }
 
 /// `hikyaku store secure`: the store and its -wal and -shm files become

@@ -28,7 +28,7 @@ use crate::deliver::run::{RunCounts, RunSetup, Shared, run};
 use crate::deliver::scheduler::{Job, Pushed, Scheduler, Stop};
 use crate::deliver::smtp::{Relay, SmtpError};
 use crate::digest::CampaignDigest;
-use crate::error::{Error, exit};
+use crate::error::{Error, Outcome};
 use crate::output::group;
 use crate::plan::Verdict;
 use crate::store::Store;
@@ -40,13 +40,13 @@ const COMPOSE_WORKERS: usize = 2;
 const COMPOSE_BATCH: usize = 64;
 
 /// `hikyaku send CAMPAIGN`.
-pub fn send(context: &Context, args: &SendArgs) -> Result<u8, Error> {
+pub fn send(context: &Context, args: &SendArgs) -> Result<Outcome, Error> {
     if let Some(to) = &args.test_to {
         return test_send(context, args, to);
     }
     if args.dry_run {
         dry_run(context, args)?;
-        return Ok(exit::OK);
+        return Ok(Outcome::Done);
     }
     deliver(context, args)
 }
@@ -81,7 +81,7 @@ fn unchanged_since_validation(
         .filter(|file| !validated.files.contains(file))
         .map(|file| file.path.display().to_string())
         .collect();
-    Err(Error::Busy(format!(
+    Err(Error::InputsChanged(format!(
         "{} changed after the validation pass; nothing was sent. Run send again: it checks \
          the new contents (and asks for a new approval if the campaign requires one)",
         if changed.is_empty() {
@@ -198,7 +198,7 @@ fn dry_run(context: &Context, args: &SendArgs) -> Result<(), Error> {
 }
 
 /// `send --test-to ADDR [--row N]`: one message, for approvers' eyes.
-fn test_send(context: &Context, args: &SendArgs, to: &str) -> Result<u8, Error> {
+fn test_send(context: &Context, args: &SendArgs, to: &str) -> Result<Outcome, Error> {
     let test_to = Address::parse(to).map_err(|e| {
         Error::BadArgument(format!("--test-to {to:?} is not a usable address: {e}"))
     })?;
@@ -264,17 +264,29 @@ fn test_send(context: &Context, args: &SendArgs, to: &str) -> Result<u8, Error> 
                 "test message for line {} ({}) sent to {test_to}: \"{}\"; relay said {reply}",
                 row.line, chosen, message.subject
             ));
-            Ok(exit::OK)
+            Ok(Outcome::Done)
+        }
+        Ok(crate::deliver::smtp::Outcome::Failed(reply, step)) => {
+            context.ui.warn(format!(
+                "the relay refused the test message at {step:?}: {reply}"
+            ));
+            Ok(Outcome::MessageRefused)
+        }
+        Ok(crate::deliver::smtp::Outcome::Deferred(reply)) => {
+            context.ui.warn(format!(
+                "the relay deferred the test message: {reply}; try again later"
+            ));
+            Ok(Outcome::RunAgainLater)
         }
         Ok(other) => {
             context.ui.warn(format!(
                 "the relay did not take the test message: {other:?}"
             ));
-            Ok(exit::UNAVAILABLE)
+            Ok(Outcome::RelayUnreachable)
         }
         Err(error) => {
             context.ui.warn(error);
-            Ok(exit::UNAVAILABLE)
+            Ok(Outcome::RelayUnreachable)
         }
     }
 }
@@ -334,7 +346,7 @@ fn confirm(
     Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "Yes"))
 }
 
-fn deliver(context: &Context, args: &SendArgs) -> Result<u8, Error> {
+fn deliver(context: &Context, args: &SendArgs) -> Result<Outcome, Error> {
     let campaign = Campaign::load(&args.campaign)?;
     let Some(smtp) = campaign.smtp.clone() else {
         return Err(Error::Misconfigured(format!(
@@ -357,13 +369,13 @@ fn deliver(context: &Context, args: &SendArgs) -> Result<u8, Error> {
              (the hourly cron job may stay installed)",
             scheduled_time(start, campaign.limits.timezone.as_ref())
         ));
-        return Ok(exit::TEMPORARY);
+        return Ok(Outcome::RunAgainLater);
     }
     let window_left = match window_open_for(&campaign.limits) {
         Ok(left) => left,
         Err(message) => {
             context.ui.warn(message);
-            return Ok(exit::TEMPORARY);
+            return Ok(Outcome::RunAgainLater);
         }
     };
     let relay = Relay::from_config(&smtp).map_err(|e| Error::Misconfigured(e.to_string()))?;
@@ -377,7 +389,7 @@ fn deliver(context: &Context, args: &SendArgs) -> Result<u8, Error> {
         context
             .ui
             .info("nothing to send: every eligible recipient is settled");
-        return Ok(exit::OK);
+        return Ok(Outcome::Done);
     }
     // Asked only when something would leave: a finished campaign's cron
     // job keeps exiting 0 whatever the complaint rate.
@@ -398,7 +410,7 @@ fn deliver(context: &Context, args: &SendArgs) -> Result<u8, Error> {
     drop(store);
     if !confirm(context, args, eligible, &campaign)? {
         context.ui.info("not sent");
-        return Ok(exit::OK);
+        return Ok(Outcome::Done);
     }
     // The prompt may have waited minutes: what is sent must still be what
     // was validated (and approved).
@@ -554,10 +566,10 @@ fn deliver(context: &Context, args: &SendArgs) -> Result<u8, Error> {
         &log_path,
     );
     Ok(match stop {
-        Some(Stop::Unavailable(_)) => exit::UNAVAILABLE,
-        Some(_) => exit::TEMPORARY,
-        None if not_sent > 0 || deferred_total > 0 => exit::TEMPORARY,
-        None => exit::OK,
+        Some(Stop::Unavailable(_)) => Outcome::RelayUnreachable,
+        Some(_) => Outcome::RunAgainLater,
+        None if not_sent > 0 || deferred_total > 0 => Outcome::RunAgainLater,
+        None => Outcome::Done,
     })
 }
 

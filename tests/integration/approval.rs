@@ -201,3 +201,18 @@ fn a_test_send_reaches_only_the_test_address_before_any_approval() {
         ])
         .expect_code(65);
 }
+
+#[test]
+fn a_test_message_the_relay_refuses_is_bad_data_not_an_unreachable_relay() {
+    let server = crate::smtp_server::SmtpServer::start();
+    server.rule(
+        "me@example.co.jp",
+        crate::smtp_server::Behaviour::RcptReply(550, "5.1.1 no such user"),
+    );
+    let scratch = Scratch::with_recipients(&crate::delivery::recipients(2, "example.jp"));
+    scratch.write("campaign.toml", crate::delivery::campaign(&server, ""));
+    scratch
+        .run(&["send", "campaign.toml", "--test-to", "me@example.co.jp"])
+        .expect_code(65)
+        .stderr_has(&["refused the test message", "5.1.1 no such user"]);
+}
