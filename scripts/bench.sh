@@ -2,6 +2,7 @@
 # Reproduces the performance figures quoted in closing notes, on generated data.
 #
 #   scripts/bench.sh [ROWS]        (default 1,000,000 recipients)
+#   scripts/bench.sh preview [ROWS]  only the preview benchmark (1 below)
 #   scripts/bench.sh send          only the send benchmark (3 below)
 #   scripts/bench.sh send-memory   peak RSS of sending 100,000 and 1,000,000 (slow)
 #   scripts/bench.sh serve [CLIENTS]  2,000 one-click POSTs from CLIENTS (32) concurrent clients
@@ -24,7 +25,7 @@ cd "$(dirname "$0")/.."
 
 mode=all
 case "${1:-}" in
-  send|send-memory|ingest|serve) mode=$1; shift ;;
+  send|send-memory|ingest|serve|preview) mode=$1; shift ;;
 esac
 rows=${1:-1000000}
 suppressed=$((rows * 3 / 10))
@@ -309,6 +310,8 @@ unset HIKYAKU_STORE
 echo "== preview (target: <= 10 s wall, <= 300 MB peak RSS at 1,000,000 rows)"
 timed "preview ($rows rows)" "$bin" preview "$work/bench.toml" --format json
 timed "preview again, warm cache" "$bin" preview "$work/bench.toml" --format json
+timed "preview with the approver's report" "$bin" preview "$work/bench.toml" --report "$work/report.html" >/dev/null
+[ "$mode" = preview ] && exit 0
 
 echo "== compose (target: render+build under 25 % of the signing time)"
 cargo bench --quiet --bench compose 2>/dev/null | grep -v '^$'
