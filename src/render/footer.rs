@@ -40,6 +40,74 @@ pub struct FooterText {
 
 /// The footer of one message, as text and as HTML (for tests: messages take
 /// the pieces, see [`FooterText::text_parts`]).
+/// The line of a template that places the footer (`{{ footer }}`, with any
+/// spacing or whitespace control), if one does.
+pub(super) fn footer_line(source: &str) -> Option<usize> {
+    let places_footer = |line: &str| {
+        line.match_indices("{{").any(|(at, _)| {
+            let inner = line[at + 2..].split("}}").next().unwrap_or_default();
+            inner.trim_matches(|c: char| c == '-' || c == '+' || c.is_whitespace()) == "footer"
+        })
+    };
+    source
+        .lines()
+        .position(places_footer)
+        .map(|index| index + 1)
+}
+
+/// The first line of `source` holding `fragment`, if any.
+pub(super) fn line_holding(source: &str, fragment: &str) -> Option<usize> {
+    if fragment.is_empty() {
+        return None;
+    }
+    source
+        .lines()
+        .position(|line| line.contains(fragment))
+        .map(|index| index + 1)
+}
+
+/// The text part with the footer, ending in exactly one line break. Trailing
+/// blank lines are removed, which also keeps clear of mail-auth 0.13's
+/// relaxed body-hash bug for single-part bodies ending in blank lines.
+pub(super) fn with_text_footer(mut body: String, token: &str, footer: &FooterText) -> String {
+    body.truncate(body.trim_end().len());
+    if !footer.text_placed(&body, token) {
+        body.push_str("\n\n");
+        footer
+            .text_parts(token)
+            .iter()
+            .for_each(|p| body.push_str(p));
+        body.truncate(body.trim_end().len());
+    }
+    body.push('\n');
+    body
+}
+
+/// The HTML part with the footer: before `</body>` when there is one.
+pub(super) fn with_html_footer(mut html: String, token: &str, footer: &FooterText) -> String {
+    if footer.html_placed(&html, token) {
+        return html;
+    }
+    let parts = footer.html_parts(token);
+    let closing = html
+        .as_bytes()
+        .windows(7)
+        .rposition(|w| w.eq_ignore_ascii_case(b"</body>"));
+    match closing {
+        Some(at) => {
+            let after = html.split_off(at);
+            html.reserve(parts.iter().map(|p| p.len()).sum::<usize>() + after.len());
+            parts.iter().for_each(|p| html.push_str(p));
+            html.push_str(&after);
+        }
+        None => {
+            html.push('\n');
+            parts.iter().for_each(|p| html.push_str(p));
+        }
+    }
+    html
+}
+
 #[cfg(test)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Footer {
@@ -313,5 +381,54 @@ mod tests {
             }
             assert!(!footer.html.contains("display:none"));
         }
+    }
+
+    #[test]
+    fn footers_are_added_once() {
+        let sender = crate::config::Sender {
+            from: crate::address::Mailbox::parse("A <a@example.jp>").unwrap(),
+            reply_to: None,
+            return_path: None,
+            verp: false,
+            organization: Some("ASUE".into()),
+            postal_address: Some("Nagoya".into()),
+            contact: Some("052".into()),
+        };
+        let campaign = FooterText::new(
+            &sender,
+            crate::config::FooterLocale::English,
+            None,
+            ("https://x.jp/u/", "?lang=en"),
+        );
+        let footer = campaign.for_token("T1");
+        assert!(footer.text.contains("https://x.jp/u/T1?lang=en\n"));
+        let text = footer.text.trim_end();
+        assert_eq!(
+            with_text_footer("Hello\n\n\n".into(), "T1", &campaign),
+            format!("Hello\n\n{text}\n")
+        );
+        let placed = format!("Hi\n{text}\n\nBye\n");
+        assert_eq!(with_text_footer(placed.clone(), "T1", &campaign), placed);
+        // Another recipient's footer in the body is not this one's.
+        let other = campaign.for_token("T2");
+        let wrong = format!("Hi\n{}\nBye\n", other.text.trim_end());
+        assert!(with_text_footer(wrong, "T1", &campaign).ends_with(&format!("{text}\n")));
+        let html = &footer.html;
+        assert!(
+            html.contains("T1?lang=en\">https://x.jp/u/T1?lang=en</a>"),
+            "{html}"
+        );
+        assert_eq!(
+            with_html_footer("<html><BODY><p>x</p></BODY></html>".into(), "T1", &campaign),
+            format!("<html><BODY><p>x</p>{html}</BODY></html>")
+        );
+        assert_eq!(
+            with_html_footer("<p>x</p>".into(), "T1", &campaign),
+            format!("<p>x</p>\n{html}")
+        );
+        let placed = format!("<p>x</p>{html}<p>y</p>");
+        assert_eq!(with_html_footer(placed.clone(), "T1", &campaign), placed);
+        let wrong = format!("<p>x</p>{}<p>y</p>", other.html);
+        assert!(with_html_footer(wrong, "T1", &campaign).ends_with(html.as_str()));
     }
 }
