@@ -2,6 +2,7 @@
 //! reports. The stages themselves know nothing of the command line.
 
 mod approve;
+mod check;
 mod consent;
 mod dns;
 mod import;
@@ -82,7 +83,7 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
         Command::Man => clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
             .render(&mut std::io::stdout())
             .map_err(Error::Output),
-        Command::Check(args) => preview::check(&context, &args),
+        Command::Check(args) => check::check(&context, &args),
         Command::Preview(args) => preview::preview(&context, &args),
         Command::Send(args) => return send::send(&context, &args),
         Command::Approve(args) => approve::approve(&context, &args),

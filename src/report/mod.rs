@@ -7,9 +7,11 @@
 mod approval;
 mod chart;
 mod delivery;
+mod sample;
 
-pub use approval::{ApprovalReport, Sample, SkippedExample};
+pub use approval::{ApprovalReport, SkippedExample};
 pub use delivery::DeliveryReport;
+pub use sample::Sample;
 
 use std::path::{Path, PathBuf};
 
