@@ -36,6 +36,20 @@ impl Ui {
 }
 
 impl Ui {
+    /// Asks `question` on the terminal and reads a yes or no (default no).
+    /// Without a terminal on both ends, or with --quiet, nobody can answer:
+    /// the answer is yes, so cron jobs never wait for input.
+    pub fn confirm(&self, question: impl std::fmt::Display) -> std::io::Result<bool> {
+        use std::io::IsTerminal as _;
+        if self.quiet || !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
+            return Ok(true);
+        }
+        eprint!("{question} [y/N] ");
+        let mut answer = String::new();
+        std::io::stdin().read_line(&mut answer)?;
+        Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "Yes"))
+    }
+
     /// A progress bar over `total` bytes of `what`, on stderr. indicatif hides
     /// it when stderr is not a terminal (cron), and so does --quiet.
     pub fn byte_progress(&self, total: u64, what: &str) -> indicatif::ProgressBar {

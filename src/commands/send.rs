@@ -29,6 +29,7 @@ use crate::deliver::scheduler::{Job, Pushed, Scheduler, Stop};
 use crate::deliver::smtp::{Relay, SmtpError};
 use crate::digest::CampaignDigest;
 use crate::error::{Error, Outcome};
+use crate::feedback::guard::Verdict as GuardVerdict;
 use crate::output::group;
 use crate::plan::Verdict;
 use crate::store::Store;
@@ -92,52 +93,25 @@ fn unchanged_since_validation(
     )))
 }
 
-/// The last 30 days over which complaints are counted.
-const COMPLAINT_PERIOD_SECONDS: i64 = 30 * 24 * 3600;
-
-/// Refuses an advertisement (exit 77) while the complaints of the last 30
-/// days, over everything this store sent in them, exceed
-/// `limits.max_complaint_rate`; warns above 0.1 %. Notices are never held
-/// back: they are mail people need. Each run of a campaign asks again, so a
-/// campaign under way stops too when complaints climb. With `enforce` off
-/// (dry runs) it only warns.
+/// The complaint-rate guard (see [`crate::feedback::guard`]), told on the
+/// terminal; with `enforce` off (dry runs) a refusal is only a warning.
 fn complaint_guard(
     context: &Context,
     store: &Store,
     campaign: &Campaign,
     enforce: bool,
 ) -> Result<(), Error> {
-    if campaign.kind != Kind::Advertisement {
-        return Ok(());
-    }
-    let window = store.complaint_window(now_unix() - COMPLAINT_PERIOD_SECONDS)?;
-    let rate = window.rate();
-    let limit = campaign.limits.max_complaint_rate;
-    let figures = format!(
-        "{} complaint(s) over {} message(s) sent in the last 30 days = {:.2} %",
-        group(window.complaints),
-        group(window.sent),
-        rate * 100.0
-    );
-    if rate > limit {
-        let message = format!(
-            "{figures}, above limits.max_complaint_rate ({:.2} %). Gmail and Yahoo throttle or \
-             reject senders above 0.3 %. Find the cause first (status shows the rate per \
-             campaign; consent export --address shows who complained and why they were mailed)",
-            limit * 100.0
-        );
-        if enforce {
+    match crate::feedback::guard::complaint_guard(store, campaign, now_unix())? {
+        GuardVerdict::Clear => {}
+        GuardVerdict::Warn(message) => context.ui.warn(message),
+        GuardVerdict::Refuse(message) if enforce => {
             return Err(Error::Refused(format!(
                 "the complaint-rate guard refuses this advertisement: {message}"
             )));
         }
-        context
+        GuardVerdict::Refuse(message) => context
             .ui
-            .warn(format_args!("a real send would be refused: {message}"));
-    } else if rate > crate::config::defaults::COMPLAINT_WARNING_RATE {
-        context.ui.warn(format_args!(
-            "{figures}: above the 0.1 % that Google asks bulk senders to stay under"
-        ));
+            .warn(format_args!("a real send would be refused: {message}")),
     }
     Ok(())
 }
@@ -296,19 +270,15 @@ fn window_open_for(limits: &Limits) -> Result<Option<Duration>, String> {
     let (Some(window), Some(tz)) = (&limits.window, &limits.timezone) else {
         return Ok(None);
     };
-    // The store's clock, which HIKYAKU_NOW fixes for tests and replays.
     let now = crate::clock::now().to_zoned(tz.clone());
-    let minute = (now.hour() as u16) * 60 + now.minute() as u16;
-    let zone = tz.iana_name().unwrap_or("the configured time zone");
-    if !window.contains(minute) {
-        return Err(format!(
-            "outside the send window {window} ({zone}): it is {} there; nothing was sent, run again inside the window",
+    match window.time_left(&now) {
+        Some(left) => Ok(Some(left)),
+        None => Err(format!(
+            "outside the send window {window} ({}): it is {} there; nothing was sent, run again inside the window",
+            tz.iana_name().unwrap_or("the configured time zone"),
             now.strftime("%H:%M")
-        ));
+        )),
     }
-    let minutes_left = (window.end_minute as i64 - minute as i64).rem_euclid(1440);
-    let seconds_left = minutes_left * 60 - now.second() as i64;
-    Ok(Some(Duration::from_secs(seconds_left.max(1) as u64)))
 }
 
 /// `at` as people read it: in the campaign's zone when it has one.
@@ -324,11 +294,7 @@ fn confirm(
     eligible: u64,
     campaign: &Campaign,
 ) -> Result<bool, Error> {
-    if args.yes
-        || context.ui.quiet
-        || !std::io::stdin().is_terminal()
-        || !std::io::stderr().is_terminal()
-    {
+    if args.yes {
         return Ok(true);
     }
     let smtp = campaign
@@ -336,14 +302,11 @@ fn confirm(
         .as_ref()
         .map(|s| format!("{}:{}", s.host, s.port))
         .unwrap_or_default();
-    eprint!(
-        "Send campaign {} to {} recipients through {smtp}? [y/N] ",
+    Ok(context.ui.confirm(format_args!(
+        "Send campaign {} to {} recipients through {smtp}?",
         campaign.id,
         group(eligible)
-    );
-    let mut answer = String::new();
-    std::io::stdin().read_line(&mut answer)?;
-    Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "Yes"))
+    ))?)
 }
 
 fn deliver(context: &Context, args: &SendArgs) -> Result<Outcome, Error> {

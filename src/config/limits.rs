@@ -132,6 +132,19 @@ impl SendWindow {
         })
     }
 
+    /// How long the window stays open from `now` (a time in the window's
+    /// zone); `None` when it is closed. A pure function of its inputs, so the
+    /// caller decides where "now" comes from.
+    pub fn time_left(&self, now: &jiff::Zoned) -> Option<Duration> {
+        let minute = u16::from(now.hour() as u8) * 60 + u16::from(now.minute() as u8);
+        if !self.contains(minute) {
+            return None;
+        }
+        let minutes_left = (i64::from(self.end_minute) - i64::from(minute)).rem_euclid(1440);
+        let seconds_left = minutes_left * 60 - i64::from(now.second());
+        Some(Duration::from_secs(seconds_left.max(1) as u64))
+    }
+
     /// Whether `minute` (after local midnight) lies inside the window.
     pub fn contains(&self, minute: u16) -> bool {
         if self.start_minute < self.end_minute {
@@ -191,5 +204,33 @@ mod tests {
         for bad in ["9-20", "09:00", "25:00-26:00", "09:00-09:00", "09:60-10:00"] {
             assert!(SendWindow::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn the_time_left_in_a_window_is_a_function_of_now_alone() {
+        let tokyo = jiff::tz::TimeZone::get("Asia/Tokyo").unwrap();
+        let at = |text: &str| {
+            text.parse::<jiff::Timestamp>()
+                .unwrap()
+                .to_zoned(tokyo.clone())
+        };
+        let day = SendWindow::parse("09:00-20:00").unwrap();
+        assert_eq!(
+            day.time_left(&at("2026-12-01T19:30:15+09:00")),
+            Some(Duration::from_secs(29 * 60 + 45))
+        );
+        assert_eq!(day.time_left(&at("2026-12-01T20:00:00+09:00")), None);
+        assert_eq!(day.time_left(&at("2026-12-01T08:59:59+09:00")), None);
+        // Past midnight: 22:00-02:00 at 23:00 leaves three hours.
+        let night = SendWindow::parse("22:00-02:00").unwrap();
+        assert_eq!(
+            night.time_left(&at("2026-12-01T23:00:00+09:00")),
+            Some(Duration::from_secs(3 * 3600))
+        );
+        assert_eq!(
+            night.time_left(&at("2026-12-02T01:59:30+09:00")),
+            Some(Duration::from_secs(30))
+        );
+        assert_eq!(night.time_left(&at("2026-12-02T12:00:00+09:00")), None);
     }
 }

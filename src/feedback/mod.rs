@@ -15,6 +15,7 @@ mod arf;
 pub mod classify;
 pub mod clues;
 mod dsn;
+pub mod guard;
 pub mod imap;
 pub(crate) mod mail;
 pub mod policy;
