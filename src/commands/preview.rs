@@ -221,7 +221,9 @@ fn write_estimate(
             .to_string()
     };
     let minutes = estimate.sending.as_secs().div_ceil(60);
-    let sending = if minutes >= 120 {
+    let sending = if estimate.sending.as_secs() < 60 {
+        "under a minute".to_owned()
+    } else if minutes >= 120 {
         format!("{}h{:02}", minutes / 60, minutes % 60)
     } else {
         format!("{minutes} min")

@@ -85,6 +85,9 @@ fn percent(part: u64, whole: u64) -> String {
 
 /// A duration for people, in the page's language.
 fn duration_text(duration: std::time::Duration, ja: bool) -> String {
+    if duration.as_secs() < 60 {
+        return if ja { "1分未満" } else { "under a minute" }.to_owned();
+    }
     let minutes = duration.as_secs().div_ceil(60);
     let (days, hours, minutes) = (minutes / 1440, minutes / 60 % 24, minutes % 60);
     let mut parts = Vec::new();
@@ -128,7 +131,14 @@ mod tests {
         let d = std::time::Duration::from_secs(26 * 3600 + 20 * 60);
         assert_eq!(duration_text(d, true), "1日2時間20分");
         assert_eq!(duration_text(d, false), "1 d 2 h 20 min");
-        assert_eq!(duration_text(std::time::Duration::ZERO, false), "0 min");
+        assert_eq!(
+            duration_text(std::time::Duration::ZERO, false),
+            "under a minute"
+        );
+        assert_eq!(
+            duration_text(std::time::Duration::from_secs(61), true),
+            "2分"
+        );
         assert_eq!(percent(1, 3), "33.3 %");
     }
 }
