@@ -514,32 +514,7 @@ pub enum ConsentCommand {
     #[command(after_help = "Example:\n  \
         hikyaku consent add taro@example.jp --list newsletter --basis opt-in \\\n      \
         --method \"web form\" --evidence \"form log 2026-11-01 #4411\" --obtained-at 2026-11-01T10:00:00+09:00")]
-    Add {
-        /// The address
-        address: String,
-        /// The list, or * for every list
-        #[arg(long)]
-        list: String,
-        /// The legal basis under 特定電子メール法
-        #[arg(long, value_parser = parse_basis)]
-        basis: Basis,
-        /// How consent was obtained (web form, event, contract…)
-        #[arg(long)]
-        method: String,
-        /// The evidence, or where it is kept
-        #[arg(long, default_value = "")]
-        evidence: String,
-        /// When consent was obtained, RFC 3339 with offset (default: now)
-        #[arg(long, value_name = "TIME")]
-        obtained_at: Option<String>,
-        /// When the consent stops counting, RFC 3339 with offset (default: never)
-        #[arg(long, value_name = "TIME")]
-        expires_at: Option<String>,
-        /// Keep this address's records one year after the last advertisement
-        /// instead of one month (senders under a 措置命令)
-        #[arg(long)]
-        legal_hold: bool,
-    },
+    Add(ConsentAddArgs),
 
     /// Import consent records from CSV: email,list,basis,obtained_at,method,evidence
     #[command(after_help = "Example:\n  hikyaku consent import consent.csv\n\n\
@@ -548,34 +523,13 @@ pub enum ConsentCommand {
         expires_at column (RFC 3339) ends a time-limited consent.\n\
         Rows missing obtained_at or method are rejected with their lines; nothing is imported\n\
         unless --skip-invalid. An old record never revives an address that opted out later.")]
-    Import {
-        /// The CSV file
-        file: PathBuf,
-        /// The file's encoding
-        #[arg(long, default_value = "auto", value_parser = parse_encoding)]
-        encoding: Encoding,
-        /// Import the usable rows even if some are rejected
-        #[arg(long)]
-        skip_invalid: bool,
-        /// Place every imported address under a legal hold (one year of retention)
-        #[arg(long)]
-        legal_hold: bool,
-    },
+    Import(ConsentImportArgs),
 
     /// Record that an address withdrew consent (an opt-out)
     #[command(after_help = "Examples:\n  \
         hikyaku consent revoke taro@example.jp                  # every list\n  \
         hikyaku consent revoke taro@example.jp --list newsletter")]
-    Revoke {
-        /// The address
-        address: String,
-        /// The list, or * for every list
-        #[arg(long, default_value = "*")]
-        list: String,
-        /// Why (kept with the revocation)
-        #[arg(long, default_value = "")]
-        reason: String,
-    },
+    Revoke(ConsentRevokeArgs),
 
     /// Write consent records as CSV or JSON (re-importable), or one person's whole history
     #[command(after_help = "Examples:\n  \
@@ -586,17 +540,7 @@ pub enum ConsentCommand {
         suppression, bounce and complaint of the address, the last advertisement sent and\n\
         any legal hold. --format json gives the same as one object; --format csv only the\n\
         consent records, re-importable.")]
-    Export {
-        /// Only records that cover this list (including * records)
-        #[arg(long)]
-        list: Option<String>,
-        /// Only this address's records, with its opt-out history
-        #[arg(long)]
-        address: Option<String>,
-        /// Output format (default: csv; text with --address)
-        #[arg(long, value_enum)]
-        format: Option<HistoryFormat>,
-    },
+    Export(ConsentExportArgs),
 
     /// Delete consent records that no longer count, once the law lets them go
     #[command(after_help = "Examples:\n  \
@@ -606,29 +550,109 @@ pub enum ConsentCommand {
         advertisement to the address was sent more than one month ago (one year for\n\
         addresses under a legal hold), as 特定電子メール法 Art. 3 (2) requires. Opt-outs and\n\
         suppressions are never deleted. Records that still count are never touched.")]
-    Purge {
-        /// Show the decisions without deleting anything
-        #[arg(long)]
-        dry_run: bool,
-        /// Output format
-        #[arg(long, value_enum, default_value = "text")]
-        format: ReportFormat,
-    },
+    Purge(ConsentPurgeArgs),
 
     /// Place an address under a legal hold (one year of retention), or lift it
     #[command(after_help = "Examples:\n  \
         hikyaku consent hold taro@example.jp --note \"措置命令 2026-11-01\"\n  \
         hikyaku consent hold taro@example.jp --release")]
-    Hold {
-        /// The address
-        address: String,
-        /// Why (kept with the hold)
-        #[arg(long, default_value = "")]
-        note: String,
-        /// Lift the hold instead
-        #[arg(long)]
-        release: bool,
-    },
+    Hold(ConsentHoldArgs),
+}
+
+/// Arguments of `consent add`.
+#[derive(Debug, Args)]
+pub struct ConsentAddArgs {
+    /// The address
+    pub address: String,
+    /// The list, or * for every list
+    #[arg(long)]
+    pub list: String,
+    /// The legal basis under 特定電子メール法
+    #[arg(long, value_parser = parse_basis)]
+    pub basis: Basis,
+    /// How consent was obtained (web form, event, contract…)
+    #[arg(long)]
+    pub method: String,
+    /// The evidence, or where it is kept
+    #[arg(long, default_value = "")]
+    pub evidence: String,
+    /// When consent was obtained, RFC 3339 with offset (default: now)
+    #[arg(long, value_name = "TIME")]
+    pub obtained_at: Option<String>,
+    /// When the consent stops counting, RFC 3339 with offset (default: never)
+    #[arg(long, value_name = "TIME")]
+    pub expires_at: Option<String>,
+    /// Keep this address's records one year after the last advertisement
+    /// instead of one month (senders under a 措置命令)
+    #[arg(long)]
+    pub legal_hold: bool,
+}
+
+/// Arguments of `consent import`.
+#[derive(Debug, Args)]
+pub struct ConsentImportArgs {
+    /// The CSV file
+    pub file: PathBuf,
+    /// The file's encoding
+    #[arg(long, default_value = "auto", value_parser = parse_encoding)]
+    pub encoding: Encoding,
+    /// Import the usable rows even if some are rejected
+    #[arg(long)]
+    pub skip_invalid: bool,
+    /// Place every imported address under a legal hold (one year of retention)
+    #[arg(long)]
+    pub legal_hold: bool,
+}
+
+/// Arguments of `consent revoke`.
+#[derive(Debug, Args)]
+pub struct ConsentRevokeArgs {
+    /// The address
+    pub address: String,
+    /// The list, or * for every list
+    #[arg(long, default_value = "*")]
+    pub list: String,
+    /// Why (kept with the revocation)
+    #[arg(long, default_value = "")]
+    pub reason: String,
+}
+
+/// Arguments of `consent export`.
+#[derive(Debug, Args)]
+pub struct ConsentExportArgs {
+    /// Only records that cover this list (including * records)
+    #[arg(long)]
+    pub list: Option<String>,
+    /// Only this address's records, with its opt-out history
+    #[arg(long)]
+    pub address: Option<String>,
+    /// Output format (default: csv; text with --address)
+    #[arg(long, value_enum)]
+    pub format: Option<HistoryFormat>,
+}
+
+/// Arguments of `consent purge`.
+#[derive(Debug, Args)]
+pub struct ConsentPurgeArgs {
+    /// Show the decisions without deleting anything
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Output format
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ReportFormat,
+}
+
+/// Arguments of `consent hold`.
+#[derive(Debug, Args)]
+pub struct ConsentHoldArgs {
+    /// The address
+    pub address: String,
+    /// Why (kept with the hold)
+    #[arg(long, default_value = "")]
+    pub note: String,
+    /// Lift the hold instead
+    #[arg(long)]
+    pub release: bool,
 }
 
 /// Formats of `consent export`.

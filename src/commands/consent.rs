@@ -7,7 +7,10 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use crate::cli::{ConsentCommand, HistoryFormat, ListFormat, ReportFormat};
+use crate::cli::{
+    ConsentAddArgs, ConsentCommand, ConsentExportArgs, ConsentHoldArgs, ConsentImportArgs,
+    ConsentPurgeArgs, ConsentRevokeArgs, HistoryFormat, ListFormat, ReportFormat,
+};
 use crate::clock::now_unix;
 use crate::csv_input::CsvInput;
 use crate::error::Error;
@@ -37,216 +40,244 @@ const FUTURE_TOLERANCE_SECONDS: i64 = 300;
 /// Runs one `consent` subcommand.
 pub fn run(context: &Context, command: ConsentCommand) -> Result<(), Error> {
     match command {
-        ConsentCommand::Add {
-            address,
-            list,
-            basis,
-            method,
-            evidence,
-            obtained_at,
-            expires_at,
-            legal_hold,
-        } => {
-            let now = now_unix();
-            let obtained_at = obtained_at.unwrap_or_else(|| {
-                crate::clock::now_local()
-                    .strftime("%Y-%m-%dT%H:%M:%S%:z")
-                    .to_string()
-            });
-            let consent = ConsentFields {
-                email: &address,
-                list: &list,
+        ConsentCommand::Add(args) => add(context, args),
+        ConsentCommand::Import(args) => import(context, args),
+        ConsentCommand::Revoke(args) => revoke(context, args),
+        ConsentCommand::Export(args) => export(context, args),
+        ConsentCommand::Purge(args) => purge(context, args),
+        ConsentCommand::Hold(args) => hold(context, args),
+    }
+}
+
+/// `consent add`: one consent with its evidence.
+fn add(context: &Context, args: ConsentAddArgs) -> Result<(), Error> {
+    let ConsentAddArgs {
+        address,
+        list,
+        basis,
+        method,
+        evidence,
+        obtained_at,
+        expires_at,
+        legal_hold,
+    } = args;
+    let now = now_unix();
+    let obtained_at = obtained_at.unwrap_or_else(|| {
+        crate::clock::now_local()
+            .strftime("%Y-%m-%dT%H:%M:%S%:z")
+            .to_string()
+    });
+    let consent = ConsentFields {
+        email: &address,
+        list: &list,
+        basis,
+        obtained_at: &obtained_at,
+        method: &method,
+        evidence: &evidence,
+        expires_at: expires_at.as_deref().unwrap_or(""),
+    }
+    .check(now)
+    .map_err(Error::BadArgument)?;
+    let mut store = context.open_store(None)?;
+    if legal_hold && store.hold(&consent.email, now, "consent add --legal-hold")? {
+        context
+            .ui
+            .info(format_args!("{} is now under a legal hold", consent.email));
+    }
+    let message = match store.add_consent(&consent, now)? {
+        Recorded::Added => format!(
+            "recorded consent of {} for {}",
+            consent.email,
+            list_label(&consent.list)
+        ),
+        Recorded::AlreadyPresent => {
+            format!("{} already has this consent record", consent.email)
+        }
+        Recorded::Superseded => format!(
+            "recorded consent of {}, but it does not count: the address opted out after {obtained_at}",
+            consent.email
+        ),
+    };
+    context.ui.info(message);
+    Ok(())
+}
+
+/// `consent import`: consent records from CSV, all or nothing unless --skip-invalid.
+fn import(context: &Context, args: ConsentImportArgs) -> Result<(), Error> {
+    let ConsentImportArgs {
+        file,
+        encoding,
+        skip_invalid,
+        legal_hold,
+    } = args;
+    let input = CsvInput::open(&file, encoding)?;
+    let columns = [
+        input.column("email")?,
+        input.column("list")?,
+        input.column("basis")?,
+        input.column("obtained_at")?,
+        input.column("method")?,
+    ];
+    let evidence = input.optional_column("evidence");
+    let expires_at = input.optional_column("expires_at");
+    let mut store = context.open_store(None)?;
+    let now = now_unix();
+    let (mut added, mut present, mut superseded) = (0u64, 0u64, 0u64);
+    let saved = import_rows(
+        input,
+        &mut store,
+        skip_invalid,
+        context.ui,
+        |row| {
+            let [email, list, basis, obtained_at, method] = columns.map(|i| row.fields[i].trim());
+            let basis = basis.parse::<Basis>()?;
+            ConsentFields {
+                email,
+                list,
                 basis,
-                obtained_at: &obtained_at,
-                method: &method,
-                evidence: &evidence,
-                expires_at: expires_at.as_deref().unwrap_or(""),
+                obtained_at,
+                method,
+                evidence: field(row, evidence),
+                expires_at: field(row, expires_at),
             }
             .check(now)
-            .map_err(Error::BadArgument)?;
-            let mut store = context.open_store(None)?;
-            if legal_hold && store.hold(&consent.email, now, "consent add --legal-hold")? {
-                context
-                    .ui
-                    .info(format_args!("{} is now under a legal hold", consent.email));
+        },
+        |batch, consent| {
+            if legal_hold {
+                batch.hold(&consent.email, now, "consent import --legal-hold")?;
             }
-            let message = match store.add_consent(&consent, now)? {
-                Recorded::Added => format!(
-                    "recorded consent of {} for {}",
-                    consent.email,
-                    list_label(&consent.list)
-                ),
-                Recorded::AlreadyPresent => {
-                    format!("{} already has this consent record", consent.email)
+            match batch.add_consent(&consent, now)? {
+                Recorded::Added => added += 1,
+                Recorded::AlreadyPresent => present += 1,
+                Recorded::Superseded => {
+                    added += 1;
+                    superseded += 1;
                 }
-                Recorded::Superseded => format!(
-                    "recorded consent of {}, but it does not count: the address opted out after {obtained_at}",
-                    consent.email
-                ),
-            };
-            context.ui.info(message);
-        }
-        ConsentCommand::Import {
-            file,
-            encoding,
-            skip_invalid,
-            legal_hold,
-        } => {
-            let input = CsvInput::open(&file, encoding)?;
-            let columns = [
-                input.column("email")?,
-                input.column("list")?,
-                input.column("basis")?,
-                input.column("obtained_at")?,
-                input.column("method")?,
-            ];
-            let evidence = input.optional_column("evidence");
-            let expires_at = input.optional_column("expires_at");
-            let mut store = context.open_store(None)?;
-            let now = now_unix();
-            let (mut added, mut present, mut superseded) = (0u64, 0u64, 0u64);
-            let saved = import_rows(
-                input,
-                &mut store,
-                skip_invalid,
-                context.ui,
-                |row| {
-                    let [email, list, basis, obtained_at, method] =
-                        columns.map(|i| row.fields[i].trim());
-                    let basis = basis.parse::<Basis>()?;
-                    ConsentFields {
-                        email,
-                        list,
-                        basis,
-                        obtained_at,
-                        method,
-                        evidence: field(row, evidence),
-                        expires_at: field(row, expires_at),
-                    }
-                    .check(now)
-                },
-                |batch, consent| {
-                    if legal_hold {
-                        batch.hold(&consent.email, now, "consent import --legal-hold")?;
-                    }
-                    match batch.add_consent(&consent, now)? {
-                        Recorded::Added => added += 1,
-                        Recorded::AlreadyPresent => present += 1,
-                        Recorded::Superseded => {
-                            added += 1;
-                            superseded += 1;
-                        }
-                    }
-                    Ok(())
-                },
-            )?;
-            context.ui.info(format_args!(
-                "imported {} rows from {}: {} new, {} already recorded",
-                group(saved),
-                file.display(),
-                group(added),
-                group(present)
+            }
+            Ok(())
+        },
+    )?;
+    context.ui.info(format_args!(
+        "imported {} rows from {}: {} new, {} already recorded",
+        group(saved),
+        file.display(),
+        group(added),
+        group(present)
+    ));
+    if superseded > 0 {
+        context.ui.info(format_args!(
+            "{} of the new records predate an opt-out of the same address; they are kept as evidence but do not count",
+            group(superseded)
+        ));
+    }
+    Ok(())
+}
+
+/// `consent revoke`: an opt-out, recorded even without a consent that counted.
+fn revoke(context: &Context, args: ConsentRevokeArgs) -> Result<(), Error> {
+    let ConsentRevokeArgs {
+        address,
+        list,
+        reason,
+    } = args;
+    check_list_name(&list, true)?;
+    let key = address_key(&address)?;
+    let mut store = context.open_store(None)?;
+    let revoked = store.revoke_consent(&key, &list, now_unix(), &reason)?;
+    if revoked > 0 {
+        context.ui.info(format_args!(
+            "revoked {revoked} consent record(s) of {key} for {}",
+            list_label(&list)
+        ));
+    } else {
+        context.ui.info(format_args!(
+            "{key} had no consent that counted for {}; the opt-out is recorded anyway, so an older record imported later will not count",
+            list_label(&list)
+        ));
+    }
+    Ok(())
+}
+
+/// `consent export`: records as CSV or JSON, or one person's history.
+fn export(context: &Context, args: ConsentExportArgs) -> Result<(), Error> {
+    let ConsentExportArgs {
+        list,
+        address,
+        format,
+    } = args;
+    if let Some(list) = &list {
+        check_list_name(list, true)?;
+    }
+    let key = address.as_deref().map(address_key).transpose()?;
+    let store = context.open_store(None)?;
+    match (format, &key) {
+        (Some(HistoryFormat::Text), None) => {
+            return Err(Error::Usage(
+                "--format text shows one person's history: add --address ADDRESS".into(),
             ));
-            if superseded > 0 {
-                context.ui.info(format_args!(
-                    "{} of the new records predate an opt-out of the same address; they are kept as evidence but do not count",
-                    group(superseded)
-                ));
-            }
         }
-        ConsentCommand::Revoke {
-            address,
-            list,
-            reason,
-        } => {
-            check_list_name(&list, true)?;
-            let key = address_key(&address)?;
-            let mut store = context.open_store(None)?;
-            let revoked = store.revoke_consent(&key, &list, now_unix(), &reason)?;
-            if revoked > 0 {
-                context.ui.info(format_args!(
-                    "revoked {revoked} consent record(s) of {key} for {}",
-                    list_label(&list)
-                ));
-            } else {
-                context.ui.info(format_args!(
-                    "{key} had no consent that counted for {}; the opt-out is recorded anyway, so an older record imported later will not count",
-                    list_label(&list)
-                ));
-            }
+        (None | Some(HistoryFormat::Text), Some(key)) => {
+            let history = History::of(&store, key)?;
+            history
+                .write_text(&mut std::io::stdout().lock())
+                .map_err(Error::Output)?;
         }
-        ConsentCommand::Export {
-            list,
-            address,
-            format,
-        } => {
-            if let Some(list) = &list {
-                check_list_name(list, true)?;
-            }
-            let key = address.as_deref().map(address_key).transpose()?;
-            let store = context.open_store(None)?;
-            match (format, &key) {
-                (Some(HistoryFormat::Text), None) => {
-                    return Err(Error::Usage(
-                        "--format text shows one person's history: add --address ADDRESS".into(),
-                    ));
-                }
-                (None | Some(HistoryFormat::Text), Some(key)) => {
-                    let history = History::of(&store, key)?;
-                    history
-                        .write_text(&mut std::io::stdout().lock())
-                        .map_err(Error::Output)?;
-                }
-                (Some(HistoryFormat::Json), Some(key)) => {
-                    let history = History::of(&store, key)?;
-                    let mut out = std::io::stdout().lock();
-                    serde_json::to_writer_pretty(&mut out, &history)?;
-                    writeln!(out).map_err(Error::Output)?;
-                }
-                (format, _) => {
-                    let format = match format {
-                        Some(HistoryFormat::Json) => ListFormat::Json,
-                        _ => ListFormat::Csv,
-                    };
-                    let mut sink = RecordSink::new(format, COLUMNS, std::io::stdout().lock())?;
-                    store.for_each_consent(list.as_deref(), key.as_deref(), |entry| {
-                        write_consent(&mut sink, &entry)
-                    })?;
-                    let count = sink.finish()?;
-                    context.ui.detail(format_args!("{} records", group(count)));
-                }
-            }
+        (Some(HistoryFormat::Json), Some(key)) => {
+            let history = History::of(&store, key)?;
+            let mut out = std::io::stdout().lock();
+            serde_json::to_writer_pretty(&mut out, &history)?;
+            writeln!(out).map_err(Error::Output)?;
         }
-        ConsentCommand::Purge { dry_run, format } => {
-            let mut store = context.open_store(None)?;
-            let now = now_unix();
-            let decisions = store.purge_consents(now, dry_run)?;
-            report_purge(context, &decisions, dry_run, format)?;
-        }
-        ConsentCommand::Hold {
-            address,
-            note,
-            release,
-        } => {
-            let key = address_key(&address)?;
-            let mut store = context.open_store(None)?;
-            let message = match (release, store.is_held(&key)?) {
-                (false, false) => {
-                    store.hold(&key, now_unix(), &note)?;
-                    format!(
-                        "{key} is now under a legal hold: its consent records are kept one year after the last advertisement"
-                    )
-                }
-                (false, true) => format!("{key} is already under a legal hold"),
-                (true, true) => {
-                    store.release_hold(&key)?;
-                    format!("lifted the legal hold of {key}")
-                }
-                (true, false) => format!("{key} was not under a legal hold"),
+        (format, _) => {
+            let format = match format {
+                Some(HistoryFormat::Json) => ListFormat::Json,
+                _ => ListFormat::Csv,
             };
-            context.ui.info(message);
+            let mut sink = RecordSink::new(format, COLUMNS, std::io::stdout().lock())?;
+            store.for_each_consent(list.as_deref(), key.as_deref(), |entry| {
+                write_consent(&mut sink, &entry)
+            })?;
+            let count = sink.finish()?;
+            context.ui.detail(format_args!("{} records", group(count)));
         }
     }
+    Ok(())
+}
+
+/// `consent purge`: delete what the law lets go.
+fn purge(context: &Context, args: ConsentPurgeArgs) -> Result<(), Error> {
+    let ConsentPurgeArgs { dry_run, format } = args;
+    let mut store = context.open_store(None)?;
+    let now = now_unix();
+    let decisions = store.purge_consents(now, dry_run)?;
+    report_purge(context, &decisions, dry_run, format)?;
+    Ok(())
+}
+
+/// `consent hold`: place or lift a legal hold.
+fn hold(context: &Context, args: ConsentHoldArgs) -> Result<(), Error> {
+    let ConsentHoldArgs {
+        address,
+        note,
+        release,
+    } = args;
+    let key = address_key(&address)?;
+    let mut store = context.open_store(None)?;
+    let message = match (release, store.is_held(&key)?) {
+        (false, false) => {
+            store.hold(&key, now_unix(), &note)?;
+            format!(
+                "{key} is now under a legal hold: its consent records are kept one year after the last advertisement"
+            )
+        }
+        (false, true) => format!("{key} is already under a legal hold"),
+        (true, true) => {
+            store.release_hold(&key)?;
+            format!("lifted the legal hold of {key}")
+        }
+        (true, false) => format!("{key} was not under a legal hold"),
+    };
+    context.ui.info(message);
     Ok(())
 }
 
