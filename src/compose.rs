@@ -237,15 +237,16 @@ impl Session<'_> {
             },
             &identity,
         )?;
-        let domain = test_to.unwrap_or(address).domain().to_ascii_lowercase();
-        if let Some(limit) = sender_rules::size_limit_for(&domain, &self.composer.size_limits) {
+        // Address keeps its domain in lower-case ASCII already.
+        let domain = test_to.unwrap_or(address).domain();
+        if let Some(limit) = sender_rules::size_limit_for(domain, &self.composer.size_limits) {
             let size = rendered.bytes.len() as u64 + SIGNATURE_ALLOWANCE;
             if size > limit {
                 return Err(ComposeError::TooLarge {
                     recipients: self.composer.recipients_path.clone(),
                     line,
                     address: test_to.unwrap_or(address).to_string(),
-                    domain,
+                    domain: domain.to_owned(),
                     size,
                     limit,
                 });

@@ -246,3 +246,29 @@ pub struct Approval {
     /// Distinct approvers needed.
     pub min_approvers: u32,
 }
+
+#[cfg(test)]
+impl Limits {
+    /// Limits for unit tests: `rate` and `domain_rates` as written in a
+    /// campaign file, the defaults for the rest, no window.
+    pub(crate) fn for_tests(rate: Option<&str>, domains: &[(&str, &str)]) -> Limits {
+        let parse = |text: &str| Rate::parse(text).expect("a rate");
+        Limits {
+            rate: rate.map(parse),
+            domain_rates: domains
+                .iter()
+                .map(|(domain, rate)| (domain.to_string(), parse(rate)))
+                .collect(),
+            max_per_run: 0,
+            window: None,
+            timezone: None,
+            max_message_size: Vec::new(),
+            not_before: None,
+            retry_attempts: 3,
+            retry_delay: Duration::ZERO,
+            max_failure_rate: 0.05,
+            failure_window: 200,
+            max_complaint_rate: 0.003,
+        }
+    }
+}

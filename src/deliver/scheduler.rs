@@ -349,23 +349,7 @@ mod tests {
     }
 
     fn limits(rate: Option<&str>, domains: &[(&str, &str)]) -> Limits {
-        Limits {
-            rate: rate.map(|r| Rate::parse(r).unwrap()),
-            domain_rates: domains
-                .iter()
-                .map(|(d, r)| (d.to_string(), Rate::parse(r).unwrap()))
-                .collect(),
-            max_per_run: 0,
-            window: None,
-            timezone: None,
-            max_message_size: Vec::new(),
-            not_before: None,
-            retry_attempts: 3,
-            retry_delay: Duration::ZERO,
-            max_failure_rate: 0.05,
-            failure_window: 200,
-            max_complaint_rate: 0.003,
-        }
+        Limits::for_tests(rate, domains)
     }
 
     // governor keeps real time, so these tests use rates that take about a second.

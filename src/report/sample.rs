@@ -68,32 +68,22 @@ pub(super) fn sample_view(sample: &Sample, campaign: &Campaign, ja: bool) -> Sam
             .map(|v| v.split_whitespace().collect::<Vec<_>>().join(" "))
             .unwrap_or_default()
     };
-    let decoded = |name: &str| -> String {
-        let Some(message) = parsed.as_ref() else {
-            return String::new();
-        };
-        match name {
-            "From" => message
-                .from()
-                .and_then(|a| a.first())
-                .map(|a| match (a.name(), a.address()) {
-                    (Some(n), Some(addr)) => format!("{n} <{addr}>"),
-                    (None, Some(addr)) => addr.to_owned(),
-                    _ => String::new(),
-                })
-                .unwrap_or_default(),
-            "To" => message
-                .to()
-                .and_then(|a| a.first())
-                .map(|a| match (a.name(), a.address()) {
-                    (Some(n), Some(addr)) => format!("{n} <{addr}>"),
-                    (None, Some(addr)) => addr.to_owned(),
-                    _ => String::new(),
-                })
-                .unwrap_or_default(),
-            _ => message.subject().unwrap_or_default().to_owned(),
-        }
+    // The first mailbox of From or To: (display name, address).
+    let first = |list: Option<&mail_parser::Address<'_>>| {
+        list.and_then(|a| a.first()).map(|a| {
+            (
+                a.name().map(str::to_owned),
+                a.address().unwrap_or_default().to_owned(),
+            )
+        })
     };
+    let shown = |mailbox: &Option<(Option<String>, String)>| match mailbox {
+        Some((Some(name), address)) => format!("{name} <{address}>"),
+        Some((None, address)) => address.clone(),
+        None => String::new(),
+    };
+    let from_header = parsed.as_ref().and_then(|m| first(m.from()));
+    let to_header = parsed.as_ref().and_then(|m| first(m.to()));
     let text = parsed
         .as_ref()
         .and_then(|m| m.body_text(0))
@@ -129,12 +119,11 @@ pub(super) fn sample_view(sample: &Sample, campaign: &Campaign, ja: bool) -> Sam
         })
         .collect();
 
-    let to_domain = decoded("To")
-        .rsplit('@')
-        .next()
-        .unwrap_or_default()
-        .trim_end_matches('>')
-        .to_ascii_lowercase();
+    let to_domain = to_header
+        .as_ref()
+        .and_then(|(_, address)| address.rsplit_once('@'))
+        .map(|(_, domain)| domain.to_ascii_lowercase())
+        .unwrap_or_default();
     let size = sample.bytes.len() as u64;
     let limit = sender_rules::size_limit_for(&to_domain, &campaign.limits.max_message_size);
     let from = &campaign.sender.from;
@@ -143,8 +132,7 @@ pub(super) fn sample_view(sample: &Sample, campaign: &Campaign, ja: bool) -> Sam
         .as_deref()
         .and_then(sender_rules::display_name_problem)
         .is_none();
-    let domain_ok =
-        !sender_rules::is_public_mailbox(&from.address.domain().to_ascii_lowercase(), &[]);
+    let domain_ok = !sender_rules::is_public_mailbox(from.address.domain(), &[]);
     let agreement = document.as_ref().map(|d| {
         let shared: Vec<&str> = sample.legal_items.iter().map(|(_, t)| t.as_str()).collect();
         crate::render::visibility::alternative_agreement(&text, d, &shared)
@@ -209,9 +197,13 @@ pub(super) fn sample_view(sample: &Sample, campaign: &Campaign, ja: bool) -> Sam
     };
     SampleView {
         line: sample.line,
-        from: decoded("From"),
-        to: decoded("To"),
-        subject: decoded("Subject"),
+        from: shown(&from_header),
+        to: shown(&to_header),
+        subject: parsed
+            .as_ref()
+            .and_then(|m| m.subject())
+            .unwrap_or_default()
+            .to_owned(),
         date: header("Date"),
         list_unsubscribe: redact(header("List-Unsubscribe")),
         size: sender_rules::human_size(size),

@@ -11,37 +11,30 @@ fn init_writes_a_campaign_that_previews_and_never_overwrites() {
         .run(&["init", "demo"])
         .expect_code(0)
         .stderr_has(&["hikyaku preview campaign.toml"]);
-    let demo = scratch.path("demo");
-    let run = |args: &[&str]| {
-        let output = std::process::Command::new(env!("CARGO_BIN_EXE_hikyaku"))
-            .current_dir(&demo)
-            .env_remove("HIKYAKU_STORE")
-            .args(args)
-            .output()
-            .unwrap();
-        (
-            output.status.code(),
-            String::from_utf8_lossy(&output.stdout).into_owned(),
+    scratch
+        .run_in(
+            "demo",
+            &["--store", "example.db", "consent", "import", "consent.csv"],
         )
-    };
-    assert_eq!(
-        run(&["--store", "example.db", "consent", "import", "consent.csv"]).0,
-        Some(0)
+        .expect_code(0);
+    let preview = scratch.run_in(
+        "demo",
+        &[
+            "preview",
+            "campaign.toml",
+            "--format",
+            "json",
+            "--out",
+            "preview",
+        ],
     );
-    let (code, stdout) = run(&[
-        "preview",
-        "campaign.toml",
-        "--format",
-        "json",
-        "--out",
-        "preview",
-    ]);
-    assert_eq!(code, Some(0), "{stdout}");
-    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    preview.expect_code(0);
+    let report: serde_json::Value = serde_json::from_str(&preview.stdout).unwrap();
     assert_eq!(report["eligible"], 3, "{report}");
     assert_eq!(report["messages_written"], 3);
-    let (code, _) = run(&["check", "campaign.toml"]);
-    assert_eq!(code, Some(0));
+    scratch
+        .run_in("demo", &["check", "campaign.toml"])
+        .expect_code(0);
     scratch
         .run(&["init", "demo"])
         .expect_code(2)

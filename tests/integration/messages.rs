@@ -520,26 +520,24 @@ fn preview_writes_a_sample_of_the_first_eligible_rows() {
 /// The example `init` writes, previewed: every message's bytes.
 fn example_messages(scratch: &Scratch) -> Vec<Vec<u8>> {
     scratch.run(&["init", "demo"]).expect_code(0);
+    let store = ["--store", "example.db"];
+    scratch
+        .run_in(
+            "demo",
+            &[&store[..], &["consent", "import", "consent.csv"]].concat(),
+        )
+        .expect_code(0);
+    scratch
+        .run_in(
+            "demo",
+            &[
+                &store[..],
+                &["preview", "campaign.toml", "--out", "out", "--all"],
+            ]
+            .concat(),
+        )
+        .expect_code(0);
     let demo = scratch.path("demo");
-    let run = |args: &[&str]| {
-        let output = std::process::Command::new(env!("CARGO_BIN_EXE_hikyaku"))
-            .current_dir(&demo)
-            .env_remove("HIKYAKU_STORE")
-            .args(args)
-            .output()
-            .unwrap();
-        assert_eq!(output.status.code(), Some(0), "{output:?}");
-    };
-    run(&["--store", "example.db", "consent", "import", "consent.csv"]);
-    run(&[
-        "--store",
-        "example.db",
-        "preview",
-        "campaign.toml",
-        "--out",
-        "out",
-        "--all",
-    ]);
     let mut paths: Vec<_> = std::fs::read_dir(demo.join("out"))
         .unwrap()
         .map(|e| e.unwrap().path())

@@ -86,6 +86,17 @@ impl Scratch {
         Invocation { command }
     }
 
+    /// Runs `hikyaku ARGS` in the subfolder `folder`, with no store set
+    /// (as a newcomer runs it in a folder `init` wrote).
+    pub fn run_in(&self, folder: &str, args: &[&str]) -> Run {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_hikyaku"));
+        command
+            .current_dir(self.path(folder))
+            .args(args)
+            .env_remove("HIKYAKU_STORE");
+        Invocation { command }.run()
+    }
+
     /// `preview campaign.toml --format json`, parsed.
     pub fn preview_json(&self) -> serde_json::Value {
         let run = self.run(&["preview", "campaign.toml", "--format", "json"]);
