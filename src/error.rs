@@ -234,6 +234,17 @@ fn is_busy(error: &rusqlite::Error) -> bool {
     )
 }
 
+impl From<crate::deliver::pipeline::PipelineError> for Error {
+    fn from(error: crate::deliver::pipeline::PipelineError) -> Self {
+        use crate::deliver::pipeline::PipelineError;
+        match error {
+            PipelineError::Compose(e) => Error::Compose(e),
+            PipelineError::Store(e) => Error::Store(e),
+            PipelineError::Runtime(e) => Error::Output(e),
+        }
+    }
+}
+
 impl From<csv::Error> for Error {
     fn from(error: csv::Error) -> Self {
         match error.into_kind() {

@@ -68,6 +68,87 @@ impl Ui {
     }
 }
 
+impl Ui {
+    /// The progress of a run of `total` messages: a bar on a terminal, a
+    /// line every 10 s for cron's mail, nothing when quiet.
+    pub fn delivery_progress(&self, total: u64) -> Option<DeliveryProgress> {
+        use std::io::IsTerminal as _;
+        if self.quiet {
+            return None;
+        }
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = indicatif::ProgressBar::new(total);
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "sending [{bar:30}] {pos}/{len} {rate} eta {eta} {msg}",
+            ) {
+                bar.set_style(style.with_key("rate", whole_per_second).progress_chars("=> "));
+            }
+            bar
+        });
+        Some(DeliveryProgress {
+            bar,
+            total,
+            started: std::time::Instant::now(),
+        })
+    }
+}
+
+/// indicatif's `{per_sec}` prints `191.8812/s`; whole messages read better.
+fn whole_per_second(state: &indicatif::ProgressState, out: &mut dyn std::fmt::Write) {
+    let _ = write!(out, "{}", per_second(state.per_sec()));
+}
+
+/// A rate as the progress bar shows it: `192/s`.
+fn per_second(rate: f64) -> String {
+    format!("{rate:.0}/s")
+}
+
+/// The progress of a send (see [`Ui::delivery_progress`]).
+pub struct DeliveryProgress {
+    bar: Option<indicatif::ProgressBar>,
+    total: u64,
+    started: std::time::Instant,
+}
+
+impl crate::deliver::pipeline::Watch for DeliveryProgress {
+    fn interval(&self) -> std::time::Duration {
+        match self.bar {
+            Some(_) => std::time::Duration::from_millis(250),
+            None => std::time::Duration::from_secs(10),
+        }
+    }
+
+    fn show(&self, counts: &crate::deliver::run::RunCounts) {
+        let done = counts.sent + counts.failed + counts.unknown + counts.deferred + counts.skipped;
+        let message = format!(
+            "sent {} deferred {} failed {}",
+            group(counts.sent),
+            group(counts.deferred + counts.retried),
+            group(counts.failed)
+        );
+        let seconds = self.started.elapsed().as_secs_f64();
+        match &self.bar {
+            Some(bar) => {
+                bar.set_position(done);
+                bar.set_message(message);
+            }
+            None => eprintln!(
+                "{seconds:>6.0}s  {message}  of {}  ({:.0} msg/s)",
+                group(self.total),
+                counts.sent as f64 / seconds.max(1.0)
+            ),
+        }
+    }
+}
+
+impl Drop for DeliveryProgress {
+    fn drop(&mut self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
 /// Formats `n` with thousands separators: 1,234,567.
 pub fn group(n: u64) -> String {
     let digits = n.to_string();
@@ -187,6 +268,12 @@ fn write_table(out: &mut impl Write, columns: &[&str], rows: &[Vec<String>]) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_sending_rate_is_shown_in_whole_messages() {
+        assert_eq!(per_second(191.8812), "192/s");
+        assert_eq!(per_second(0.2), "0/s");
+    }
 
     #[test]
     fn groups_thousands() {

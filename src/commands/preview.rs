@@ -9,10 +9,12 @@ use std::path::{Path, PathBuf};
 use serde_json::json;
 
 use super::Context;
-use super::session::{Outbox, Session, Walked};
+use super::session::{Session, Walked, every_message_kept, unjournaled};
 use crate::cli::{PreviewArgs, ReportFormat};
 use crate::clock::now_unix;
-use crate::compose::Composer;
+use crate::compose::{Composer, Session as ComposeSession};
+use crate::deliver::eml::EmlFolder;
+use crate::deliver::pipeline::Feed;
 use crate::csv_input::Row;
 use crate::error::Error;
 use crate::estimate::{Estimate, estimate};
@@ -31,82 +33,51 @@ pub fn preview(context: &Context, args: &PreviewArgs) -> Result<(), Error> {
     if let Some(skipped) = skipped.as_mut() {
         skipped.write_header(session.plan.headers())?;
     }
-    let outbox = args.out.as_deref().map(Outbox::create).transpose()?;
     // Built even without --out: the first message is composed to check what
     // its reader sees (the legal footer visible, the size within carriers').
     let keys = session.store.keys()?;
-    let composer = if outbox.is_some() || args.report.is_some() {
-        Composer::new(&session.campaign, session.plan.headers(), keys)?
+    let campaign = session.campaign.clone();
+    let store = session.store.path().to_owned();
+    let composer = if args.out.is_some() || args.report.is_some() {
+        Composer::new(&campaign, session.plan.headers(), keys)?
     } else {
-        Composer::unsigned(&session.campaign, session.plan.headers(), keys)?
+        Composer::unsigned(&campaign, session.plan.headers(), keys)?
     };
-    let messages = composer.session()?;
-    let mut outbox = outbox;
-    let mut first_checked = false;
-    let wanted = if args.all { u64::MAX } else { args.sample };
-    let date = now_unix();
-    let mut written = 0u64;
-    // For the report: sample messages, skipped examples, domains.
-    let mut report_samples: Vec<report::Sample> = Vec::new();
-    let mut examples: Vec<Vec<report::SkippedExample>> = vec![Vec::new(); SkipReason::ALL.len()];
-    let mut domains: BTreeMap<String, u64> = BTreeMap::new();
-    let mut row = Row::default();
-    while let Some(verdict) = session.next(&mut row)? {
-        if let Some(skipped) = skipped.as_mut() {
-            skipped.write(&row, &verdict)?;
+    let mut seen = Seen {
+        composer: &composer,
+        messages: composer.session()?,
+        date: now_unix(),
+        report_samples: if args.report.is_some() { args.sample } else { 0 },
+        to_folder: if args.all { u64::MAX } else { args.sample },
+        skipped,
+        first_checked: false,
+        samples: Vec::new(),
+        examples: vec![Vec::new(); SkipReason::ALL.len()],
+        domains: BTreeMap::new(),
+    };
+    // With --out, the messages go through the pipeline a send runs, to a
+    // folder instead of a relay.
+    let (mut walked, written) = match args.out.as_deref() {
+        Some(dir) => {
+            let folder = EmlFolder::create(dir).map_err(|source| Error::Write {
+                path: dir.to_owned(),
+                source,
+            })?;
+            let pipeline = unjournaled(&composer, &campaign, &store, folder.clone(), None)?;
+            let (walked, delivered) =
+                pipeline.run(None, |feed| seen.walk(session, Some(feed)))?;
+            every_message_kept(&delivered, &folder)?;
+            (walked, delivered.counts.sent)
         }
-        match &verdict {
-            Verdict::Eligible(address) => {
-                let domain = address.domain();
-                match domains.get_mut(domain) {
-                    Some(count) => *count += 1,
-                    None => {
-                        domains.insert(domain.to_owned(), 1);
-                    }
-                }
-                let sampled_for_report =
-                    args.report.is_some() && (report_samples.len() as u64) < args.sample;
-                let to_outbox = outbox.is_some() && written < wanted;
-                if sampled_for_report || to_outbox {
-                    let composed = messages.compose(row.line, address, &row.fields, date)?;
-                    if sampled_for_report {
-                        report_samples.push(report::Sample {
-                            token: composed.unsubscribe_token.clone(),
-                            line: row.line,
-                            bytes: composed.bytes.clone(),
-                            legal_items: composer.legal_items(&composed.unsubscribe_token),
-                        });
-                    }
-                    if let (Some(outbox), true) = (outbox.as_mut(), to_outbox) {
-                        outbox.write(&mut session.store, row.line, address, composed)?;
-                        written += 1;
-                    }
-                } else if !first_checked {
-                    messages.compose_unsigned(row.line, address, &row.fields, date)?;
-                }
-                first_checked = true;
-            }
-            verdict => {
-                if let Some(reason) = verdict.skip_reason()
-                    && let Some(index) = SkipReason::ALL.iter().position(|r| *r == reason)
-                    && examples[index].len() < SKIPPED_EXAMPLES
-                {
-                    examples[index].push(report::SkippedExample {
-                        line: row.line,
-                        email: session.plan.email(&row).to_owned(),
-                        detail: match verdict {
-                            Verdict::Invalid(error) => error.to_string(),
-                            _ => String::new(),
-                        },
-                    });
-                }
-            }
-        }
-    }
-    if let Some(outbox) = outbox.as_mut() {
-        outbox.flush(&mut session.store)?;
-    }
-    let mut walked = session.finish();
+        None => (seen.walk(session, None)?, 0),
+    };
+    let Seen {
+        skipped,
+        samples: report_samples,
+        examples,
+        domains,
+        ..
+    } = seen;
     // What was shown can now be approved (see `approve`).
     let digest = walked.digest.hex();
     walked
@@ -189,6 +160,86 @@ pub fn preview(context: &Context, args: &PreviewArgs) -> Result<(), Error> {
 
 /// How many skipped rows of each reason the report shows.
 const SKIPPED_EXAMPLES: usize = 5;
+
+/// What the walk of a preview collects, row by row.
+struct Seen<'c> {
+    composer: &'c Composer,
+    messages: ComposeSession<'c>,
+    date: i64,
+    /// Signed messages the report shows.
+    report_samples: u64,
+    /// Messages written to the --out folder.
+    to_folder: u64,
+    skipped: Option<SkippedRows>,
+    first_checked: bool,
+    samples: Vec<report::Sample>,
+    examples: Vec<Vec<report::SkippedExample>>,
+    domains: BTreeMap<String, u64>,
+}
+
+impl Seen<'_> {
+    /// Walks every row; the first eligible ones go to `feed` when given.
+    fn walk(&mut self, mut session: Session, feed: Option<&Feed>) -> Result<Walked, Error> {
+        let mut fed = 0u64;
+        let mut row = Row::default();
+        while let Some(verdict) = session.next(&mut row)? {
+            if let Some(skipped) = self.skipped.as_mut() {
+                skipped.write(&row, &verdict)?;
+            }
+            let Verdict::Eligible(address) = verdict else {
+                self.note_skipped(&session, &row, &verdict);
+                continue;
+            };
+            match self.domains.get_mut(address.domain()) {
+                Some(count) => *count += 1,
+                None => {
+                    self.domains.insert(address.domain().to_owned(), 1);
+                }
+            }
+            if (self.samples.len() as u64) < self.report_samples {
+                let composed = self
+                    .messages
+                    .compose(row.line, &address, &row.fields, self.date)?;
+                self.samples.push(report::Sample {
+                    line: row.line,
+                    legal_items: self.composer.legal_items(&composed.unsubscribe_token),
+                    token: composed.unsubscribe_token,
+                    bytes: composed.bytes,
+                });
+            } else if !self.first_checked {
+                self.messages
+                    .compose_unsigned(row.line, &address, &row.fields, self.date)?;
+            }
+            self.first_checked = true;
+            if let Some(feed) = feed
+                && fed < self.to_folder
+            {
+                fed += 1;
+                if !feed.push(row.line, address, row.fields.clone()) {
+                    break;
+                }
+            }
+        }
+        Ok(session.finish())
+    }
+
+    /// Keeps the first few skipped rows of each reason for the report.
+    fn note_skipped(&mut self, session: &Session, row: &Row, verdict: &Verdict) {
+        if let Some(reason) = verdict.skip_reason()
+            && let Some(index) = SkipReason::ALL.iter().position(|r| *r == reason)
+            && self.examples[index].len() < SKIPPED_EXAMPLES
+        {
+            self.examples[index].push(report::SkippedExample {
+                line: row.line,
+                email: session.plan.email(row).to_owned(),
+                detail: match verdict {
+                    Verdict::Invalid(error) => error.to_string(),
+                    _ => String::new(),
+                },
+            });
+        }
+    }
+}
 
 /// The estimate for scripts.
 fn estimate_json(estimate: &Estimate) -> serde_json::Value {

@@ -6,21 +6,25 @@ use std::path::Path;
 use indicatif::ProgressBar;
 
 use super::Context;
+use std::sync::Arc;
+
 use crate::address::Address;
-use crate::compose::Composed;
+use crate::compose::Composer;
 use crate::config::{Campaign, ConfigError, Problem};
 use crate::csv_input::Row;
 use crate::deliver::eml::EmlFolder;
+use crate::deliver::pipeline::{Delivered, Pipeline};
+use crate::deliver::run::{RunSetup, Shared};
+use crate::deliver::scheduler::Scheduler;
+use crate::deliver::transport::{Outcome, Transport};
 use crate::digest::CampaignDigest;
 use crate::error::Error;
+use crate::output::group;
 use crate::plan::{Plan, PlanCounts, PlanError, Verdict};
 use crate::store::Store;
-use crate::token::Issued;
 
 /// How often the progress bar is moved; moving it costs a clock read.
 const PROGRESS_EVERY_ROWS: u64 = 4096;
-/// Unsubscribe tokens are recorded in transactions of this many.
-const TOKENS_PER_TRANSACTION: usize = 2000;
 
 impl From<PlanError> for Error {
     fn from(error: PlanError) -> Self {
@@ -145,59 +149,44 @@ impl Session {
     }
 }
 
-/// A folder of .eml files for messages that leave hikyaku without SMTP
-/// (`preview --out`, `send --dry-run --out`). Each message's unsubscribe token
-/// is recorded, in batches, so the endpoint can resolve it.
-pub struct Outbox {
-    folder: EmlFolder,
-    tokens: Vec<Issued>,
+/// A pipeline through `transport` that journals nothing.
+/// No pace applies: a folder or nothing takes messages as fast as they
+/// come, and a test send is one message.
+pub(super) fn unjournaled<'a, T: Transport>(
+    composer: &'a Composer,
+    campaign: &'a Campaign,
+    store: &Path,
+    transport: T,
+    test_to: Option<Address>,
+) -> Result<Pipeline<'a, T>, Error> {
+    Ok(Pipeline {
+        composer,
+        campaign,
+        shared: Arc::new(Shared::new(
+            RunSetup::unjournaled(campaign),
+            transport,
+            Scheduler::unpaced(),
+            Store::open(store)?,
+            None,
+        )),
+        test_to,
+        window_left: None,
+    })
 }
 
-impl Outbox {
-    /// Creates the folder (and its parents) if needed.
-    pub fn create(dir: &Path) -> Result<Outbox, Error> {
-        let folder = EmlFolder::create(dir).map_err(|source| Error::Write {
-            path: dir.to_owned(),
-            source,
-        })?;
-        Ok(Outbox {
-            folder,
-            tokens: Vec::new(),
-        })
+/// A folder that could not take a message (a full disk) fails the command.
+pub(super) fn every_message_kept(delivered: &Delivered, folder: &EmlFolder) -> Result<(), Error> {
+    if let Some(Outcome::NotSent(why)) = &delivered.counts.last
+        && delivered.counts.deferred > 0
+    {
+        return Err(Error::Write {
+            path: folder.dir().to_owned(),
+            source: std::io::Error::other(format!(
+                "{} messages could not be written: {why}",
+                group(delivered.counts.deferred)
+            )),
+        });
     }
-
-    /// The folder.
-    pub fn dir(&self) -> &Path {
-        self.folder.dir()
-    }
-
-    /// Writes the message of the row on `line` and notes its token.
-    pub fn write(
-        &mut self,
-        store: &mut Store,
-        line: u64,
-        address: &Address,
-        message: Composed,
-    ) -> Result<(), Error> {
-        self.folder
-            .write(line, address, &message.bytes)
-            .map_err(|source| Error::Write {
-                path: self.folder.dir().to_owned(),
-                source,
-            })?;
-        self.tokens.push(message.token);
-        if self.tokens.len() >= TOKENS_PER_TRANSACTION {
-            self.flush(store)?;
-        }
-        Ok(())
-    }
-
-    /// Records the tokens not yet written; call after the last message.
-    pub fn flush(&mut self, store: &mut Store) -> Result<(), Error> {
-        if !self.tokens.is_empty() {
-            store.record_tokens(&self.tokens)?;
-            self.tokens.clear();
-        }
-        Ok(())
-    }
+    Ok(())
 }
+

@@ -1,12 +1,16 @@
-//! Delivery: where composed messages go, and at what pace. `smtp` speaks to
-//! the relay, `scheduler` paces messages globally and per domain, `run` drives
-//! the connections and the journal, `lock` keeps one send per campaign, `log`
-//! writes the JSON Lines record; `eml` is the dry run's destination, a folder
-//! of .eml files.
+//! Delivery: where composed messages go, and at what pace. `pipeline` is
+//! the one path every sending command takes (compose workers → transport →
+//! journal); `transport` is what a destination implements: `smtp` speaks to
+//! the relay, `eml` writes a folder of .eml files, a null sink keeps nothing.
+//! `scheduler` paces messages globally and per domain, `run` drives the
+//! connections and the journal, `lock` keeps one send per campaign, `log`
+//! writes the JSON Lines record.
 
 pub mod eml;
 pub mod lock;
 pub mod log;
+pub mod pipeline;
 pub mod run;
 pub mod scheduler;
 pub mod smtp;
+pub mod transport;

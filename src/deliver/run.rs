@@ -1,10 +1,13 @@
-//! The connections of a run: exactly `smtp.connections` tasks, each holding
-//! one connection that it reuses, taking messages from the scheduler.
+//! The connections of a run: exactly `connections` tasks, each holding one
+//! connection of the transport that it reuses, taking messages from the
+//! scheduler.
 //!
-//! For every message: the store admits it (suppression and consent checked
-//! again, `sending` committed), the transaction runs, the outcome is recorded
-//! in the journal and the log. Nothing is retried that may have been
-//! delivered; what was certainly not delivered is tried again.
+//! For every message of a journaled run: the store admits it (suppression
+//! and consent checked again, `sending` committed), the transaction runs, the
+//! outcome is recorded in the journal and the log. Nothing is retried that
+//! may have been delivered; what was certainly not delivered is tried again.
+//! A run that is not journaled (a dry run, a test send, preview files) only
+//! counts.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -12,8 +15,9 @@ use std::time::{Duration, Instant};
 
 use super::log::{DeliveryLog, Event};
 use super::scheduler::{Job, Scheduler, Stop};
-use super::smtp::{Connection, Outcome, Relay, Step};
+use super::transport::{Connection, Envelope, Outcome, Step, Transport};
 use crate::clock::now_unix;
+use crate::config::Campaign;
 use crate::feedback::Kind;
 use crate::feedback::reason::Command;
 use crate::store::feedback::{FeedbackEvent, FeedbackKind};
@@ -26,6 +30,8 @@ const CONNECT_ATTEMPTS: u32 = 3;
 
 /// What a run needs besides the scheduler.
 pub struct RunSetup {
+    /// Whether each message is admitted by and recorded in the journal.
+    pub journaled: bool,
     pub campaign: String,
     pub list: String,
     pub needs_consent: bool,
@@ -36,6 +42,46 @@ pub struct RunSetup {
     pub retry_delay: Duration,
     pub max_failure_rate: f64,
     pub failure_window: u32,
+}
+
+impl RunSetup {
+    /// A run of `campaign` through one connection that records nothing in
+    /// the journal and tries each message once: a dry run, a test send,
+    /// preview files.
+    pub fn unjournaled(campaign: &Campaign) -> RunSetup {
+        RunSetup {
+            journaled: false,
+            campaign: campaign.id.clone(),
+            list: campaign.list.clone(),
+            needs_consent: false,
+            retry_unknown: false,
+            envelope_sender: campaign.envelope_sender().to_string(),
+            connections: 1,
+            retry_attempts: 1,
+            retry_delay: Duration::ZERO,
+            // Permanent failures never stop a run that journals nothing.
+            max_failure_rate: 1.0,
+            failure_window: 1,
+        }
+    }
+
+    /// The delivery of `campaign` through a relay with `connections`.
+    pub fn journaled(campaign: &Campaign, connections: u32, retry_unknown: bool) -> RunSetup {
+        let limits = &campaign.limits;
+        RunSetup {
+            journaled: true,
+            campaign: campaign.id.clone(),
+            list: campaign.list.clone(),
+            needs_consent: campaign.kind == crate::config::Kind::Advertisement,
+            retry_unknown,
+            envelope_sender: campaign.envelope_sender().to_string(),
+            connections,
+            retry_attempts: limits.retry_attempts.max(1),
+            retry_delay: limits.retry_delay,
+            max_failure_rate: limits.max_failure_rate,
+            failure_window: limits.failure_window,
+        }
+    }
 }
 
 /// Counts of a run, shared with the progress display.
@@ -49,12 +95,16 @@ pub struct RunCounts {
     pub skipped: u64,
     /// Temporary failures that will be tried again in this run.
     pub retried: u64,
+    /// Bytes of the messages taken.
+    pub bytes: u64,
+    /// The last reply, for a run of one message (a test send).
+    pub last: Option<Outcome>,
 }
 
 /// Everything the connection tasks share.
-pub struct Shared {
+pub struct Shared<T> {
     pub setup: RunSetup,
-    pub relay: Relay,
+    pub transport: T,
     pub scheduler: Scheduler,
     pub store: Mutex<Store>,
     pub log: Mutex<Option<DeliveryLog>>,
@@ -64,18 +114,18 @@ pub struct Shared {
     pub store_error: Mutex<Option<StoreError>>,
 }
 
-impl Shared {
+impl<T: Transport> Shared<T> {
     /// Bundles what the tasks share.
     pub fn new(
         setup: RunSetup,
-        relay: Relay,
+        transport: T,
         scheduler: Scheduler,
         store: Store,
         log: Option<DeliveryLog>,
-    ) -> Shared {
+    ) -> Shared<T> {
         Shared {
             setup,
-            relay,
+            transport,
             scheduler,
             store: Mutex::new(store),
             log: Mutex::new(log),
@@ -85,11 +135,13 @@ impl Shared {
         }
     }
 
-    fn store(&self) -> std::sync::MutexGuard<'_, Store> {
+    /// The store: the journal's connection, which also records tokens.
+    pub fn store(&self) -> std::sync::MutexGuard<'_, Store> {
         self.store.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn counts(&self) -> std::sync::MutexGuard<'_, RunCounts> {
+    /// The counts so far.
+    pub fn counts(&self) -> std::sync::MutexGuard<'_, RunCounts> {
         self.counts.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -115,7 +167,8 @@ impl Shared {
         }
     }
 
-    fn store_failed(&self, error: StoreError) {
+    /// Ends the run on the first store error, which it keeps.
+    pub fn store_failed(&self, error: StoreError) {
         let mut slot = self.store_error.lock().unwrap_or_else(|p| p.into_inner());
         slot.get_or_insert(error);
         drop(slot);
@@ -149,7 +202,7 @@ impl Shared {
 }
 
 /// Runs the connection tasks until the scheduler has nothing more.
-pub async fn run(shared: Arc<Shared>) {
+pub async fn run<T: Transport>(shared: Arc<Shared<T>>) {
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..shared.setup.connections.max(1) {
         tasks.spawn(connection_task(shared.clone()));
@@ -157,23 +210,23 @@ pub async fn run(shared: Arc<Shared>) {
     while tasks.join_next().await.is_some() {}
 }
 
-async fn connect(shared: &Shared) -> Option<Connection> {
+async fn connect<T: Transport>(shared: &Shared<T>) -> Option<T::Connection> {
     let mut last_error = String::new();
     for attempt in 0..CONNECT_ATTEMPTS {
         if attempt > 0 {
             tokio::time::sleep(Duration::from_secs(1 << (attempt - 1))).await;
         }
-        match shared.relay.connect().await {
+        match shared.transport.connect().await {
             Ok(connection) => return Some(connection),
-            Err(error) => last_error = error.to_string(),
+            Err(error) => last_error = error,
         }
     }
     shared.scheduler.stop(Stop::Unavailable(last_error));
     None
 }
 
-async fn connection_task(shared: Arc<Shared>) {
-    let mut connection: Option<Connection> = None;
+async fn connection_task<T: Transport>(shared: Arc<Shared<T>>) {
+    let mut connection: Option<T::Connection> = None;
     while let Some(mut job) = shared.scheduler.next().await {
         if connection.as_ref().is_none_or(|c| !c.is_usable()) {
             connection = connect(&shared).await;
@@ -184,15 +237,19 @@ async fn connection_task(shared: Arc<Shared>) {
             break;
         };
         let setup = &shared.setup;
-        let admission = shared.store().admit(
+        let admission = if !setup.journaled {
+            Ok(Admission::Go)
+        } else {
+            shared.store().admit(
             &setup.campaign,
             &setup.list,
             &job.key,
             &job.message_id,
             setup.needs_consent,
-            setup.retry_unknown,
-            now_unix(),
-        );
+                setup.retry_unknown,
+                now_unix(),
+            )
+        };
         match admission {
             Ok(Admission::Go) => {}
             Ok(refused) => {
@@ -215,27 +272,72 @@ async fn connection_task(shared: Arc<Shared>) {
             }
         }
         job.attempts += 1;
-        let outcome = open
-            .transmit(
-                job.envelope_sender
-                    .as_deref()
-                    .unwrap_or(&setup.envelope_sender),
-                &job.recipient,
-                &job.bytes,
-            )
-            .await;
+        let envelope = Envelope {
+            sender: job
+                .envelope_sender
+                .as_deref()
+                .unwrap_or(&setup.envelope_sender),
+            recipient: &job.recipient,
+            line: job.line,
+        };
+        let outcome = open.send(envelope, &job.bytes).await;
         record(&shared, job, outcome, &mut connection);
         shared.scheduler.done();
     }
     if let Some(connection) = connection {
-        connection.quit().await;
+        connection.close().await;
     }
 }
 
 /// Journals and logs an outcome, and decides what happens next to the message.
-fn record(shared: &Shared, job: Job, outcome: Outcome, connection: &mut Option<Connection>) {
+fn record<T: Transport>(
+    shared: &Shared<T>,
+    job: Job,
+    outcome: Outcome,
+    connection: &mut Option<T::Connection>,
+) {
     let setup = &shared.setup;
-    let (state, reply) = match &outcome {
+    if setup.journaled && !journal(shared, &job, &outcome) {
+        return;
+    }
+    {
+        let mut counts = shared.counts();
+        match &outcome {
+            Outcome::Accepted(_) => {
+                counts.sent += 1;
+                counts.bytes += job.bytes.len() as u64;
+            }
+            Outcome::Failed(..) => counts.failed += 1,
+            Outcome::Unknown(_) => counts.unknown += 1,
+            _ => {}
+        }
+        counts.last = Some(outcome.clone());
+    }
+    match outcome {
+        Outcome::Accepted(_) => shared.note_outcome(false),
+        Outcome::Failed(..) => shared.note_outcome(true),
+        Outcome::Unknown(_) => *connection = None,
+        Outcome::Deferred(_) | Outcome::NotSent(_) => {
+            if matches!(outcome, Outcome::NotSent(_)) {
+                *connection = None;
+            }
+            if job.attempts < setup.retry_attempts {
+                shared.counts().retried += 1;
+                let backoff = setup.retry_delay * 2u32.saturating_pow(job.attempts - 1);
+                shared.scheduler.retry_at(job, Instant::now() + backoff);
+            } else {
+                shared.counts().deferred += 1;
+            }
+        }
+    }
+}
+
+/// Records an outcome in the journal and the log, and what a permanent
+/// refusal says about the recipient; false when the store failed, which
+/// ends the run.
+fn journal<T: Transport>(shared: &Shared<T>, job: &Job, outcome: &Outcome) -> bool {
+    let setup = &shared.setup;
+    let (state, reply) = match outcome {
         Outcome::Accepted(reply) => (DeliveryState::Sent, reply.clone()),
         Outcome::Deferred(reply) => (DeliveryState::Deferred, reply.clone()),
         Outcome::Failed(reply, _) => (DeliveryState::Failed, reply.clone()),
@@ -250,7 +352,7 @@ fn record(shared: &Shared, job: Job, outcome: Outcome, connection: &mut Option<C
     // exist (suppressed for every list), or the receiver refused *us*
     // (counted against the recipient's domain, never suppresses), or
     // neither. A refusal of our sender at MAIL says nothing about anyone.
-    let refused_at = match &outcome {
+    let refused_at = match outcome {
         Outcome::Failed(reply, Step::Rcpt) => Some((reply, Command::Rcpt)),
         Outcome::Failed(reply, Step::Data) => Some((reply, Command::Data)),
         _ => None,
@@ -291,33 +393,8 @@ fn record(shared: &Shared, job: Job, outcome: Outcome, connection: &mut Option<C
     drop(store);
     if let Err(error) = result {
         shared.store_failed(error);
-        return;
+        return false;
     }
-    shared.log(&job, state.as_str(), &reply);
-    {
-        let mut counts = shared.counts();
-        match state {
-            DeliveryState::Sent => counts.sent += 1,
-            DeliveryState::Failed => counts.failed += 1,
-            DeliveryState::Unknown => counts.unknown += 1,
-            _ => {}
-        }
-    }
-    match outcome {
-        Outcome::Accepted(_) => shared.note_outcome(false),
-        Outcome::Failed(..) => shared.note_outcome(true),
-        Outcome::Unknown(_) => *connection = None,
-        Outcome::Deferred(_) | Outcome::NotSent(_) => {
-            if matches!(outcome, Outcome::NotSent(_)) {
-                *connection = None;
-            }
-            if job.attempts < setup.retry_attempts {
-                shared.counts().retried += 1;
-                let backoff = setup.retry_delay * 2u32.saturating_pow(job.attempts - 1);
-                shared.scheduler.retry_at(job, Instant::now() + backoff);
-            } else {
-                shared.counts().deferred += 1;
-            }
-        }
-    }
+    shared.log(job, state.as_str(), &reply);
+    true
 }

@@ -20,6 +20,7 @@ use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter,
 use tokio::net::TcpStream;
 use tokio::time::timeout;
 
+use super::transport::{Connection, Envelope, Outcome, Step, Transport};
 use crate::config::{PasswordSource, Security, Smtp};
 
 /// How long to wait for the TCP connection and the greeting.
@@ -49,37 +50,6 @@ pub enum SmtpError {
         port: u16,
         message: String,
     },
-}
-
-/// The outcome of one transaction.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    /// The relay took the message; its reply.
-    Accepted(String),
-    /// A temporary refusal (4xx); its reply.
-    Deferred(String),
-    /// A permanent refusal (5xx); its reply, and the step it answered.
-    Failed(String, Step),
-    /// The connection broke after the message was on its way: it may or may
-    /// not have been delivered.
-    Unknown(String),
-    /// The connection broke before the message was sent: it was not delivered.
-    NotSent(String),
-}
-
-/// The step of an SMTP transaction a refusal answered: a refusal of the
-/// sender (MAIL) says nothing about the recipient, a refusal at RCPT or
-/// after DATA may.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Step {
-    /// Refused before it reached the relay (the address cannot be written).
-    Local,
-    /// MAIL FROM.
-    Mail,
-    /// RCPT TO.
-    Rcpt,
-    /// DATA, or the reply to the message.
-    Data,
 }
 
 /// Where and how to connect.
@@ -178,15 +148,11 @@ impl Relay {
 
     /// Opens a connection: TCP with TCP_NODELAY, greeting, EHLO, TLS and AUTH
     /// as configured.
-    pub async fn connect(&self) -> Result<Connection, SmtpError> {
-        let stream = timeout(
-            CONNECT_TIMEOUT,
-            TcpStream::connect((self.host.as_str(), self.port)),
-        )
-        .await
-        .map_err(|_| self.unavailable("timed out connecting"))?
-        .map_err(|e| self.unavailable(e))?;
-        stream.set_nodelay(true).map_err(|e| self.unavailable(e))?;
+    pub async fn open(&self) -> Result<SmtpConnection, SmtpError> {
+        let stream = timeout(CONNECT_TIMEOUT, open_socket(&self.host, self.port))
+            .await
+            .map_err(|_| self.unavailable("timed out connecting"))?
+            .map_err(|e| self.unavailable(e))?;
         let mut connection = match self.security {
             Security::Tls => {
                 // lettre can open an implicit-TLS connection only on a socket
@@ -248,19 +214,55 @@ impl Relay {
             .map_err(|_| self.unavailable("timed out authenticating"))?
             .map_err(|e| self.unavailable(format!("authentication failed: {e}")))?;
         }
-        Ok(Connection { inner: connection })
+        Ok(SmtpConnection { inner: connection })
+    }
+}
+
+/// The socket every connection starts from: TCP_NODELAY set, because lettre
+/// writes a command and waits for its reply, and Nagle's algorithm with the
+/// relay's delayed ACK would hold each message back about 40 ms.
+async fn open_socket(host: &str, port: u16) -> std::io::Result<TcpStream> {
+    let stream = TcpStream::connect((host, port)).await?;
+    stream.set_nodelay(true)?;
+    Ok(stream)
+}
+
+impl Transport for Relay {
+    type Connection = SmtpConnection;
+
+    async fn connect(&self) -> Result<SmtpConnection, String> {
+        self.open().await.map_err(|e| e.to_string())
+    }
+
+    fn describe(&self) -> String {
+        format!("{}:{}", self.host, self.port)
     }
 }
 
 /// An open SMTP connection, reused across messages.
-pub struct Connection {
+pub struct SmtpConnection {
     inner: AsyncSmtpConnection,
 }
 
-impl Connection {
+impl Connection for SmtpConnection {
+    async fn send(&mut self, envelope: Envelope<'_>, message: &[u8]) -> Outcome {
+        self.transmit(envelope.sender, envelope.recipient, message)
+            .await
+    }
+
+    fn is_usable(&self) -> bool {
+        !self.inner.has_broken()
+    }
+
+    async fn close(mut self) {
+        let _ = timeout(Duration::from_secs(5), self.inner.command(Quit)).await;
+    }
+}
+
+impl SmtpConnection {
     /// Sends `message` from `sender` to `recipient`. `message` goes out byte
     /// for byte (lettre dot-stuffs and adds the final `.` line).
-    pub async fn transmit(&mut self, sender: &str, recipient: &str, message: &[u8]) -> Outcome {
+    async fn transmit(&mut self, sender: &str, recipient: &str, message: &[u8]) -> Outcome {
         let (Ok(sender), Ok(recipient)) = (
             sender.parse::<LettreAddress>(),
             recipient.parse::<LettreAddress>(),
@@ -329,15 +331,6 @@ impl Connection {
         }
     }
 
-    /// Whether the connection can carry another transaction.
-    pub fn is_usable(&self) -> bool {
-        !self.inner.has_broken()
-    }
-
-    /// Says goodbye.
-    pub async fn quit(mut self) {
-        let _ = timeout(Duration::from_secs(5), self.inner.command(Quit)).await;
-    }
 }
 
 enum Refusal {
@@ -399,5 +392,20 @@ impl tokio::io::AsyncWrite for ImplicitTls {
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<std::io::Result<()>> {
         std::pin::Pin::new(&mut self.0).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_socket_sends_without_waiting_for_acknowledgements() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let stream = open_socket("127.0.0.1", port).await.unwrap();
+        // Without TCP_NODELAY each message stalls about 40 ms on Nagle's
+        // algorithm and the relay's delayed ACK.
+        assert!(stream.nodelay().unwrap());
     }
 }
