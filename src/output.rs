@@ -81,7 +81,11 @@ impl Ui {
             if let Ok(style) = indicatif::ProgressStyle::with_template(
                 "sending [{bar:30}] {pos}/{len} {rate} eta {eta} {msg}",
             ) {
-                bar.set_style(style.with_key("rate", whole_per_second).progress_chars("=> "));
+                bar.set_style(
+                    style
+                        .with_key("rate", whole_per_second)
+                        .progress_chars("=> "),
+                );
             }
             bar
         });

@@ -13,9 +13,9 @@ use super::session::{Session, Walked, every_message_kept, unjournaled};
 use crate::cli::{PreviewArgs, ReportFormat};
 use crate::clock::now_unix;
 use crate::compose::{Composer, Session as ComposeSession};
+use crate::csv_input::Row;
 use crate::deliver::eml::EmlFolder;
 use crate::deliver::pipeline::Feed;
-use crate::csv_input::Row;
 use crate::error::Error;
 use crate::estimate::{Estimate, estimate};
 use crate::output::group;
@@ -47,7 +47,11 @@ pub fn preview(context: &Context, args: &PreviewArgs) -> Result<(), Error> {
         composer: &composer,
         messages: composer.session()?,
         date: now_unix(),
-        report_samples: if args.report.is_some() { args.sample } else { 0 },
+        report_samples: if args.report.is_some() {
+            args.sample
+        } else {
+            0
+        },
         to_folder: if args.all { u64::MAX } else { args.sample },
         skipped,
         first_checked: false,
@@ -64,8 +68,7 @@ pub fn preview(context: &Context, args: &PreviewArgs) -> Result<(), Error> {
                 source,
             })?;
             let pipeline = unjournaled(&composer, &campaign, &store, folder.clone(), None)?;
-            let (walked, delivered) =
-                pipeline.run(None, |feed| seen.walk(session, Some(feed)))?;
+            let (walked, delivered) = pipeline.run(None, |feed| seen.walk(session, Some(feed)))?;
             every_message_kept(&delivered, &folder)?;
             (walked, delivered.counts.sent)
         }

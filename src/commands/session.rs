@@ -189,4 +189,3 @@ pub(super) fn every_message_kept(delivered: &Delivered, folder: &EmlFolder) -> R
     }
     Ok(())
 }
-

@@ -241,11 +241,11 @@ async fn connection_task<T: Transport>(shared: Arc<Shared<T>>) {
             Ok(Admission::Go)
         } else {
             shared.store().admit(
-            &setup.campaign,
-            &setup.list,
-            &job.key,
-            &job.message_id,
-            setup.needs_consent,
+                &setup.campaign,
+                &setup.list,
+                &job.key,
+                &job.message_id,
+                setup.needs_consent,
                 setup.retry_unknown,
                 now_unix(),
             )

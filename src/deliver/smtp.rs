@@ -330,7 +330,6 @@ impl SmtpConnection {
             Refusal::Broken(message) => Outcome::NotSent(message),
         }
     }
-
 }
 
 enum Refusal {

@@ -223,8 +223,7 @@ fn deliver(context: &Context, args: &SendArgs) -> Result<Outcome, Error> {
     unchanged_since_validation(&campaign, &digest)?;
 
     // Pass 2: plan again, compose, send.
-    let mut session =
-        Session::open_for_sending(context, &args.campaign, "", args.retry_unknown)?;
+    let mut session = Session::open_for_sending(context, &args.campaign, "", args.retry_unknown)?;
     let campaign = session.campaign.clone();
     let keys = session.store.keys()?;
     let composer = Composer::new(&campaign, session.plan.headers(), keys)?;
