@@ -9,7 +9,9 @@
 //! line break in a name cannot add a header.
 
 pub mod footer;
+mod headers;
 mod mime;
+mod templates;
 mod vars;
 pub mod visibility;
 
@@ -17,15 +19,14 @@ use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use mail_builder::MessageBuilder;
-use mail_builder::headers::address::Address as HeaderAddress;
 use mail_builder::headers::content_type::ContentType;
-use mail_builder::headers::raw::Raw;
 use mail_builder::mime::MimePart;
 use minijinja::{AutoEscape, Environment, Template, UndefinedBehavior, Value};
 
 use self::footer::{FooterText, footer_line, line_holding, with_html_footer, with_text_footer};
+use self::headers::Header;
 use self::mime::{encoded_words, header_text, local_date, multipart, text_part};
+pub use self::templates::Templates;
 use self::vars::{FooterKind, Shared, Vars};
 use crate::address::Address;
 use crate::config::Campaign;
@@ -143,6 +144,8 @@ pub struct Renderer {
     /// recipient.
     list_unsubscribe_mailto: String,
     feedback_id: Option<String>,
+    /// The headers every message carries, which DKIM signs.
+    headers: Vec<Header>,
     attachments: Vec<Attachment>,
     /// The zone the Date header is written in (`limits.timezone`), so that
     /// recipients and the approver see the time the company thinks in.
@@ -259,6 +262,10 @@ impl Renderer {
                 .map(|mailto| format!(",\r\n <mailto:{mailto}?subject=unsubscribe%20"))
                 .unwrap_or_default(),
             feedback_id: campaign.message.feedback_id.clone(),
+            headers: Header::of_campaign(
+                campaign.sender.reply_to.is_some(),
+                campaign.message.feedback_id.is_some(),
+            ),
             attachments,
             timezone: campaign.limits.timezone.clone(),
         })
@@ -272,25 +279,7 @@ impl Renderer {
 
     /// The names of the headers every message carries, for the DKIM `h=` list.
     pub fn header_names(&self) -> Vec<&'static str> {
-        let mut names = vec![
-            "From",
-            "To",
-            "Subject",
-            "Date",
-            "Message-ID",
-            "MIME-Version",
-            "Content-Type",
-            "List-Id",
-            "List-Unsubscribe",
-            "List-Unsubscribe-Post",
-        ];
-        if self.reply_to.is_some() {
-            names.push("Reply-To");
-        }
-        if self.feedback_id.is_some() {
-            names.push("Feedback-ID");
-        }
-        names
+        headers::signed_names(&self.headers)
     }
 
     /// The compiled templates, looked up once for as many messages as the
@@ -309,216 +298,6 @@ impl Renderer {
             html: if self.has_html { Some(get(2)?) } else { None },
             legal_text_seen: std::cell::Cell::new(false),
             date_cache: std::cell::Cell::new(None),
-        })
-    }
-}
-
-/// A campaign's compiled templates: looking them up by name for every
-/// message took a thirtieth of the time it takes to build one.
-pub struct Templates<'r> {
-    renderer: &'r Renderer,
-    subject: Template<'r, 'r>,
-    text: Template<'r, 'r>,
-    html: Option<Template<'r, 'r>>,
-    /// Whether the HTML part's legal text was checked for visibility: once
-    /// per session, on its first message (parsing every message's HTML
-    /// would cost more than rendering it).
-    legal_text_seen: std::cell::Cell<bool>,
-    /// The last Date header written, by its unix seconds.
-    date_cache: std::cell::Cell<Option<(i64, String)>>,
-}
-
-impl Templates<'_> {
-    /// Renders the message for `recipient`.
-    pub fn render(
-        &self,
-        recipient: Recipient<'_>,
-        identity: &Identity<'_>,
-    ) -> Result<Rendered, RenderError> {
-        let renderer = self.renderer;
-        let token = identity.token;
-        let shared = Arc::new(Shared {
-            campaign: renderer.common.clone(),
-            fields: recipient.fields.to_vec(),
-            email: recipient.address.as_str().to_owned(),
-            token: token.to_owned(),
-        });
-        let vars = |footer| {
-            Value::from_object(Vars {
-                shared: shared.clone(),
-                footer,
-            })
-        };
-
-        let rendered =
-            self.render_template(&self.subject, 0, vars(FooterKind::Empty), recipient.line)?;
-        let mut subject = match header_text(&rendered) {
-            Cow::Borrowed(clean) if clean.len() == rendered.len() => rendered,
-            cleaned => cleaned.into_owned(),
-        };
-        if identity.test_to.is_some() {
-            subject.insert_str(0, "[TEST] ");
-        }
-        if subject.is_empty() {
-            return Err(RenderError::Build {
-                recipients: renderer.recipients_path.clone(),
-                line: recipient.line,
-                message: "the subject renders empty".into(),
-            });
-        }
-        let footer = &renderer.common.footer;
-        let text = self.render_template(&self.text, 1, vars(FooterKind::Text), recipient.line)?;
-        let text = with_text_footer(text, token, footer);
-        let html = match &self.html {
-            Some(template) => {
-                let html =
-                    self.render_template(template, 2, vars(FooterKind::Html), recipient.line)?;
-                let html = with_html_footer(html, token, footer);
-                if !self.legal_text_seen.get() {
-                    self.check_legal_text_visible(&html, token)?;
-                    self.legal_text_seen.set(true);
-                }
-                Some(html)
-            }
-            None => None,
-        };
-
-        let display_name = renderer
-            .name_column
-            .and_then(|i| recipient.fields.get(i))
-            .map(|name| header_text(name))
-            .filter(|name| !name.is_empty() && identity.test_to.is_none());
-        let to = identity.test_to.unwrap_or(recipient.address);
-        let (url_head, url_tail) = &renderer.common.unsubscribe_around;
-        let mailto = &renderer.list_unsubscribe_mailto;
-        let (mailto_token, mailto_end) = if mailto.is_empty() {
-            ("", "")
-        } else {
-            (token, ">")
-        };
-        let list_unsubscribe = [
-            "<",
-            url_head,
-            token,
-            url_tail,
-            ">",
-            mailto,
-            mailto_token,
-            mailto_end,
-        ]
-        .concat();
-
-        let mut builder = MessageBuilder::new()
-            .from(HeaderAddress::new_address(
-                renderer.from.0.as_deref(),
-                renderer.from.1.as_str(),
-            ))
-            .to(HeaderAddress::new_address(display_name, to.as_str()))
-            .subject(subject.as_str());
-        builder = match self.local_date(identity.date) {
-            Some(date) => builder.header("Date", Raw::new(date)),
-            None => builder.date(identity.date),
-        };
-        builder = builder.message_id(identity.message_id);
-        if let Some(reply_to) = &renderer.reply_to {
-            builder = builder.reply_to(reply_to.as_str());
-        }
-        builder = builder
-            .header("List-Id", Raw::new(renderer.list_id.as_str()))
-            .header("List-Unsubscribe", Raw::new(list_unsubscribe))
-            .header(
-                "List-Unsubscribe-Post",
-                Raw::new("List-Unsubscribe=One-Click"),
-            );
-        if let Some(feedback_id) = &renderer.feedback_id {
-            builder = builder.header("Feedback-ID", Raw::new(feedback_id.as_str()));
-        }
-        // The structure MessageBuilder gives text_body, html_body and
-        // attachment, built here so that each text part can be encoded ahead.
-        let mut body = text_part("text/plain", text);
-        if let Some(html) = html {
-            body = MimePart::new(
-                multipart("multipart/alternative", identity.boundary, ".a"),
-                vec![body, text_part("text/html", html)],
-            );
-        }
-        if !renderer.attachments.is_empty() {
-            let mut parts = Vec::with_capacity(renderer.attachments.len() + 1);
-            parts.push(body);
-            parts.extend(renderer.attachments.iter().map(|attachment| {
-                let mut content_type = ContentType::new(attachment.content_type.as_str());
-                if let Some(legacy) = &attachment.legacy_name {
-                    content_type = content_type.attribute("name", legacy.as_str());
-                }
-                MimePart::new(content_type, attachment.bytes.as_slice())
-                    .attachment(attachment.name.as_str())
-            }));
-            body = MimePart::new(multipart("multipart/mixed", identity.boundary, ".m"), parts);
-        }
-        let bytes = builder
-            .body(body)
-            .write_to_vec()
-            .map_err(|e| RenderError::Build {
-                recipients: renderer.recipients_path.clone(),
-                line: recipient.line,
-                message: e.to_string(),
-            })?;
-        Ok(Rendered { subject, bytes })
-    }
-
-    /// The Date header in the campaign's zone, formatted once for the
-    /// messages of a run (they share their date).
-    fn local_date(&self, unix: i64) -> Option<String> {
-        let mut cached = self.date_cache.take();
-        if cached.as_ref().is_none_or(|(at, _)| *at != unix) {
-            cached = local_date(unix, self.renderer.timezone.as_ref()).map(|text| (unix, text));
-        }
-        let text = cached.as_ref().map(|(_, text)| text.clone());
-        self.date_cache.set(cached);
-        text
-    }
-
-    /// Refuses an HTML part whose legal text a reader would not see.
-    fn check_legal_text_visible(&self, html: &str, token: &str) -> Result<(), RenderError> {
-        let renderer = self.renderer;
-        let document = visibility::Document::parse(html);
-        for (what, text) in renderer.common.footer.legal_items(token) {
-            let (why, locate) = match document.seen(&text) {
-                visibility::Seen::Visible => continue,
-                visibility::Seen::Hidden { why, locate } => (why, locate),
-                visibility::Seen::Missing => (
-                    "it is not shown as text (inside an attribute, or cut by broken markup)"
-                        .to_owned(),
-                    String::new(),
-                ),
-            };
-            let line = footer_line(&renderer.html_source)
-                .or_else(|| line_holding(&renderer.html_source, &locate));
-            let file = &renderer.template_files[2].1;
-            return Err(RenderError::HiddenLegalText {
-                location: match line {
-                    Some(line) => format!("{file}:{line}"),
-                    None => file.clone(),
-                },
-                what,
-                why,
-            });
-        }
-        Ok(())
-    }
-
-    /// Renders `template`, number `index` of the renderer's template files.
-    fn render_template(
-        &self,
-        template: &Template<'_, '_>,
-        index: usize,
-        vars: Value,
-        csv_line: u64,
-    ) -> Result<String, RenderError> {
-        let renderer = self.renderer;
-        template.render(vars).map_err(|e| {
-            let file = &renderer.template_files[index].1;
-            template_error(&e, file, &renderer.recipients_path, Some(csv_line))
         })
     }
 }
@@ -573,25 +352,4 @@ fn around_token(url: &url::Url) -> (String, String) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_token_becomes_the_last_path_segment_as_the_parser_would_put_it() {
-        for (base, expected) in [
-            (
-                "https://example.jp/unsubscribe",
-                "https://example.jp/unsubscribe/T-_9",
-            ),
-            ("https://example.jp/u/", "https://example.jp/u/T-_9"),
-            ("https://example.jp", "https://example.jp/T-_9"),
-            (
-                "https://example.jp/u?lang=ja#x",
-                "https://example.jp/u/T-_9?lang=ja#x",
-            ),
-        ] {
-            let (head, tail) = around_token(&url::Url::parse(base).unwrap());
-            assert_eq!(format!("{head}T-_9{tail}"), expected);
-        }
-    }
-}
+mod tests;

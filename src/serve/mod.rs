@@ -23,11 +23,10 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::html::Escape;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
@@ -35,6 +34,9 @@ use crate::clock::now_unix;
 use crate::store::feedback::{Applied, FeedbackEvent, FeedbackKind};
 use crate::store::{Store, StoreError};
 use crate::token::{Keys, Recipient};
+
+mod pages;
+use pages::*;
 
 /// Request bodies above this are refused (413): a one-click body is 26 bytes.
 pub const BODY_LIMIT: usize = 4 * 1024;
@@ -444,134 +446,5 @@ fn unavailable() -> Response {
     response
 }
 
-fn page(status: StatusCode, html: &str) -> Response {
-    let mut headers = HeaderMap::new();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
-    // Nothing to cache, index or leak through a Referer: the URL is a credential.
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
-    );
-    headers.insert("x-robots-tag", HeaderValue::from_static("noindex"));
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
-        ),
-    );
-    (status, headers, html.to_owned()).into_response()
-}
-
-/// `taro@example.jp` → `t***@example.jp`: enough for the person to recognise,
-/// too little for someone the mail was forwarded to.
-fn masked(email: &str) -> String {
-    match email.split_once('@') {
-        Some((local, domain)) => {
-            let first = local.chars().next().unwrap_or('*');
-            format!("{first}***@{domain}")
-        }
-        None => "***".to_owned(),
-    }
-}
-
-fn document(title: &str, body: &str) -> String {
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"ja\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <meta name=\"robots\" content=\"noindex\">\n<title>{title}</title>\n\
-         <style>body{{font-family:sans-serif;max-width:36em;margin:2em auto;padding:0 1em;line-height:1.6}}\
-         h1{{line-height:1.25}}button{{font-size:1.1em;padding:.5em 1.5em}}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
-    )
-}
-
-/// "from ASUE株式会社" in both languages, when the store knows the sender.
-fn sender_lines(sender: Option<&str>) -> (String, String) {
-    match sender {
-        Some(sender) => {
-            let sender = Escape(sender).to_string();
-            (
-                format!("<p class=\"sender\">送信者: {sender}</p>\n"),
-                format!("<p class=\"sender\" lang=\"en\">Sender: {sender}</p>\n"),
-            )
-        }
-        None => (String::new(), String::new()),
-    }
-}
-
-fn confirm_page(recipient: &Recipient, sender: Option<&str>) -> String {
-    let list = Escape(&recipient.list).to_string();
-    let who = Escape(&masked(&recipient.email)).to_string();
-    let (sender_ja, sender_en) = sender_lines(sender);
-    document(
-        "配信停止の確認 / Unsubscribe",
-        &format!(
-            "<h1>配信停止の確認</h1>\n{sender_ja}\
-             <p>{who} 宛ての「{list}」の配信を停止します。よろしければ下のボタンを押してください。</p>\n\
-             <h1 lang=\"en\">Unsubscribe</h1>\n{sender_en}\
-             <p lang=\"en\">Stop sending “{list}” to {who}? Press the button to confirm.</p>\n\
-             <form method=\"post\">\n<input type=\"hidden\" name=\"confirm\" value=\"web\">\n\
-             <button type=\"submit\">配信を停止する / Unsubscribe</button>\n</form>"
-        ),
-    )
-}
-
-fn done_page(recipient: &Recipient, sender: Option<&str>) -> String {
-    let list = Escape(&recipient.list).to_string();
-    let who = Escape(&masked(&recipient.email)).to_string();
-    let (sender_ja, sender_en) = sender_lines(sender);
-    document(
-        "配信停止 / Unsubscribed",
-        &format!(
-            "<h1>配信を停止しました</h1>\n{sender_ja}<p>{who} 宛ての「{list}」の配信を停止しました。\
-             今後このリストのメールはお送りしません。</p>\n\
-             <h1 lang=\"en\">You are unsubscribed</h1>\n{sender_en}\
-             <p lang=\"en\">{who} will receive no more mail from “{list}”.</p>"
-        ),
-    )
-}
-
-fn message_page(title_ja: &str, title_en: &str, text_ja: &str, text_en: &str) -> String {
-    document(
-        &format!("{title_ja} / {title_en}"),
-        &format!(
-            "<h1>{title_ja}</h1>\n<p>{text_ja}</p>\n<h1 lang=\"en\">{title_en}</h1>\n<p lang=\"en\">{text_en}</p>"
-        ),
-    )
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_token_is_the_last_segment_under_any_prefix() {
-        assert_eq!(token_of("unsubscribe/abc"), "abc");
-        assert_eq!(token_of("a/b/c/abc/"), "abc");
-        assert_eq!(token_of("abc"), "abc");
-    }
-
-    #[test]
-    fn pages_mask_the_address_and_escape_the_list() {
-        let recipient = Recipient {
-            campaign: "c".into(),
-            list: "<news>".into(),
-            email: "taro@example.jp".into(),
-        };
-        let html = confirm_page(&recipient, Some("ASUE株式会社 <R&D>"));
-        assert!(html.contains("t***@example.jp") && !html.contains("taro@"));
-        assert!(html.contains("&lt;news&gt;") && html.contains("method=\"post\""));
-        // The sender is named, escaped, in both languages.
-        assert!(
-            html.contains("送信者: ASUE株式会社 &lt;R&amp;D&gt;"),
-            "{html}"
-        );
-        assert!(
-            html.contains("Sender: ASUE株式会社 &lt;R&amp;D&gt;"),
-            "{html}"
-        );
-    }
-}
+mod tests;

@@ -1,0 +1,236 @@
+//! The words of the families' notices: who sends bounces, how they open,
+//! how a recipient line starts, which phrases say the relay still tries,
+//! and the fixed phrases whose meaning a format's documentation states.
+
+use crate::feedback::reason::Reason;
+
+/// Header values and words that say a message is a bounce at all.
+pub(super) const BOUNCE_SENDERS: &[&str] = &[
+    "mailer-daemon",
+    "postmaster",
+    "mail-daemon",
+    "mailerdaemon",
+    "mail delivery",
+    "mail.delivery",
+    "mdaemon",
+];
+
+pub(super) const BOUNCE_SUBJECTS: &[&str] = &[
+    "undeliver",
+    "undelivered",
+    "delivery",
+    "failure",
+    "failed",
+    "returned mail",
+    "returned to sender",
+    "mail system error",
+    "could not send",
+    "not delivered",
+    "non remis",
+    "non recapitabile",
+    "olevererbart",
+    "unzustellbar",
+    "nicht zugestellt",
+    "недоставлен",
+    "не доставлено",
+    "error",
+    "warning: message",
+    "there was an error",
+    "メールエラー",
+    "配信エラー",
+    "配送エラー",
+    "不達",
+    "届きませんでした",
+    "送信できませんでした",
+    "返送",
+];
+
+/// Lines (trimmed, lower case) whose start names the recipient after it.
+pub(super) const RECIPIENT_PREFIXES: &[&str] = &[
+    ">>> rcpt to:",
+    ">>>",
+    "*",
+    "-",
+    "rcpt to:",
+    "recipient:",
+    "recipient address:",
+    "recipient address rejected:",
+    "failed recipient:",
+    "original-recipient:",
+    "final-recipient:",
+    "could not be delivered to:",
+    "delivery failed:",
+    "delivery to:",
+    "address:",
+    "original address:",
+    "there was an error delivering your mail to",
+    "invalid final delivery userid:",
+    "unknown user:",
+    "unable to deliver message to:",
+    "unable to deliver message to",
+    "addressed to:",
+    "did not reach the following recipient:",
+    "undeliverable to",
+    "宛先:",
+    "宛先：",
+    "送信先:",
+    "送信先：",
+];
+
+/// Phrases after which the failed address follows on the same line.
+pub(super) const RECIPIENT_PHRASES: &[&str] = &[
+    "message to ",
+    "recipients returned permanent errors: ",
+    "could not be delivered to ",
+    "delivered to the following address: ",
+    "failed to deliver to ",
+    "your message to ",
+    "following address failed: ",
+    "unable to deliver to ",
+    "rcpt to:<",
+    "rcpt to: <",
+    "delivering your mail to ",
+    "returned permanent errors: ",
+];
+
+/// Words that open the notice of a bounce, whoever sent it (Sisimai's start
+/// markers of the MTA families, lower case).
+pub(super) const NOTICE_MARKERS: &[&str] = &[
+    "this is the mail system at host",
+    "this is the postfix program",
+    "the following addresses had permanent fatal errors",
+    "the following addresses had transient non-fatal errors",
+    "transcript of session follows",
+    "this message was created automatically by mail delivery software",
+    "this message was created automatically by the smtp relay",
+    "could not be delivered to one or more of its recipients",
+    "has not yet been delivered to one or more",
+    "this is the qmail-send program",
+    "we were unable to deliver your message",
+    "unable to deliver message to the following",
+    "unable to deliver your message to the following",
+    "delivery to the following recipient",
+    "delivery has failed to these recipients",
+    "diagnostic information for administrators",
+    "did not reach the following recipient",
+    "this is the dragonfly mail agent",
+    "there was an error delivering your mail",
+    "this is the mailer-daemon",
+    "an error has occurred while attempting to deliver",
+    "this report relates to a message you sent",
+    "your message cannot be delivered to the following recipients",
+    "the following addresses had delivery problems",
+    "the following addresses had delivery errors",
+    "we had trouble delivering your message",
+    "error message below:",
+    "message details:",
+    "an error occurred while trying to deliver the mail",
+    "could not be delivered to the following",
+    "the following recipients did not receive this message",
+    "was not delivered to:",
+    "delivery status notification",
+    "undeliverable mail",
+    "mail delivery failed",
+    "以下のメールアドレスへの送信に失敗しました",
+    "エラーのため送信できませんでした",
+    "送信できませんでした",
+    "配信できませんでした",
+    "это письмо создано автоматически",
+];
+
+/// Words in a notice that say the relay has not given up.
+pub(super) const DELAY_MARKERS: &[&str] = &[
+    "this is a warning message only",
+    "has not yet been delivered",
+    "has not been delivered yet",
+    "delay reason:",
+    "could not send message for past",
+    "warning: message still undelivered",
+    "message still undelivered",
+    "** delivery incomplete **",
+    "delivery to the following recipient has been delayed",
+    "delivery to the following recipients has been delayed",
+    "will be retried",
+    "will retry",
+    "still trying",
+    "you do not need to resend your message",
+    "no action is required on your part",
+    "delivery has been delayed",
+];
+
+/// Phrases whose meaning the format's own documentation fixes, where the
+/// generic rules would guess (Exchange 5.5-2003 NDR codes, Lotus Notes and
+/// Domino, IMail, InterScan, Mimecast, Verizon): lower case.
+pub(super) const HINTS: &[(&str, Reason)] = &[
+    ("the recipient name is not recognized", Reason::UserUnknown),
+    ("(000c05a6)", Reason::UserUnknown),
+    (
+        "not listed in public name & address book",
+        Reason::UserUnknown,
+    ),
+    ("not listed in domino directory", Reason::UserUnknown),
+    ("invalid final delivery userid", Reason::UserUnknown),
+    ("unknown user:", Reason::UserUnknown),
+    ("no valid recipients for this mm", Reason::UserUnknown),
+    (
+        "recipient email address is possibly incorrect",
+        Reason::UserUnknown,
+    ),
+    (
+        "and other recipients in the same domain",
+        Reason::UserUnknown,
+    ),
+    ("(000c0595)", Reason::UserUnknown),
+    // Google Groups refusing a post: the group is the "recipient".
+    (
+        "may not have permission to post messages to the group",
+        Reason::Rejected,
+    ),
+    ("グループにメッセージを投稿する権限がない", Reason::Rejected),
+    // DragonFly Mail Agent: the recipient's domain does not resolve.
+    ("dns lookup failure: host", Reason::HostUnknown),
+    ("the user(s) account is disabled", Reason::Suspend),
+    (
+        "the user(s) account is temporarily limited",
+        Reason::Suspend,
+    ),
+    (
+        "the user(s) account is temporarily over quota",
+        Reason::MailboxFull,
+    ),
+    ("your message was not delivered within", Reason::Expired),
+    (
+        "returned unknown recipient or mailbox unavailable",
+        Reason::UserUnknown,
+    ),
+    ("(00010256)", Reason::SystemError),
+    ("(000d06b5)", Reason::SystemError),
+    ("(00120270)", Reason::NetworkError),
+    ("(000b0981)", Reason::SecurityError),
+    ("(00050311)", Reason::ContentError),
+    ("(000502cc)", Reason::ContentError),
+];
+
+/// Header lines of a quoted original, whose addresses are not recipients.
+pub(super) const HEADER_LINES: &[&str] = &[
+    "from:",
+    "sender:",
+    "reply-to:",
+    "return-path:",
+    "message-id:",
+    "in-reply-to:",
+    "references:",
+    "received:",
+    "envelope-from",
+    "x-",
+    "dkim-signature:",
+    "list-unsubscribe:",
+    "errors-to:",
+    "the original message was received",
+    "from ",
+    "mail from:",
+    "a message sent by",
+    "a message from",
+    "cc:",
+    "in-reply-to",
+];
