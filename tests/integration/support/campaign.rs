@@ -79,6 +79,11 @@ impl Campaign {
         self.set("kind", "notice")
     }
 
+    /// `kind = "advertisement"` (the default's), for a preset that is not.
+    pub fn advertisement(self) -> Campaign {
+        self.set("kind", "advertisement")
+    }
+
     /// The campaign's `id`.
     pub fn id(self, id: &str) -> Campaign {
         self.set("id", id)
@@ -111,6 +116,11 @@ impl Campaign {
         self
     }
 
+    /// Approval required, from `count` different people.
+    pub fn approvers(self, count: u32) -> Campaign {
+        self.approval(true).set("approval.min_approvers", count)
+    }
+
     /// Adds these keys to `[limits]` (which it creates if need be).
     pub fn limits(mut self, limits: toml::Table) -> Campaign {
         self.section("limits").extend(limits);
@@ -139,6 +149,12 @@ impl Campaign {
     pub fn file(mut self, name: &str, contents: impl AsRef<[u8]>) -> Campaign {
         self.files
             .insert(name.to_owned(), contents.as_ref().to_vec());
+        self
+    }
+
+    /// Writes the campaign as `name` instead of `campaign.toml`.
+    pub fn saved_as(mut self, name: &str) -> Campaign {
+        self.file_name = name.to_owned();
         self
     }
 

@@ -3,12 +3,17 @@
 //! the scenes several test modules start from.
 
 mod campaign;
+mod rows;
 mod run;
 mod scratch;
+pub mod sent;
+mod skip_reasons;
 
 pub use campaign::Campaign;
+pub use rows::{recipients, user};
 pub use run::{Run, Serving, finish};
 pub use scratch::Scratch;
+pub use skip_reasons::every_skip_reason;
 
 /// The 1-based line of `text` on which `needle` starts: how tests name the
 /// line an error message should point at, in a list, template or campaign
