@@ -39,25 +39,3 @@ pub fn line_of(text: impl AsRef<[u8]>, needle: impl AsRef<[u8]>) -> usize {
     );
     text[..first].iter().filter(|&&b| b == b'\n').count() + 1
 }
-
-/// A campaign file that passes every check, pointing at `recipients.csv`.
-pub const CAMPAIGN: &str = r#"id = "test-campaign"
-kind = "advertisement"
-list = "newsletter"
-
-[sender]
-from = "ASUE株式会社 <news@example.co.jp>"
-organization = "ASUE株式会社"
-postal_address = "〒450-0002 愛知県名古屋市中村区名駅1-1-1"
-contact = "052-000-0000"
-
-[message]
-subject = "{{ name }}様"
-text = "body.txt"
-
-[recipients]
-path = "recipients.csv"
-
-[unsubscribe]
-url = "https://example.co.jp/unsubscribe"
-"#;

@@ -3,7 +3,6 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use super::CAMPAIGN;
 use super::run::{Invocation, Run};
 
 /// A scratch folder that holds a campaign, its files and a store.
@@ -18,14 +17,6 @@ impl Scratch {
             dir: tempfile::tempdir().expect("temporary folder"),
         };
         scratch.write("body.txt", "{{ name }}様\n本文\n");
-        scratch
-    }
-
-    /// A folder with the default campaign and `recipients` as its list.
-    pub fn with_recipients(recipients: &str) -> Scratch {
-        let scratch = Scratch::new();
-        scratch.write("campaign.toml", CAMPAIGN);
-        scratch.write("recipients.csv", recipients);
         scratch
     }
 
