@@ -1,21 +1,15 @@
 //! The approval gate: nothing leaves unless enough distinct people approved
 //! exactly what was previewed.
 
-use crate::delivery::{campaign, recipients};
-use crate::smtp_server::SmtpServer;
-use crate::support::Scratch;
+use crate::smtp_server::{Behaviour, SmtpServer};
+use crate::support::{Campaign, Scratch, line_of, recipients};
 
-/// A campaign to the test server that needs `approvers` approvals.
-fn gated(server: &SmtpServer, approvers: u32) -> Scratch {
-    let scratch = Scratch::with_recipients(&recipients(3, "example.jp"));
-    scratch.write(
-        "campaign.toml",
-        campaign(server, "").replace(
-            "required = false",
-            &format!("required = true\nmin_approvers = {approvers}"),
-        ),
-    );
-    scratch
+/// A campaign to three recipients on the test server that needs
+/// `approvers` approvals.
+fn gated(server: &SmtpServer, approvers: u32) -> Campaign {
+    Campaign::delivery(server)
+        .approvers(approvers)
+        .rows(recipients(3, "example.jp"))
 }
 
 /// What an approver does: look at the preview, then sign it off.
@@ -29,7 +23,7 @@ fn preview_and_approve(scratch: &Scratch, name: &str) {
 #[test]
 fn an_unapproved_campaign_opens_no_connection() {
     let server = SmtpServer::start();
-    let scratch = gated(&server, 1);
+    let scratch = gated(&server, 1).build();
     scratch
         .run(&["send", "campaign.toml", "--yes"])
         .expect_code(77)
@@ -44,7 +38,7 @@ fn an_unapproved_campaign_opens_no_connection() {
 #[test]
 fn approving_needs_a_preview_of_the_same_digest() {
     let server = SmtpServer::start();
-    let scratch = gated(&server, 1);
+    let scratch = gated(&server, 1).build();
     scratch
         .run(&["approve", "campaign.toml", "--by", "Sato"])
         .expect_code(77)
@@ -75,7 +69,7 @@ fn approving_needs_a_preview_of_the_same_digest() {
 #[test]
 fn two_approvals_means_two_different_people() {
     let server = SmtpServer::start();
-    let scratch = gated(&server, 2);
+    let scratch = gated(&server, 2).build();
     preview_and_approve(&scratch, "Sato");
     scratch
         .run(&["send", "campaign.toml"])
@@ -103,7 +97,7 @@ fn a_change_after_approval_needs_a_new_one_and_is_named() {
         ("recipients.csv", recipients(4, "example.jp")),
     ] {
         let server = SmtpServer::start();
-        let scratch = gated(&server, 1);
+        let scratch = gated(&server, 1).build();
         preview_and_approve(&scratch, "Sato");
         scratch.write(file, &contents);
         scratch
@@ -117,13 +111,10 @@ fn a_change_after_approval_needs_a_new_one_and_is_named() {
 #[test]
 fn a_changed_attachment_after_approval_needs_a_new_one() {
     let server = SmtpServer::start();
-    let scratch = gated(&server, 1);
-    scratch.write("案内.pdf", "%PDF-1.4 v1");
-    let with_attachment = scratch.read("campaign.toml").replace(
-        "text = \"body.txt\"",
-        "text = \"body.txt\"\nattachments = [\"案内.pdf\"]",
-    );
-    scratch.write("campaign.toml", with_attachment);
+    let scratch = gated(&server, 1)
+        .attachments(&["案内.pdf"])
+        .file("案内.pdf", "%PDF-1.4 v1")
+        .build();
     preview_and_approve(&scratch, "Sato");
     scratch.write("案内.pdf", "%PDF-1.4 v2");
     scratch
@@ -136,7 +127,7 @@ fn a_changed_attachment_after_approval_needs_a_new_one() {
 #[test]
 fn a_new_suppression_keeps_the_approval() {
     let server = SmtpServer::start();
-    let scratch = gated(&server, 1);
+    let scratch = gated(&server, 1).build();
     preview_and_approve(&scratch, "Sato");
     scratch
         .run(&["suppress", "add", "user001@example.jp"])
@@ -151,7 +142,8 @@ fn a_new_suppression_keeps_the_approval() {
 #[test]
 fn a_test_send_reaches_only_the_test_address_before_any_approval() {
     let server = SmtpServer::start();
-    let scratch = gated(&server, 1);
+    let scratch = gated(&server, 1).build();
+    let line = line_of(recipients(3, "example.jp"), "user001@example.jp").to_string();
     scratch
         .run(&[
             "send",
@@ -159,10 +151,10 @@ fn a_test_send_reaches_only_the_test_address_before_any_approval() {
             "--test-to",
             "checker@example.co.jp",
             "--row",
-            "3",
+            &line,
         ])
         .expect_code(0)
-        .stderr_has(&["line 3", "user001@example.jp"]);
+        .stderr_has(&[&format!("line {line}"), "user001@example.jp"]);
     let received = server.received();
     assert_eq!(received.len(), 1);
     assert_eq!(received[0].to, ["checker@example.co.jp"]);
@@ -204,13 +196,14 @@ fn a_test_send_reaches_only_the_test_address_before_any_approval() {
 
 #[test]
 fn a_test_message_the_relay_refuses_is_bad_data_not_an_unreachable_relay() {
-    let server = crate::smtp_server::SmtpServer::start();
+    let server = SmtpServer::start();
     server.rule(
         "me@example.co.jp",
-        crate::smtp_server::Behaviour::RcptReply(550, "5.1.1 no such user"),
+        Behaviour::RcptReply(550, "5.1.1 no such user"),
     );
-    let scratch = Scratch::with_recipients(&crate::delivery::recipients(2, "example.jp"));
-    scratch.write("campaign.toml", crate::delivery::campaign(&server, ""));
+    let scratch = Campaign::delivery(&server)
+        .rows(recipients(2, "example.jp"))
+        .build();
     scratch
         .run(&["send", "campaign.toml", "--test-to", "me@example.co.jp"])
         .expect_code(65)

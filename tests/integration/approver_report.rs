@@ -2,58 +2,12 @@
 //! --report` after it, each one self-contained HTML file.
 
 use crate::smtp_server::SmtpServer;
-use crate::support::Scratch;
-
-/// An advertisement with a row for every skip reason, one message already
-/// sent (so a row is `already_sent`), on the test SMTP server.
-pub fn campaign_with_every_skip_reason(server: &SmtpServer) -> Scratch {
-    let scratch = Scratch::with_recipients(
-        "email,name\n\
-         sent@example.jp,送信済\n\
-         a@example.jp,山田\n\
-         b@docomo.ne.jp,髙橋\n\
-         gone@example.jp,停止\n\
-         noconsent@example.jp,同意なし\n\
-         not-an-address,不正\n\
-         A@example.jp,重複\n",
-    );
-    scratch.write(
-        "campaign.toml",
-        crate::delivery::campaign(
-            server,
-            "rate = \"10/s\"\ndomain_rates = { \"docomo.ne.jp\" = \"30/min\" }",
-        )
-        .replace("kind = \"notice\"", "kind = \"advertisement\""),
-    );
-    let consent: String = ["sent", "a", "gone"]
-        .iter()
-        .map(|who| {
-            format!("{who}@example.jp,newsletter,opt-in,2025-04-01T10:00:00+09:00,web form,log\n")
-        })
-        .chain(std::iter::once(
-            "b@docomo.ne.jp,newsletter,opt-in,2025-04-01T10:00:00+09:00,web form,log\n".to_owned(),
-        ))
-        .collect();
-    scratch.write(
-        "consent.csv",
-        format!("email,list,basis,obtained_at,method,evidence\n{consent}"),
-    );
-    scratch
-        .run(&["consent", "import", "consent.csv"])
-        .expect_code(0);
-    scratch
-        .run(&["send", "campaign.toml", "--limit", "1"])
-        .expect_code(75);
-    scratch
-        .run(&["suppress", "add", "gone@example.jp"])
-        .expect_code(0);
-    scratch
-}
+use crate::support::{Scratch, every_skip_reason};
 
 #[test]
 fn the_preview_report_shows_every_skip_reason_the_digest_and_the_samples() {
     let server = SmtpServer::start();
-    let scratch = campaign_with_every_skip_reason(&server);
+    let (campaign, scratch) = every_skip_reason(&server);
     let digest = scratch.preview_json()["digest"]
         .as_str()
         .unwrap()
@@ -128,10 +82,7 @@ fn the_preview_report_shows_every_skip_reason_the_digest_and_the_samples() {
     assert_eq!(mode & 0o777, 0o600);
 
     // With approval required: how many are needed, and the exact command.
-    let required = scratch
-        .read("campaign.toml")
-        .replace("required = false", "required = true");
-    scratch.write("campaign.toml", required);
+    campaign.approval(true).write_to(&scratch);
     scratch
         .run(&["preview", "campaign.toml", "--report", "report.html"])
         .expect_code(0);
@@ -157,16 +108,10 @@ fn the_preview_report_shows_every_skip_reason_the_digest_and_the_samples() {
 #[test]
 fn the_preview_report_shows_html_samples_in_a_sandbox_and_failed_checks_as_crosses() {
     let server = SmtpServer::start();
-    let scratch = campaign_with_every_skip_reason(&server);
-    let campaign = scratch.read("campaign.toml").replace(
-        "text = \"body.txt\"",
-        "text = \"body.txt\"\nhtml = \"body.html\"",
-    );
-    scratch.write("campaign.toml", campaign);
-    scratch.write(
-        "body.html",
-        "<html><body><p>{{ name }}様</p><p><a href=\"https://example.co.jp/sale\">セール</a></p></body></html>\n",
-    );
+    let (campaign, scratch) = every_skip_reason(&server);
+    campaign
+        .html("<html><body><p>{{ name }}様</p><p><a href=\"https://example.co.jp/sale\">セール</a></p></body></html>\n")
+        .write_to(&scratch);
     scratch.write("body.txt", "{{ name }}様\nセール\n");
     let report = |scratch: &Scratch| {
         scratch
@@ -205,7 +150,7 @@ fn the_preview_report_shows_html_samples_in_a_sandbox_and_failed_checks_as_cross
 #[test]
 fn the_status_report_after_a_send_shows_the_sent_count() {
     let server = SmtpServer::start();
-    let scratch = campaign_with_every_skip_reason(&server);
+    let (_, scratch) = every_skip_reason(&server);
     scratch.run(&["send", "campaign.toml"]).expect_code(0);
     assert_eq!(server.received().len(), 3);
     scratch

@@ -20,9 +20,8 @@ use headless_chrome::protocol::cdp::{Emulation, Page};
 use headless_chrome::{Browser, LaunchOptions, Tab};
 
 use crate::certificates::Certificates;
-use crate::delivery::campaign;
 use crate::smtp_server::SmtpServer;
-use crate::support::Scratch;
+use crate::support::{Campaign, Scratch, every_skip_reason};
 
 /// The phone the pages are checked on: an iPhone 12–15 sized viewport.
 const PHONE_WIDTH: u32 = 390;
@@ -230,8 +229,9 @@ fn a_phone_without_javascript_unsubscribes_through_the_link_in_a_sent_message() 
 
     // A message sent for real, as the recipient's mailbox would have it.
     let server = SmtpServer::start();
-    let scratch = Scratch::with_recipients("email,name\nhanako@example.jp,山田花子\n");
-    scratch.write("campaign.toml", campaign(&server, ""));
+    let scratch = Campaign::delivery(&server)
+        .rows("email,name\nhanako@example.jp,山田花子\n")
+        .build();
     scratch.run(&["send", "campaign.toml"]).expect_code(0);
     let received = server.received();
     assert_eq!(received.len(), 1);
@@ -326,17 +326,13 @@ fn the_approver_pages_render_in_chromium_with_their_charts_and_samples() {
         return;
     };
     let server = SmtpServer::start();
-    let scratch = crate::approver_report::campaign_with_every_skip_reason(&server);
-    let campaign = scratch.read("campaign.toml").replace(
-        "text = \"body.txt\"",
-        "text = \"body.txt\"\nhtml = \"body.html\"",
-    );
-    scratch.write("campaign.toml", campaign);
-    scratch.write(
-        "body.html",
-        "<html><body style=\"font-family:sans-serif\"><h1 style=\"color:#1f3a5f\">{{ name }}様</h1>\
-         <p>12月のお知らせです。年末年始の営業日をご案内します。</p></body></html>\n",
-    );
+    let (campaign, scratch) = every_skip_reason(&server);
+    campaign
+        .html(
+            "<html><body style=\"font-family:sans-serif\"><h1 style=\"color:#1f3a5f\">{{ name }}様</h1>\
+             <p>12月のお知らせです。年末年始の営業日をご案内します。</p></body></html>\n",
+        )
+        .write_to(&scratch);
     scratch
         .run(&["preview", "campaign.toml", "--report", "approval.html"])
         .expect_code(0);

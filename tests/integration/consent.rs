@@ -1,6 +1,6 @@
 //! Consent records: import with rejections, revocation, export round trip.
 
-use crate::support::{CAMPAIGN, Scratch};
+use crate::support::{Campaign, Scratch, line_of};
 
 const HEADER: &str = "email,list,basis,obtained_at,method,evidence\n";
 
@@ -13,28 +13,39 @@ fn export(scratch: &Scratch) -> String {
 #[test]
 fn rows_without_time_or_method_are_rejected_by_line_and_nothing_is_imported() {
     let scratch = Scratch::new();
-    scratch.write(
-        "consent.csv",
-        format!(
-            "{HEADER}a@example.jp,newsletter,opt-in,2025-04-01T10:00:00+09:00,web form,log 1\n\
-             b@example.jp,newsletter,opt-in,,web form,log 2\n\
-             c@example.jp,newsletter,opt-in,2025-04-01T10:00:00+09:00,,log 3\n\
-             d@example.jp,newsletter,opt-in,2025-04-01 10:00,web form,no offset\n\
-             e@example.jp,newsletter,spam,2025-04-01T10:00:00+09:00,web form,bad basis\n\
-             f@example.jp,newsletter,opt-in,2999-01-01T00:00:00Z,web form,future\n\
-             g@example.jp,,opt-in,2025-04-01T10:00:00+09:00,web form,no list\n"
-        ),
+    let consent = format!(
+        "{HEADER}a@example.jp,newsletter,opt-in,2025-04-01T10:00:00+09:00,web form,log 1\n\
+         b@example.jp,newsletter,opt-in,,web form,log 2\n\
+         c@example.jp,newsletter,opt-in,2025-04-01T10:00:00+09:00,,log 3\n\
+         d@example.jp,newsletter,opt-in,2025-04-01 10:00,web form,no offset\n\
+         e@example.jp,newsletter,spam,2025-04-01T10:00:00+09:00,web form,bad basis\n\
+         f@example.jp,newsletter,opt-in,2999-01-01T00:00:00Z,web form,future\n\
+         g@example.jp,,opt-in,2025-04-01T10:00:00+09:00,web form,no list\n"
     );
+    scratch.write("consent.csv", &consent);
+    // consent.csv:LINE, the line of `who`'s row.
+    let at = |who: &str| {
+        format!(
+            "consent.csv:{}",
+            line_of(&consent, format!("{who}@example.jp"))
+        )
+    };
     scratch
         .run(&["consent", "import", "consent.csv"])
         .expect_code(65)
         .stderr_has(&[
-            "consent.csv:3: obtained_at is missing",
-            "consent.csv:4: method is missing",
-            "consent.csv:5: obtained_at \"2025-04-01 10:00\" is not RFC 3339 with an offset",
-            "consent.csv:6: basis \"spam\"",
-            "consent.csv:7: obtained_at \"2999-01-01T00:00:00Z\" is in the future",
-            "consent.csv:8: list is empty",
+            &format!("{}: obtained_at is missing", at("b")),
+            &format!("{}: method is missing", at("c")),
+            &format!(
+                "{}: obtained_at \"2025-04-01 10:00\" is not RFC 3339 with an offset",
+                at("d")
+            ),
+            &format!("{}: basis \"spam\"", at("e")),
+            &format!(
+                "{}: obtained_at \"2999-01-01T00:00:00Z\" is in the future",
+                at("f")
+            ),
+            &format!("{}: list is empty", at("g")),
             "nothing was imported",
             "--skip-invalid",
         ]);
@@ -45,7 +56,7 @@ fn rows_without_time_or_method_are_rejected_by_line_and_nothing_is_imported() {
 
     let run = scratch.run(&["consent", "import", "consent.csv", "--skip-invalid"]);
     run.expect_code(0)
-        .stderr_has(&["6 rows rejected", "consent.csv:3"]);
+        .stderr_has(&["6 rows rejected", &at("b")]);
     let exported = export(&scratch);
     assert_eq!(exported.lines().count(), 2, "{exported}");
     assert!(
@@ -56,7 +67,7 @@ fn rows_without_time_or_method_are_rejected_by_line_and_nothing_is_imported() {
 
 #[test]
 fn an_old_consent_imported_after_an_opt_out_does_not_count() {
-    let scratch = Scratch::with_recipients("email,name\na@example.jp,A\n");
+    let scratch = Campaign::new().rows("email,name\na@example.jp,A\n").build();
     let row = "a@example.jp,newsletter,opt-in,2025-04-01T10:00:00+09:00,web form,log 1\n";
     scratch.write("consent.csv", format!("{HEADER}{row}"));
     scratch
@@ -158,7 +169,9 @@ fn export_can_be_imported_again_unchanged() {
 
 #[test]
 fn cp932_consent_files_import() {
-    let scratch = Scratch::with_recipients("email,name\ntaka@example.jp,T\n");
+    let scratch = Campaign::new()
+        .rows("email,name\ntaka@example.jp,T\n")
+        .build();
     let mut bytes = HEADER.as_bytes().to_vec();
     bytes.extend_from_slice(b"taka@example.jp,newsletter,business-card,2025-04-01T10:00:00+09:00,\x96\xBC\x8E\x68\x8C\xF0\x8A\xB7,\xFB\xFC\x8B\xB4\r\n");
     scratch.write("consent.csv", bytes);
@@ -171,11 +184,10 @@ fn cp932_consent_files_import() {
 
 #[test]
 fn a_consent_for_another_list_does_not_count() {
-    let scratch = Scratch::with_recipients("email,name\na@example.jp,A\n");
-    scratch.write(
-        "campaign.toml",
-        CAMPAIGN.replace("list = \"newsletter\"", "list = \"offers\""),
-    );
+    let scratch = Campaign::new()
+        .list("offers")
+        .rows("email,name\na@example.jp,A\n")
+        .build();
     scratch.write(
         "consent.csv",
         format!("{HEADER}a@example.jp,newsletter,opt-in,2025-04-01T10:00:00+09:00,web form,\n"),
@@ -188,7 +200,7 @@ fn a_consent_for_another_list_does_not_count() {
 
 #[test]
 fn consent_add_without_a_time_takes_the_fixed_clock_like_everything_else() {
-    let scratch = Scratch::with_recipients("email,name\na@example.jp,A\n");
+    let scratch = Campaign::new().rows("email,name\na@example.jp,A\n").build();
     // HIKYAKU_NOW in the past: the default obtained_at is that time, not the
     // real clock's (which would be "in the future" of every other record).
     scratch

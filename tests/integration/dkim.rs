@@ -14,9 +14,10 @@ use mail_auth::{
     AuthenticatedMessage, DkimResult, MessageAuthenticator, Parameters, ResolverCache, Txt,
 };
 use sha2::{Digest, Sha256};
+use toml::toml;
 
 use crate::dns_server::DnsServer;
-use crate::support::{CAMPAIGN, Run, Scratch};
+use crate::support::{Campaign, Run, Scratch};
 
 const KEYS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/keys");
 
@@ -71,25 +72,27 @@ fn fixture(name: &str) -> String {
         .to_owned()
 }
 
-/// A campaign signed with `key`, text-only unless `html`.
-fn signed_scratch(key: &str, html: bool) -> Scratch {
-    let scratch = Scratch::with_recipients("email,name\ntaro@example.jp,山田太郎\n");
-    std::fs::copy(format!("{KEYS}/{key}"), scratch.path("dkim.pem")).unwrap();
-    let mut campaign = CAMPAIGN.replace("\"advertisement\"", "\"notice\"");
-    if html {
-        campaign = campaign.replace(
-            "text = \"body.txt\"",
-            "text = \"body.txt\"\nhtml = \"body.html\"",
-        );
-        scratch.write("body.html", "<p>{{ name }}様</p>\n");
-    }
-    campaign.push_str(
-        "\n[dkim]\ndomain = \"example.co.jp\"\nselector = \"s2026\"\nprivate_key = \"dkim.pem\"\n",
-    );
-    scratch.write("campaign.toml", campaign);
-    // A body ending in blank lines and trailing spaces: the relaxed body-hash trap.
-    scratch.write("body.txt", "{{ name }}様  \n本文\t \n\n\n   \n");
-    scratch
+/// A notice signed with `key`, text-only.
+fn signed(key: &str) -> Campaign {
+    Campaign::new()
+        .notice()
+        .set(
+            "dkim",
+            toml! {
+                domain = "example.co.jp"
+                selector = "s2026"
+                private_key = "dkim.pem"
+            },
+        )
+        .file("dkim.pem", std::fs::read(format!("{KEYS}/{key}")).unwrap())
+        // A body ending in blank lines and trailing spaces: the relaxed body-hash trap.
+        .file("body.txt", "{{ name }}様  \n本文\t \n\n\n   \n")
+        .rows("email,name\ntaro@example.jp,山田太郎\n")
+}
+
+/// The same with an HTML part.
+fn signed_html(key: &str) -> Campaign {
+    signed(key).html("<p>{{ name }}様</p>\n")
 }
 
 fn first_message(scratch: &Scratch) -> Vec<u8> {
@@ -162,7 +165,8 @@ fn rsa_and_ed25519_signatures_verify_from_the_written_bytes() {
         ("ed25519.pem", &ed, true),
         ("ed25519.pem", &ed, false),
     ] {
-        let scratch = signed_scratch(key, html);
+        let campaign = if html { signed_html(key) } else { signed(key) };
+        let scratch = campaign.build();
         let message = first_message(&scratch);
         assert_eq!(
             verify(&message, "s2026._domainkey.example.co.jp", record),
@@ -208,18 +212,10 @@ fn rsa_and_ed25519_signatures_verify_from_the_written_bytes() {
 
 #[test]
 fn reply_to_and_feedback_id_are_signed_when_present() {
-    let scratch = signed_scratch("ed25519.pem", false);
-    let campaign = scratch
-        .read("campaign.toml")
-        .replace(
-            "text = \"body.txt\"",
-            "text = \"body.txt\"\nfeedback_id = \"newsletter:asue:hikyaku\"",
-        )
-        .replace(
-            "contact = \"052-000-0000\"",
-            "contact = \"052-000-0000\"\nreply_to = \"support@example.co.jp\"",
-        );
-    scratch.write("campaign.toml", campaign);
+    let scratch = signed("ed25519.pem")
+        .set("message.feedback_id", "newsletter:asue:hikyaku")
+        .set("sender.reply_to", "support@example.co.jp")
+        .build();
     let message = first_message(&scratch);
     let text = String::from_utf8_lossy(&message);
     assert!(
@@ -241,7 +237,7 @@ fn reply_to_and_feedback_id_are_signed_when_present() {
 #[test]
 fn tampering_breaks_the_signature() {
     let rsa = format!("v=DKIM1; k=rsa; p={}", fixture("rsa2048.spki.b64"));
-    let message = first_message(&signed_scratch("rsa2048.pem", true));
+    let message = first_message(&signed_html("rsa2048.pem").build());
     let text = String::from_utf8(message).unwrap();
     let header_end = text.find("\r\n\r\n").unwrap();
     let added_from = format!(
@@ -250,6 +246,7 @@ fn tampering_breaks_the_signature() {
         &text[header_end..]
     );
     let altered_subject = text.replacen("Subject:", "Subject: Re:", 1);
+    assert_ne!(altered_subject, text, "a Subject to alter");
     let altered_body = format!("{}X", &text[..text.len() - 10]) + &text[text.len() - 9..];
     for tampered in [added_from, altered_subject, altered_body] {
         let results = verify(tampered.as_bytes(), "s2026._domainkey.example.co.jp", &rsa);
@@ -265,13 +262,13 @@ fn tampering_breaks_the_signature() {
 #[test]
 fn unusable_keys_and_misaligned_domains_are_configuration_errors() {
     for (key, expected) in [("rsa1024.pem", "2048"), ("ec-p256.pem", "RSA or Ed25519")] {
-        let scratch = signed_scratch(key, false);
+        let scratch = signed(key).build();
         scratch
             .run(&["check", "campaign.toml"])
             .expect_code(78)
             .stderr_has(&["dkim.pem", expected]);
     }
-    let scratch = signed_scratch("rsa2048.pem", false);
+    let scratch = signed("rsa2048.pem").build();
     std::fs::write(scratch.path("dkim.pem"), "not a key").unwrap();
     scratch
         .run(&["check", "campaign.toml"])
@@ -283,12 +280,9 @@ fn unusable_keys_and_misaligned_domains_are_configuration_errors() {
         .expect_code(78)
         .stderr_has(&["dkim.private_key", "does not exist"]);
 
-    let scratch = signed_scratch("rsa2048.pem", false);
-    let misaligned = scratch.read("campaign.toml").replace(
-        "domain = \"example.co.jp\"",
-        "domain = \"mailer-example.com\"",
-    );
-    scratch.write("campaign.toml", misaligned);
+    let scratch = signed("rsa2048.pem")
+        .set("dkim.domain", "mailer-example.com")
+        .build();
     scratch
         .run(&["check", "campaign.toml"])
         .expect_code(78)
@@ -297,18 +291,15 @@ fn unusable_keys_and_misaligned_domains_are_configuration_errors() {
 
 #[test]
 fn a_subdomain_key_aligns_with_the_parent_from_domain() {
-    let scratch = signed_scratch("ed25519.pem", false);
-    let sub = scratch.read("campaign.toml").replace(
-        "domain = \"example.co.jp\"",
-        "domain = \"mail.example.co.jp\"",
-    );
-    scratch.write("campaign.toml", sub);
+    let scratch = signed("ed25519.pem")
+        .set("dkim.domain", "mail.example.co.jp")
+        .build();
     scratch.run(&["check", "campaign.toml"]).expect_code(0);
 }
 
 #[test]
 fn check_dns_says_plainly_when_dns_cannot_be_reached() {
-    let scratch = signed_scratch("ed25519.pem", false);
+    let scratch = signed("ed25519.pem").build();
     // Port 9 on loopback: nothing answers DNS there.
     let run = scratch
         .command(&["check", "campaign.toml", "--dns"])
@@ -342,12 +333,10 @@ fn check_dns(scratch: &Scratch, dns: &DnsServer) -> (Run, HashMap<String, (Strin
 
 #[test]
 fn check_dns_reads_each_record_through_the_resolver() {
-    let scratch = signed_scratch("rsa2048.pem", false);
     // From a subdomain: DMARC falls back to the organizational domain.
-    let campaign = scratch
-        .read("campaign.toml")
-        .replace("news@example.co.jp", "news@mail.example.co.jp");
-    scratch.write("campaign.toml", campaign);
+    let scratch = signed("rsa2048.pem")
+        .set("sender.from", "ASUE株式会社 <news@mail.example.co.jp>")
+        .build();
     let dns = DnsServer::start();
 
     let (run, verdicts) = check_dns(&scratch, &dns);

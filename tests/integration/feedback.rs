@@ -1,106 +1,16 @@
 //! `ingest` on real-world-shaped reports kept as fixtures (Postfix, Exim,
 //! Gmail and Microsoft DSNs, an ARF complaint, a mailto request), read from
 //! mbox, Maildir, a folder and single files; the complaint-rate guard; VERP.
-//!
-//! The fixtures carry placeholders for what only a real send knows: the
-//! recipient, the Message-ID our store derived, and the whole message as the
-//! SMTP server received it.
+//! `support::sent` sends the campaign the reports are about.
 
-use std::collections::BTreeMap;
+use toml::{Table, toml};
 
-use crate::delivery::{campaign, recipients};
-use crate::smtp_server::SmtpServer;
-use crate::support::{CAMPAIGN, Scratch};
-
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/feedback");
-
-/// A campaign sent to `count` recipients, with what each received.
-pub struct Sent {
-    pub server: SmtpServer,
-    pub scratch: Scratch,
-    /// Recipient → the bytes the server received.
-    pub originals: BTreeMap<String, String>,
-}
-
-impl Sent {
-    pub fn new(count: usize, extra_sender: &str) -> Sent {
-        let server = SmtpServer::start();
-        let scratch = Scratch::with_recipients(&recipients(count, "example.jp"));
-        let toml = campaign(&server, "").replace(
-            "return_path = \"bounces@example.co.jp\"",
-            &format!("return_path = \"bounces@example.co.jp\"\n{extra_sender}"),
-        );
-        scratch.write("campaign.toml", toml);
-        scratch.run(&["send", "campaign.toml"]).expect_code(0);
-        let originals = server
-            .received()
-            .into_iter()
-            .map(|m| (m.to[0].clone(), String::from_utf8(m.data).unwrap()))
-            .collect();
-        Sent {
-            server,
-            scratch,
-            originals,
-        }
-    }
-
-    pub fn message_id(&self, recipient: &str) -> String {
-        let original = &self.originals[recipient];
-        let message = mail_parser::MessageParser::new()
-            .parse(original.as_bytes())
-            .unwrap();
-        message.message_id().unwrap().to_owned()
-    }
-
-    /// A fixture filled in for `recipient`.
-    pub fn report(&self, fixture: &str, recipient: &str) -> String {
-        std::fs::read_to_string(format!("{FIXTURES}/{fixture}"))
-            .unwrap()
-            .replace("{{RECIPIENT}}", recipient)
-            .replace("{{MESSAGE_ID}}", &self.message_id(recipient))
-            .replace("{{ORIGINAL}}", &self.originals[recipient])
-    }
-
-    pub fn ingest(&self, args: &[&str]) -> Vec<serde_json::Value> {
-        let mut all = vec!["ingest", "--format", "json"];
-        all.extend_from_slice(args);
-        let run = self.scratch.run(&all);
-        run.expect_code(0);
-        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
-        run.stdout
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
-    }
-
-    /// Address → (list, reason, source) of every suppression.
-    pub fn suppressions(&self) -> BTreeMap<String, (String, String, String)> {
-        let mut all = BTreeMap::new();
-        self.scratch
-            .store()
-            .for_each_suppression::<hikyaku::store::StoreError>(None, |s| {
-                all.insert(s.email, (s.list, s.reason, s.source));
-                Ok(())
-            })
-            .unwrap();
-        all
-    }
-}
-
-pub fn user(n: usize) -> String {
-    format!("user{n:03}@example.jp")
-}
-
-pub fn mbox(messages: &[String]) -> String {
-    messages
-        .iter()
-        .map(|m| format!("From MAILER-DAEMON  Sun Nov 22 10:15:31 2026\n{m}\n"))
-        .collect()
-}
+use crate::support::sent::{FIXTURES, Sent, mbox};
+use crate::support::user;
 
 #[test]
 fn ingest_suppresses_from_every_providers_reports_and_is_idempotent() {
-    let sent = Sent::new(8, "");
+    let sent = Sent::new(8);
     let scratch = &sent.scratch;
     scratch.write(
         "bounces.mbox",
@@ -265,40 +175,16 @@ fn ingest_suppresses_from_every_providers_reports_and_is_idempotent() {
     );
 }
 
-/// An advertisement to the same recipients, consented, not yet sent.
-pub fn next_advertisement(sent: &Sent, limits: &str) {
-    let mut consent = String::from("email,list,basis,obtained_at,method\n");
-    for n in 0..8 {
-        consent.push_str(&format!(
-            "{},newsletter,opt-in,2026-01-01T00:00:00+09:00,web form\n",
-            user(n)
-        ));
-    }
-    sent.scratch.write("consent.csv", consent);
-    sent.scratch
-        .run(&["consent", "import", "consent.csv"])
-        .expect_code(0);
-    let ad = CAMPAIGN.replace("test-campaign", "next-ad");
-    sent.scratch.write(
-        "ad.toml",
-        format!(
-            "{ad}\n[smtp]\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"none\"\n\n\
-             [approval]\nrequired = false\n\n[limits]\n{limits}\n",
-            sent.server.port()
-        ),
-    );
-}
-
 #[test]
 fn the_complaint_guard_refuses_an_advertisement_and_warns_below_its_limit() {
-    let sent = Sent::new(8, "");
+    let sent = Sent::new(8);
     sent.scratch
         .write("arf.eml", sent.report("arf-abuse.eml", &user(5)));
     sent.ingest(&["arf.eml"]);
     let connections = sent.server.connections();
 
     // 1 complaint over 8 sent is far above 0.3 %.
-    next_advertisement(&sent, "");
+    sent.next_advertisement(Table::new());
     sent.scratch
         .run(&["send", "ad.toml"])
         .expect_code(77)
@@ -314,16 +200,15 @@ fn the_complaint_guard_refuses_an_advertisement_and_warns_below_its_limit() {
         .expect_code(0)
         .stderr_has(&["a real send would be refused"]);
     // A notice is never held back.
-    sent.scratch.write(
-        "notice.toml",
-        sent.scratch
-            .read("campaign.toml")
-            .replace("test-campaign", "notice-2"),
-    );
+    sent.campaign
+        .clone()
+        .id("notice-2")
+        .saved_as("notice.toml")
+        .write_to(&sent.scratch);
     sent.scratch.run(&["send", "notice.toml"]).expect_code(0);
 
     // Under a raised limit it goes, with a warning above 0.1 %.
-    next_advertisement(&sent, "max_complaint_rate = 0.2");
+    sent.next_advertisement(toml! { max_complaint_rate = 0.2 });
     let before = sent.server.received().len();
     sent.scratch
         .run(&["send", "ad.toml"])
@@ -343,7 +228,7 @@ fn the_complaint_guard_refuses_an_advertisement_and_warns_below_its_limit() {
 
 #[test]
 fn a_verp_return_path_traces_a_bounce_that_returns_nothing_of_the_message() {
-    let sent = Sent::new(2, "verp = true");
+    let sent = Sent::with(2, |campaign| campaign.set("sender.verp", true));
     let received = sent.server.received();
     let to_user1 = received.iter().find(|m| m.to[0] == user(1)).unwrap();
     let message = mail_parser::MessageParser::new()
@@ -381,7 +266,7 @@ fn a_verp_return_path_traces_a_bounce_that_returns_nothing_of_the_message() {
 
 #[test]
 fn a_bounce_that_traces_to_no_message_of_ours_is_only_kept_for_review() {
-    let sent = Sent::new(1, "");
+    let sent = Sent::new(1);
     sent.scratch.write(
         "backscatter.eml",
         std::fs::read_to_string(format!("{FIXTURES}/postfix-4.4.1-expired.eml"))
@@ -398,7 +283,7 @@ fn a_bounce_that_traces_to_no_message_of_ours_is_only_kept_for_review() {
 
 #[test]
 fn truncated_and_random_inputs_never_crash_ingest() {
-    let sent = Sent::new(1, "");
+    let sent = Sent::new(1);
     let folder = sent.scratch.path("garbage");
     std::fs::create_dir_all(&folder).unwrap();
     let mut count = 0;

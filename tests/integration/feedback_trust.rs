@@ -2,8 +2,9 @@
 //! ours change nothing; a message that cannot be read does not stop the
 //! rest; a receiver that blocks *us* never gets the recipient suppressed.
 
-use crate::feedback::{Sent, mbox, next_advertisement, user};
-use crate::smtp_server::Behaviour;
+use crate::smtp_server::{Behaviour, SmtpServer};
+use crate::support::sent::{Sent, mbox};
+use crate::support::{Campaign, recipients, user};
 
 /// A DSN anyone could write: four of our real recipients in four status
 /// groups, and nothing of the original message.
@@ -43,7 +44,7 @@ fn forged_unsubscribe(from: &str) -> String {
 
 #[test]
 fn forged_reports_naming_our_recipients_change_nothing_and_do_not_trip_the_guard() {
-    let sent = Sent::new(8, "");
+    let sent = Sent::new(8);
     let scratch = &sent.scratch;
     scratch.write(
         "forged.mbox",
@@ -78,7 +79,7 @@ fn forged_reports_naming_our_recipients_change_nothing_and_do_not_trip_the_guard
 
     // The next advertisement is not refused by the complaint-rate guard,
     // and everybody gets it.
-    next_advertisement(&sent, "");
+    sent.next_advertisement(toml::Table::new());
     let before = sent.server.received().len();
     scratch.run(&["send", "ad.toml"]).expect_code(0);
     assert_eq!(sent.server.received().len() - before, 8);
@@ -107,7 +108,7 @@ fn forged_reports_naming_our_recipients_change_nothing_and_do_not_trip_the_guard
 
 #[test]
 fn an_operator_may_accept_untraced_reports_for_addresses_we_mailed() {
-    let sent = Sent::new(3, "");
+    let sent = Sent::new(3);
     sent.scratch.write("arf.eml", forged_arf(&user(1), 1));
     sent.scratch
         .write("stranger.eml", forged_arf("stranger@example.org", 2));
@@ -128,11 +129,13 @@ fn an_operator_may_accept_untraced_reports_for_addresses_we_mailed() {
 
 #[test]
 fn one_report_suppresses_only_the_recipient_it_traces_to() {
-    let sent = Sent::new(4, "");
+    let sent = Sent::new(4);
     // A real bounce of user000's message whose DSN also names three other
     // recipients of ours: only user000 may be suppressed.
     let original = &sent.originals[&user(0)];
-    let report = forged_dsn(&[user(1), user(0), user(2), user(3)]).replace(
+    let dsn = forged_dsn(&[user(1), user(0), user(2), user(3)]);
+    assert!(dsn.ends_with("--F--\n"), "{dsn}");
+    let report = dsn.replace(
         "--F--\n",
         &format!("--F\nContent-Type: message/rfc822\n\n{original}\n--F--\n"),
     );
@@ -156,7 +159,7 @@ fn one_report_suppresses_only_the_recipient_it_traces_to() {
 
 #[test]
 fn an_unreadable_message_in_a_maildir_does_not_stop_the_good_ones() {
-    let sent = Sent::new(3, "");
+    let sent = Sent::new(3);
     let scratch = &sent.scratch;
     for folder in ["Maildir/cur", "Maildir/new", "Maildir/tmp"] {
         std::fs::create_dir_all(scratch.path(folder)).unwrap();
@@ -186,10 +189,10 @@ fn an_unreadable_message_in_a_maildir_does_not_stop_the_good_ones() {
 
 #[test]
 fn a_block_during_the_send_counts_against_the_domain_and_suppresses_nobody() {
-    let server = crate::smtp_server::SmtpServer::start();
-    let scratch =
-        crate::support::Scratch::with_recipients(&crate::delivery::recipients(3, "example.jp"));
-    scratch.write("campaign.toml", crate::delivery::campaign(&server, ""));
+    let server = SmtpServer::start();
+    let scratch = Campaign::delivery(&server)
+        .rows(recipients(3, "example.jp"))
+        .build();
     server.rule(
         &user(1),
         Behaviour::RcptReply(
@@ -223,7 +226,7 @@ fn a_block_during_the_send_counts_against_the_domain_and_suppresses_nobody() {
 
 #[test]
 fn a_report_that_says_our_copy_was_delivered_never_pins_another_failure_on_it() {
-    let sent = Sent::new(2, "");
+    let sent = Sent::new(2);
     let original = &sent.originals[&user(0)];
     // Our recipient's copy was delivered; an alias it expanded to failed.
     let report = format!(
@@ -250,7 +253,7 @@ fn a_report_that_says_our_copy_was_delivered_never_pins_another_failure_on_it() 
 
 #[test]
 fn an_automatic_reply_to_a_message_about_unsubscribing_is_no_request() {
-    let sent = Sent::new(1, "");
+    let sent = Sent::new(1);
     sent.scratch.write(
         "ooo.eml",
         format!(
@@ -268,7 +271,7 @@ fn an_automatic_reply_to_a_message_about_unsubscribing_is_no_request() {
 
 #[test]
 fn a_request_our_own_mail_server_authenticated_is_honoured_when_trusted() {
-    let sent = Sent::new(3, "");
+    let sent = Sent::new(3);
     let request = |from: &str, authserv: &str, result: &str| {
         format!(
             "Authentication-Results: {authserv}; spf=pass smtp.mailfrom={from};\n \
@@ -296,10 +299,9 @@ fn a_request_our_own_mail_server_authenticated_is_honoured_when_trusted() {
     // ours.eml was read before (kept as unverified): read again, it is
     // recognised; a new run over a fresh copy shows it honoured.
     assert_eq!(lines[1]["action"], "unverified", "{lines:?}");
-    sent.scratch.write(
-        "ours-again.eml",
-        request(&user(0), "mx.example.co.jp", "pass").replace("<req-", "<req2-"),
-    );
+    let fresh = request(&user(0), "mx.example.co.jp", "pass").replace("<req-", "<req2-");
+    assert!(fresh.contains("Message-ID: <req2-"), "{fresh}");
+    sent.scratch.write("ours-again.eml", fresh);
     let again = sent.ingest(&["--trust-authserv-id", "mx.example.co.jp", "ours-again.eml"]);
     assert_eq!(again[0]["action"], "suppressed", "{again:?}");
     assert_eq!(again[0]["trace"], "authenticated");

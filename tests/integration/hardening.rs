@@ -6,9 +6,8 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::time::Duration;
 
-use crate::delivery::{campaign, recipients};
 use crate::smtp_server::{Behaviour, SmtpServer};
-use crate::support::Scratch;
+use crate::support::{Campaign, finish, recipients};
 
 fn mode(path: &Path) -> u32 {
     std::fs::metadata(path)
@@ -21,8 +20,9 @@ fn mode(path: &Path) -> u32 {
 #[test]
 fn the_store_and_every_output_are_readable_by_their_owner_only() {
     let server = SmtpServer::start();
-    let scratch = Scratch::with_recipients(&recipients(3, "example.jp"));
-    scratch.write("campaign.toml", campaign(&server, ""));
+    let scratch = Campaign::delivery(&server)
+        .rows(recipients(3, "example.jp"))
+        .build();
     let preview = scratch
         .command(&[
             "preview",
@@ -64,12 +64,12 @@ fn the_store_and_every_output_are_readable_by_their_owner_only() {
         assert_eq!(mode(&scratch.path(file)), 0o600, "{file}");
     }
     server.release();
-    crate::support::finish(send).expect_code(0);
+    finish(send).expect_code(0);
 }
 
 #[test]
 fn a_store_others_can_read_is_reported_on_every_command_until_secured() {
-    let scratch = Scratch::with_recipients(&recipients(1, "example.jp"));
+    let scratch = Campaign::new().rows(recipients(1, "example.jp")).build();
     scratch.run(&["suppress", "list"]).expect_code(0);
     for file in ["store.db", "store.db-wal", "store.db-shm"] {
         let path = scratch.path(file);
@@ -95,8 +95,9 @@ fn a_store_others_can_read_is_reported_on_every_command_until_secured() {
 #[test]
 fn a_symbolic_link_planted_at_the_lock_path_is_not_followed() {
     let server = SmtpServer::start();
-    let scratch = Scratch::with_recipients(&recipients(1, "example.jp"));
-    scratch.write("campaign.toml", campaign(&server, ""));
+    let scratch = Campaign::delivery(&server)
+        .rows(recipients(1, "example.jp"))
+        .build();
     scratch.write("precious.txt", "keep me");
     std::os::unix::fs::symlink(
         scratch.path("precious.txt"),
@@ -114,8 +115,9 @@ fn a_symbolic_link_planted_at_the_lock_path_is_not_followed() {
 #[test]
 fn a_backup_taken_during_a_send_is_a_consistent_private_copy_with_the_secret() {
     let server = SmtpServer::start();
-    let scratch = Scratch::with_recipients(&recipients(3, "example.jp"));
-    scratch.write("campaign.toml", campaign(&server, ""));
+    let scratch = Campaign::delivery(&server)
+        .rows(recipients(3, "example.jp"))
+        .build();
     server.rule("user001@example.jp", Behaviour::Hold);
     let send = scratch.command(&["send", "campaign.toml"]).spawn();
     assert!(server.wait_until_holding(Duration::from_secs(30)));
@@ -125,7 +127,7 @@ fn a_backup_taken_during_a_send_is_a_consistent_private_copy_with_the_secret() {
         .run()
         .expect_code(0);
     server.release();
-    crate::support::finish(send).expect_code(0);
+    finish(send).expect_code(0);
     assert_eq!(mode(&scratch.path("copy.db")), 0o600);
     // The copy holds the same secret: a token of the original verifies.
     let original = scratch.store().keys().unwrap();

@@ -1,7 +1,8 @@
 //! `ingest imaps://…`: a bounce mailbox on a real Dovecot.
 
 use crate::dovecot::{self, Dovecot};
-use crate::feedback::{Sent, user};
+use crate::support::sent::Sent;
+use crate::support::{Run, user};
 
 const PASSWORD: &str = "s3cret-imap-pw";
 
@@ -13,7 +14,7 @@ fn url(dovecot: &Dovecot, tls: bool) -> String {
     }
 }
 
-fn ingest(sent: &Sent, args: &[&str], password: &str) -> crate::support::Run {
+fn ingest(sent: &Sent, args: &[&str], password: &str) -> Run {
     let mut all = vec!["ingest", "--format", "json"];
     all.extend_from_slice(args);
     sent.scratch
@@ -29,7 +30,7 @@ fn traced_bounces_in_an_imap_inbox_are_applied_once_and_flagged_seen() {
         return;
     }
     let dovecot = Dovecot::start("bounce", PASSWORD);
-    let sent = Sent::new(3, "");
+    let sent = Sent::new(3);
     sent.scratch.write("ca.pem", &dovecot.ca_pem);
     dovecot.deliver(sent.report("postfix-5.1.1.eml", &user(0)).as_bytes());
     dovecot.deliver(
@@ -80,7 +81,7 @@ fn a_wrong_password_exits_78_and_an_unreachable_server_69() {
         return;
     }
     let dovecot = Dovecot::start("bounce", PASSWORD);
-    let sent = Sent::new(1, "");
+    let sent = Sent::new(1);
     dovecot.deliver(sent.report("postfix-5.1.1.eml", &user(0)).as_bytes());
     let wrong = ingest(&sent, &[&url(&dovecot, false)], "not-the-password");
     wrong

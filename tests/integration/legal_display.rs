@@ -3,20 +3,17 @@
 //! public mailbox provider, and a message too large for a carrier are all
 //! refused before anything is sent.
 
-use crate::support::{CAMPAIGN, Scratch};
+use toml::toml;
+
+use crate::smtp_server::SmtpServer;
+use crate::support::{Campaign, Scratch, line_of};
+
+/// The list of most tests here.
+const TARO: &str = "email,name\ntaro@example.jp,山田\n";
 
 /// A notice campaign with an HTML template `html`.
 fn with_html(html: &str) -> Scratch {
-    let scratch = Scratch::with_recipients("email,name\ntaro@example.jp,山田\n");
-    scratch.write(
-        "campaign.toml",
-        CAMPAIGN.replace("\"advertisement\"", "\"notice\"").replace(
-            "text = \"body.txt\"",
-            "text = \"body.txt\"\nhtml = \"body.html\"",
-        ),
-    );
-    scratch.write("body.html", html);
-    scratch
+    Campaign::new().notice().html(html).rows(TARO).build()
 }
 
 #[test]
@@ -50,36 +47,33 @@ fn a_footer_placed_where_no_reader_sees_it_is_refused_with_its_line() {
     for (placement, why) in hiding {
         let html =
             format!("<html>\n<body>\n<p>{{{{ name }}}}様</p>\n{placement}\n</body>\n</html>\n");
+        let at = format!("body.html:{}", line_of(&html, placement));
         let scratch = with_html(&html);
         for command in ["check", "preview"] {
             scratch
                 .run(&[command, "campaign.toml"])
                 .expect_code(78)
-                .stderr_has(&["body.html:4", "would not be seen", why]);
+                .stderr_has(&[&at, "would not be seen", why]);
         }
-        let server = crate::smtp_server::SmtpServer::start();
-        scratch.write(
-            "campaign.toml",
-            crate::delivery::campaign(&server, "").replace(
-                "text = \"body.txt\"",
-                "text = \"body.txt\"\nhtml = \"body.html\"",
-            ),
-        );
+        let server = SmtpServer::start();
+        Campaign::delivery(&server).html(&html).write_to(&scratch);
         scratch
             .run(&["send", "campaign.toml"])
             .expect_code(78)
-            .stderr_has(&["body.html:4"]);
+            .stderr_has(&[&at]);
         assert_eq!(server.connections(), 0, "{placement}");
     }
 
     // In <head> (title), the line is that of the footer's placement too.
-    let scratch = with_html(
-        "<html>\n<head><title>{{ footer }}</title></head>\n<body><p>x</p></body></html>\n",
-    );
+    let html = "<html>\n<head><title>{{ footer }}</title></head>\n<body><p>x</p></body></html>\n";
+    let scratch = with_html(html);
     scratch
         .run(&["check", "campaign.toml"])
         .expect_code(78)
-        .stderr_has(&["body.html:2", "<head>"]);
+        .stderr_has(&[
+            &format!("body.html:{}", line_of(html, "{{ footer }}")),
+            "<head>",
+        ]);
 }
 
 #[test]
@@ -107,25 +101,22 @@ fn a_from_that_implies_a_reply_or_uses_a_public_mailbox_is_refused() {
         ),
         ("ASUE <news@yahoo.co.jp>", "public mailbox provider"),
     ] {
-        let scratch = Scratch::with_recipients("email,name\ntaro@example.jp,山田\n");
-        scratch.write(
-            "campaign.toml",
-            CAMPAIGN.replace("ASUE株式会社 <news@example.co.jp>", from),
-        );
-        scratch
+        let campaign = Campaign::new().set("sender.from", from).rows(TARO);
+        campaign
+            .build()
             .run(&["check", "campaign.toml"])
             .expect_code(78)
-            .stderr_has(&["campaign.toml:6", "sender.from", expected]);
+            .stderr_has(&[
+                &format!("campaign.toml:{}", campaign.line_of("sender.from")),
+                "sender.from",
+                expected,
+            ]);
     }
     // A campaign may name more providers' domains.
-    let scratch = Scratch::with_recipients("email,name\ntaro@example.jp,山田\n");
-    scratch.write(
-        "campaign.toml",
-        CAMPAIGN.replace(
-            "contact = \"052-000-0000\"",
-            "contact = \"052-000-0000\"\npublic_mailbox_domains = [\"example.co.jp\"]",
-        ),
-    );
+    let scratch = Campaign::new()
+        .set("sender.public_mailbox_domains", vec!["example.co.jp"])
+        .rows(TARO)
+        .build();
     scratch
         .run(&["check", "campaign.toml"])
         .expect_code(78)
@@ -134,33 +125,27 @@ fn a_from_that_implies_a_reply_or_uses_a_public_mailbox_is_refused() {
 
 #[test]
 fn a_message_larger_than_the_carrier_accepts_is_refused_before_sending() {
-    let server = crate::smtp_server::SmtpServer::start();
-    let scratch =
-        Scratch::with_recipients("email,name\ntaro@example.jp,山田\nhanako@au.com,花子\n");
+    let server = SmtpServer::start();
+    let rows = "email,name\ntaro@example.jp,山田\nhanako@au.com,花子\n";
     // 2.4 MB of attachment is about 3.3 MB once base64-encoded.
     let attachment: Vec<u8> = (0..2_400_000u64).map(|i| (i * 7919 % 251) as u8).collect();
-    scratch.write("brochure.pdf", &attachment);
-    scratch.write(
-        "campaign.toml",
-        crate::delivery::campaign(&server, "").replace(
-            "text = \"body.txt\"",
-            "text = \"body.txt\"\nattachments = [\"brochure.pdf\"]",
-        ),
-    );
+    let campaign = Campaign::delivery(&server)
+        .attachments(&["brochure.pdf"])
+        .file("brochure.pdf", &attachment)
+        .rows(rows);
+    let scratch = campaign.build();
     for command in [&["check", "campaign.toml"][..], &["send", "campaign.toml"]] {
         scratch.run(command).expect_code(78).stderr_has(&[
-            "recipients.csv line 3",
+            &format!("recipients.csv line {}", line_of(rows, "hanako@au.com")),
             "hanako@au.com",
             "au.com accepts at most 3.0 MB",
         ]);
     }
     assert_eq!(server.connections(), 0, "nothing left before the refusal");
     // A campaign can raise (or lower) a domain's limit.
-    let raised = scratch.read("campaign.toml").replace(
-        "[limits]",
-        "[limits]\nmax_message_size = { \"au.com\" = \"5MB\" }",
-    );
-    scratch.write("campaign.toml", raised);
+    campaign
+        .limits(toml! { max_message_size = { "au.com" = "5MB" } })
+        .write_to(&scratch);
     scratch.run(&["check", "campaign.toml"]).expect_code(0);
 }
 

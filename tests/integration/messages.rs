@@ -2,31 +2,20 @@
 
 use mail_parser::{MessageParser, MimeHeaders};
 
-use crate::support::{CAMPAIGN, Scratch};
+use crate::support::{Campaign, Scratch, line_of};
 
-/// A notice campaign (no consent needed) with an HTML template and a reply-to.
-fn campaign(extra_message: &str) -> String {
-    CAMPAIGN
-        .replace("\"advertisement\"", "\"notice\"")
-        .replace(
-            "text = \"body.txt\"",
-            &format!("text = \"body.txt\"\nhtml = \"body.html\"\n{extra_message}"),
-        )
-        .replace(
-            "contact = \"052-000-0000\"",
-            "contact = \"052-000-0000\"\nreply_to = \"support@example.co.jp\"",
-        )
-        + "mailto = \"unsubscribe@example.co.jp\"\n"
+/// A notice campaign (no consent needed) with an HTML template, a reply-to
+/// and an unsubscribe address.
+fn campaign() -> Campaign {
+    Campaign::new()
+        .notice()
+        .html("<html><body><p>{{ name }}様</p></body></html>\n")
+        .set("sender.reply_to", "support@example.co.jp")
+        .set("unsubscribe.mailto", "unsubscribe@example.co.jp")
 }
 
-fn scratch(recipients: &str, extra_message: &str) -> Scratch {
-    let scratch = Scratch::with_recipients(recipients);
-    scratch.write("campaign.toml", campaign(extra_message));
-    scratch.write(
-        "body.html",
-        "<html><body><p>{{ name }}様</p></body></html>\n",
-    );
-    scratch
+fn scratch(recipients: &str) -> Scratch {
+    campaign().rows(recipients).build()
 }
 
 /// Runs `preview --out out --all` and returns the files' bytes in list order.
@@ -53,10 +42,7 @@ fn unescape(html: &str) -> String {
 
 #[test]
 fn headers_carry_one_recipient_and_every_list_header() {
-    let scratch = scratch(
-        "email,name\ntaro@example.jp,山田太郎\nhanako@例え.jp,髙橋花子\n",
-        "",
-    );
+    let scratch = scratch("email,name\ntaro@example.jp,山田太郎\nhanako@例え.jp,髙橋花子\n");
     let all = messages(&scratch);
     assert_eq!(all.len(), 2);
     let mut message_ids = Vec::new();
@@ -136,7 +122,7 @@ fn headers_carry_one_recipient_and_every_list_header() {
 
 #[test]
 fn the_footer_is_in_both_parts_beside_the_url_even_when_the_template_forgets_it() {
-    let scratch = scratch("email,name\ntaro@example.jp,山田\n", "");
+    let scratch = scratch("email,name\ntaro@example.jp,山田\n");
     let bytes = &messages(&scratch)[0];
     let message = MessageParser::default().parse(bytes).unwrap();
     assert_eq!(
@@ -177,7 +163,7 @@ fn the_footer_is_in_both_parts_beside_the_url_even_when_the_template_forgets_it(
 
 #[test]
 fn a_template_may_place_the_footer_but_not_drop_it() {
-    let scratch = scratch("email,name\ntaro@example.jp,山田\n", "");
+    let scratch = scratch("email,name\ntaro@example.jp,山田\n");
     scratch.write("body.txt", "本文\n{{ footer }}\n追伸\n");
     let message = MessageParser::default()
         .parse(&messages(&scratch)[0])
@@ -207,11 +193,10 @@ fn a_template_may_place_the_footer_but_not_drop_it() {
 
 #[test]
 fn text_only_is_plain_and_attachments_make_it_mixed() {
-    let scratch = Scratch::with_recipients("email,name\ntaro@example.jp,山田\n");
-    scratch.write(
-        "campaign.toml",
-        CAMPAIGN.replace("\"advertisement\"", "\"notice\""),
-    );
+    let scratch = Campaign::new()
+        .notice()
+        .rows("email,name\ntaro@example.jp,山田\n")
+        .build();
     let message = MessageParser::default()
         .parse(&messages(&scratch)[0])
         .unwrap()
@@ -253,12 +238,11 @@ fn text_only_is_plain_and_attachments_make_it_mixed() {
 }
 
 fn scratch_with_attachment() -> Scratch {
-    let scratch = scratch(
-        "email,name\ntaro@example.jp,山田\n",
-        "attachments = [\"案内.pdf\"]",
-    );
-    scratch.write("案内.pdf", "%PDF-1.4 test");
-    scratch
+    campaign()
+        .attachments(&["案内.pdf"])
+        .file("案内.pdf", "%PDF-1.4 test")
+        .rows("email,name\ntaro@example.jp,山田\n")
+        .build()
 }
 
 #[test]
@@ -322,17 +306,12 @@ fn the_same_recipient_gets_the_same_bytes_every_time() {
 
 #[test]
 fn csv_data_cannot_add_headers_or_markup() {
-    let scratch = scratch(
-        "email,name\ntaro@example.jp,\"Evil\r\nBcc: victim@example.org\"\nhanako@example.jp,<script>alert(1)</script>\n",
-        "",
-    );
-    scratch.write(
-        "campaign.toml",
-        campaign("").replace(
-            "subject = \"{{ name }}様\"",
-            "subject = \"{{ name }}\\r\\nBcc: x@example.org\"",
-        ),
-    );
+    let scratch = campaign()
+        .set("message.subject", "{{ name }}\r\nBcc: x@example.org")
+        .rows(
+            "email,name\ntaro@example.jp,\"Evil\r\nBcc: victim@example.org\"\nhanako@example.jp,<script>alert(1)</script>\n",
+        )
+        .build();
     let all = messages(&scratch);
     for bytes in &all {
         let message = MessageParser::default().parse(bytes).unwrap();
@@ -370,7 +349,7 @@ fn csv_data_cannot_add_headers_or_markup() {
 #[test]
 fn tokens_reveal_no_address_and_resolve_through_the_store() {
     use base64::Engine as _;
-    let scratch = scratch("email,name\ntaro.yamada@example.jp,山田\n", "");
+    let scratch = scratch("email,name\ntaro.yamada@example.jp,山田\n");
     let message = MessageParser::default()
         .parse(&messages(&scratch)[0])
         .unwrap()
@@ -422,25 +401,28 @@ fn tokens_reveal_no_address_and_resolve_through_the_store() {
 
 #[test]
 fn an_undefined_variable_names_the_template_line_and_the_csv_line() {
-    let scratch = scratch("email,name\na@example.jp,A\nb@example.jp,B\n", "");
-    scratch.write(
-        "body.txt",
-        "{{ name }}様\n{% if email == \"b@example.jp\" %}{{ company }}{% endif %}\n",
-    );
+    let rows = "email,name\na@example.jp,A\nb@example.jp,B\n";
+    let scratch = scratch(rows);
+    let body = "{{ name }}様\n{% if email == \"b@example.jp\" %}{{ company }}{% endif %}\n";
+    scratch.write("body.txt", body);
     scratch
         .run(&["check", "campaign.toml"])
         .expect_code(65)
         .stderr_has(&[
-            "body.txt:2",
+            &format!("body.txt:{}", line_of(body, "{{ company }}")),
             "undefined",
             "first triggered by",
-            "recipients.csv line 3",
+            &format!("recipients.csv line {}", line_of(rows, "b@example.jp")),
         ]);
-    scratch.write("body.txt", "{{ name }様\n");
+    let body = "{{ name }様\n";
+    scratch.write("body.txt", body);
     scratch
         .run(&["check", "campaign.toml"])
         .expect_code(65)
-        .stderr_has(&["body.txt:1", "syntax error"]);
+        .stderr_has(&[
+            &format!("body.txt:{}", line_of(body, "{{ name }様")),
+            "syntax error",
+        ]);
 }
 
 #[test]
@@ -449,7 +431,7 @@ fn check_renders_every_row_before_saying_ok() {
     for i in 0..50 {
         rows.push_str(&format!("user{i}@example.jp,User {i}\n"));
     }
-    let scratch = scratch(&rows, "");
+    let scratch = scratch(&rows);
     let run = scratch.run(&["check", "campaign.toml"]);
     run.expect_code(0);
     assert!(
@@ -461,10 +443,8 @@ fn check_renders_every_row_before_saying_ok() {
 
 #[test]
 fn a_dry_run_composes_every_eligible_message_and_sends_nothing() {
-    let scratch = scratch(
-        "email,name\na@example.jp,A\nbad,B\nc@example.jp,C\nd@example.jp,D\n",
-        "",
-    );
+    let rows = "email,name\na@example.jp,A\nbad,B\nc@example.jp,C\nd@example.jp,D\n";
+    let scratch = scratch(rows);
     let run = scratch.run(&["send", "campaign.toml", "--dry-run", "--out", "outbox"]);
     run.expect_code(0);
     assert!(run.stdout.contains("dry run: 3 messages"), "{}", run.stdout);
@@ -474,8 +454,10 @@ fn a_dry_run_composes_every_eligible_message_and_sends_nothing() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(files.len(), 3, "{files:?}");
+    // Each file is named after its row's line in the list.
+    let line = line_of(rows, "a@example.jp");
     assert!(
-        files.contains(&"000002_a@example.jp.eml".to_owned()),
+        files.contains(&format!("{line:06}_a@example.jp.eml")),
         "{files:?}"
     );
 
@@ -491,10 +473,7 @@ fn a_dry_run_composes_every_eligible_message_and_sends_nothing() {
 
 #[test]
 fn preview_writes_a_sample_of_the_first_eligible_rows() {
-    let scratch = scratch(
-        "email,name\na@example.jp,A\nb@example.jp,B\nc@example.jp,C\n",
-        "",
-    );
+    let scratch = scratch("email,name\na@example.jp,A\nb@example.jp,B\nc@example.jp,C\n");
     let run = scratch.run(&[
         "preview",
         "campaign.toml",
@@ -653,7 +632,7 @@ fn the_example_renders_clean_for_content_filters_and_a_second_parser() {
 
 #[test]
 fn a_template_saved_on_windows_gives_text_parts_with_crlf_only() {
-    let scratch = scratch("email,name\ntaro@example.jp,山田太郎\n", "");
+    let scratch = scratch("email,name\ntaro@example.jp,山田太郎\n");
     // CRLF, as Notepad and Excel users save it, with enough Japanese that
     // the part is base64; the footer added after it has LF.
     scratch.write(

@@ -3,7 +3,7 @@
 use hikyaku::store::journal::DeliveryState;
 use hikyaku::store::suppression::Suppression;
 
-use crate::support::Scratch;
+use crate::support::{Campaign, Run, line_of};
 
 const CONSENT: &str = "email,list,basis,obtained_at,method,evidence
 ok@example.jp,newsletter,opt-in,2025-04-01T10:00:00+09:00,web form,log 1
@@ -41,7 +41,7 @@ fn suppression(email: &str, list: &str) -> Suppression {
 
 #[test]
 fn each_skip_reason_is_counted_once_per_row() {
-    let scratch = Scratch::with_recipients(RECIPIENTS);
+    let scratch = Campaign::new().rows(RECIPIENTS).build();
     scratch.write("consent.csv", CONSENT);
     scratch
         .run(&["consent", "import", "consent.csv"])
@@ -113,7 +113,7 @@ fn each_skip_reason_is_counted_once_per_row() {
 
 #[test]
 fn skipped_file_names_line_reason_and_keeps_the_columns() {
-    let scratch = Scratch::with_recipients(RECIPIENTS);
+    let scratch = Campaign::new().rows(RECIPIENTS).build();
     scratch.write("consent.csv", CONSENT);
     scratch
         .run(&["consent", "import", "consent.csv"])
@@ -125,21 +125,31 @@ fn skipped_file_names_line_reason_and_keeps_the_columns() {
     let skipped = skipped.strip_prefix('\u{feff}').expect("a BOM for Excel");
     let lines: Vec<&str> = skipped.lines().collect();
     assert_eq!(lines[0], "line,reason,detail,email,name");
-    assert_eq!(lines[1], "4,duplicate,,OK@EXAMPLE.JP,重複");
-    assert!(lines[2].starts_with("5,invalid_address,"), "{}", lines[2]);
+    // Each row is named by its line in the list.
+    let line = |row: &str| line_of(RECIPIENTS, row);
+    assert_eq!(
+        lines[1],
+        format!("{},duplicate,,OK@EXAMPLE.JP,重複", line("OK@EXAMPLE.JP"))
+    );
     assert!(
-        lines.contains(&"10,no_consent,,nobody@example.jp,同意なし"),
+        lines[2].starts_with(&format!("{},invalid_address,", line("not an address"))),
+        "{}",
+        lines[2]
+    );
+    assert!(
+        lines.contains(
+            &format!("{},no_consent,,nobody@example.jp,同意なし", line("nobody@")).as_str()
+        ),
         "{skipped}"
     );
 }
 
 #[test]
 fn notices_need_no_consent_but_respect_suppression() {
-    let scratch = Scratch::with_recipients("email,name\na@example.jp,A\nb@example.jp,B\n");
-    scratch.write(
-        "campaign.toml",
-        crate::support::CAMPAIGN.replace("\"advertisement\"", "\"notice\""),
-    );
+    let scratch = Campaign::new()
+        .notice()
+        .rows("email,name\na@example.jp,A\nb@example.jp,B\n")
+        .build();
     scratch
         .store()
         .suppress(&suppression("b@example.jp", ""))
@@ -152,7 +162,7 @@ fn notices_need_no_consent_but_respect_suppression() {
 
 #[test]
 fn the_digest_follows_the_recipient_list_but_not_the_store() {
-    let scratch = Scratch::with_recipients("email\na@example.jp\n");
+    let scratch = Campaign::new().rows("email\na@example.jp\n").build();
     let first = scratch.preview_json()["digest"].clone();
     scratch
         .run(&["suppress", "add", "a@example.jp"])
@@ -164,7 +174,7 @@ fn the_digest_follows_the_recipient_list_but_not_the_store() {
 
 #[test]
 fn check_validates_every_row_and_says_ok() {
-    let scratch = Scratch::with_recipients("email,name\na@example.jp,A\n");
+    let scratch = Campaign::new().rows("email,name\na@example.jp,A\n").build();
     let run = scratch.run(&["check", "campaign.toml"]);
     run.expect_code(0);
     assert!(
@@ -172,25 +182,21 @@ fn check_validates_every_row_and_says_ok() {
         "{}",
         run.stdout
     );
-    scratch.write(
-        "recipients.csv",
-        "email,name\na@example.jp,A\nb@example.jp\n",
-    );
+    let rows = "email,name\na@example.jp,A\nb@example.jp\n";
+    scratch.write("recipients.csv", rows);
     scratch
         .run(&["check", "campaign.toml"])
         .expect_code(65)
-        .stderr_has(&["recipients.csv:3"]);
+        .stderr_has(&[&format!("recipients.csv:{}", line_of(rows, "b@example.jp"))]);
 }
 
 #[test]
 fn the_store_comes_from_the_flag_then_the_environment_then_the_campaign() {
-    let scratch = Scratch::with_recipients("email\na@example.jp\n");
-    let campaign = crate::support::CAMPAIGN.replace(
-        "list = \"newsletter\"",
-        "list = \"newsletter\"\nstore = \"from-campaign.db\"",
-    );
-    scratch.write("campaign.toml", campaign);
-    let store_of = |run: crate::support::Run| {
+    let scratch = Campaign::new()
+        .set("store", "from-campaign.db")
+        .rows("email\na@example.jp\n")
+        .build();
+    let store_of = |run: Run| {
         run.expect_code(0);
         let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
         report["store"].as_str().unwrap().to_owned()

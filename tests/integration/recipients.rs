@@ -1,6 +1,6 @@
 //! Recipient lists as offices write them: encodings, quoting, malformed rows.
 
-use crate::support::{CAMPAIGN, Scratch};
+use crate::support::{Campaign, Scratch, line_of};
 
 /// CP932 as Excel writes it: 髙 (FB FC), 橋 (8B B4), ① (87 40), ㈱ (87 8A).
 const CP932_LIST: &[u8] = b"email,name,company\r\n\
@@ -18,22 +18,24 @@ fn skipped_rows(scratch: &Scratch) -> String {
 #[test]
 fn cp932_is_decoded_when_named_and_when_detected() {
     for encoding in ["shift_jis", "auto", "cp932"] {
-        let scratch = Scratch::new();
-        scratch.write("recipients.csv", CP932_LIST);
-        scratch.write(
-            "campaign.toml",
-            CAMPAIGN.replace(
-                "path = \"recipients.csv\"",
-                &format!("path = \"recipients.csv\"\nencoding = \"{encoding}\""),
-            ),
-        );
+        let scratch = Campaign::new()
+            .set("recipients.encoding", encoding)
+            .rows(CP932_LIST)
+            .build();
         let skipped = skipped_rows(&scratch);
+        let line = |address: &str| line_of(CP932_LIST, address);
         assert!(
-            skipped.contains("2,no_consent,,taka@example.jp,髙橋,㈱サンプル"),
+            skipped.contains(&format!(
+                "{},no_consent,,taka@example.jp,髙橋,㈱サンプル",
+                line("taka@example.jp")
+            )),
             "{encoding}: {skipped}"
         );
         assert!(
-            skipped.contains("3,no_consent,,maru@example.jp,①子,ok"),
+            skipped.contains(&format!(
+                "{},no_consent,,maru@example.jp,①子,ok",
+                line("maru@example.jp")
+            )),
             "{encoding}: {skipped}"
         );
     }
@@ -41,53 +43,67 @@ fn cp932_is_decoded_when_named_and_when_detected() {
 
 #[test]
 fn utf8_with_bom_finds_the_first_column() {
-    let scratch = Scratch::with_recipients("\u{feff}email,name\r\na@example.jp,髙橋①\r\n");
+    let rows = "\u{feff}email,name\r\na@example.jp,髙橋①\r\n";
+    let scratch = Campaign::new().rows(rows).build();
     let skipped = skipped_rows(&scratch);
+    let line = line_of(rows, "a@example.jp");
     assert!(
-        skipped.contains("2,no_consent,,a@example.jp,髙橋①"),
+        skipped.contains(&format!("{line},no_consent,,a@example.jp,髙橋①")),
         "{skipped}"
     );
 }
 
 #[test]
 fn quoted_commas_and_line_breaks_stay_in_their_field_and_lines_stay_true() {
-    let scratch = Scratch::with_recipients(
-        "email,name,note\na@example.jp,\"山田, 太郎\",\"一行目\n二行目\"\nbad,佐藤,x\n",
-    );
+    let rows = "email,name,note\na@example.jp,\"山田, 太郎\",\"一行目\n二行目\"\nbad,佐藤,x\n";
+    let scratch = Campaign::new().rows(rows).build();
     let skipped = skipped_rows(&scratch);
     assert!(
-        skipped.contains("2,no_consent,,a@example.jp,\"山田, 太郎\",\"一行目\n二行目\""),
+        skipped.contains(&format!(
+            "{},no_consent,,a@example.jp,\"山田, 太郎\",\"一行目\n二行目\"",
+            line_of(rows, "a@example.jp")
+        )),
         "{skipped}"
     );
+    // The row after a two-line field is on the line after both of its lines.
+    let bad = line_of(rows, "bad,佐藤");
+    assert_eq!(bad, line_of(rows, "二行目") + 1);
     assert!(
-        skipped.contains("4,invalid_address,"),
-        "the row after a two-line field is on line 4: {skipped}"
+        skipped.contains(&format!("{bad},invalid_address,")),
+        "the row after a two-line field is on line {bad}: {skipped}"
     );
 }
 
 #[test]
 fn a_malformed_row_stops_everything_naming_its_line() {
-    let scratch = Scratch::with_recipients("email,name\na@example.jp,A\nb@example.jp,B,extra\n");
-    scratch
-        .run(&["preview", "campaign.toml"])
-        .expect_code(65)
-        .stderr_has(&["recipients.csv:3", "3 fields but the header has 2"]);
-
-    scratch.write(
-        "recipients.csv",
-        b"email,name\na@example.jp,\xE9\xAB\x99\nb@example.jp,\x87\x40\n",
-    );
-    scratch
-        .run(&["preview", "campaign.toml"])
-        .expect_code(65)
-        .stderr_has(&["recipients.csv:3", "column \"name\" is not valid UTF-8"]);
-
-    scratch.write("recipients.csv", "mail,name\na@example.jp,A\n");
+    let at = |rows: &[u8], row: &str| format!("recipients.csv:{}", line_of(rows, row));
+    let rows = "email,name\na@example.jp,A\nb@example.jp,B,extra\n";
+    let scratch = Campaign::new().rows(rows).build();
     scratch
         .run(&["preview", "campaign.toml"])
         .expect_code(65)
         .stderr_has(&[
-            "recipients.csv:1",
+            &at(rows.as_bytes(), "b@example.jp"),
+            "3 fields but the header has 2",
+        ]);
+
+    let rows = b"email,name\na@example.jp,\xE9\xAB\x99\nb@example.jp,\x87\x40\n";
+    scratch.write("recipients.csv", rows);
+    scratch
+        .run(&["preview", "campaign.toml"])
+        .expect_code(65)
+        .stderr_has(&[
+            &at(rows, "b@example.jp"),
+            "column \"name\" is not valid UTF-8",
+        ]);
+
+    let rows = "mail,name\na@example.jp,A\n";
+    scratch.write("recipients.csv", rows);
+    scratch
+        .run(&["preview", "campaign.toml"])
+        .expect_code(65)
+        .stderr_has(&[
+            &at(rows.as_bytes(), "mail,name"),
             "no column named \"email\"",
             "it has: mail, name",
         ]);
@@ -95,20 +111,11 @@ fn a_malformed_row_stops_everything_naming_its_line() {
 
 #[test]
 fn the_address_column_can_be_renamed_and_idn_addresses_are_one_address() {
-    let scratch = Scratch::new();
-    scratch.write(
-        "recipients.csv",
-        "メール,name\ninfo@例え.jp,A\nINFO@xn--r8jz45g.jp,B\n",
-    );
-    scratch.write(
-        "campaign.toml",
-        CAMPAIGN
-            .replace(
-                "path = \"recipients.csv\"",
-                "path = \"recipients.csv\"\nemail_column = \"メール\"",
-            )
-            .replace("\"advertisement\"", "\"notice\""),
-    );
+    let scratch = Campaign::new()
+        .notice()
+        .set("recipients.email_column", "メール")
+        .rows("メール,name\ninfo@例え.jp,A\nINFO@xn--r8jz45g.jp,B\n")
+        .build();
     let report = scratch.preview_json();
     assert_eq!(report["eligible"], 1);
     assert_eq!(report["skipped"]["duplicate"], 1);

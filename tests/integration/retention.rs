@@ -2,9 +2,8 @@
 //! test sets (HIKYAKU_NOW): one month after the last advertisement, one year
 //! under a legal hold; records that still count are never touched.
 
-use crate::delivery::recipients;
 use crate::smtp_server::SmtpServer;
-use crate::support::{CAMPAIGN, Run, Scratch};
+use crate::support::{Campaign, Run, Scratch, recipients};
 
 fn at(scratch: &Scratch, now: &str, args: &[&str]) -> Run {
     scratch.command(args).env("HIKYAKU_NOW", now).run()
@@ -33,15 +32,13 @@ fn decisions(report: &serde_json::Value) -> Vec<(String, bool)> {
 #[test]
 fn purge_keeps_a_month_after_the_last_advertisement_and_a_year_under_hold() {
     let server = SmtpServer::start();
-    let scratch = Scratch::with_recipients(&recipients(3, "example.jp"));
-    scratch.write(
-        "campaign.toml",
-        format!(
-            "{CAMPAIGN}\n[smtp]\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"none\"\n\n\
-             [approval]\nrequired = false\n",
-            server.port()
-        ),
-    );
+    // An advertisement, sent over as many connections as hikyaku opens by default.
+    let scratch = Campaign::new()
+        .smtp(&server)
+        .remove("smtp.connections")
+        .approval(false)
+        .rows(recipients(3, "example.jp"))
+        .build();
     let mut consent = String::from("email,list,basis,obtained_at,method,evidence\n");
     for n in 0..3 {
         consent.push_str(&format!(
@@ -186,7 +183,7 @@ fn purge_keeps_a_month_after_the_last_advertisement_and_a_year_under_hold() {
 
 #[test]
 fn an_expired_consent_stops_counting_and_an_unreadable_clock_is_refused() {
-    let scratch = Scratch::with_recipients("email,name\na@example.jp,A\n");
+    let scratch = Campaign::new().rows("email,name\na@example.jp,A\n").build();
     scratch.write(
         "consent.csv",
         "email,list,basis,obtained_at,method,expires_at\n\

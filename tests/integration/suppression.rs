@@ -1,19 +1,16 @@
 //! The suppression list: scope, import, export.
 
-use crate::support::{CAMPAIGN, Scratch};
+use crate::support::{Campaign, Scratch, line_of};
 
 fn notice_campaign(scratch: &Scratch, list: &str) {
-    scratch.write(
-        "campaign.toml",
-        CAMPAIGN
-            .replace("\"advertisement\"", "\"notice\"")
-            .replace("list = \"newsletter\"", &format!("list = \"{list}\"")),
-    );
+    Campaign::new().notice().list(list).write_to(scratch);
 }
 
 #[test]
 fn a_global_entry_covers_every_list_and_a_list_entry_only_its_own() {
-    let scratch = Scratch::with_recipients("email,name\nglobal@example.jp,G\nnews@example.jp,N\n");
+    let scratch = Campaign::new()
+        .rows("email,name\nglobal@example.jp,G\nnews@example.jp,N\n")
+        .build();
     scratch
         .run(&["suppress", "add", "Global@Example.jp"])
         .expect_code(0);
@@ -50,15 +47,16 @@ fn a_global_entry_covers_every_list_and_a_list_entry_only_its_own() {
 #[test]
 fn import_takes_list_and_reason_columns_and_rejects_bad_rows_by_line() {
     let scratch = Scratch::new();
-    scratch.write(
-        "suppress.csv",
-        "email,list,reason,extra\na@example.jp,,unsubscribe,x\nb@example.jp,newsletter,,y\nnot-an-address,,,z\n",
-    );
+    let csv = "email,list,reason,extra\na@example.jp,,unsubscribe,x\nb@example.jp,newsletter,,y\nnot-an-address,,,z\n";
+    scratch.write("suppress.csv", csv);
     scratch
         .run(&["suppress", "import", "suppress.csv"])
         .expect_code(65)
         .stderr_has(&[
-            "suppress.csv:4: email \"not-an-address\"",
+            &format!(
+                "suppress.csv:{}: email \"not-an-address\"",
+                line_of(csv, "not-an-address")
+            ),
             "nothing was imported",
         ]);
     scratch

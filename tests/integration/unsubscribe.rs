@@ -4,9 +4,8 @@
 
 use std::time::Duration;
 
-use crate::delivery::{campaign, recipients};
 use crate::smtp_server::{Behaviour, SmtpServer};
-use crate::support::{CAMPAIGN, Scratch, Serving, finish};
+use crate::support::{Campaign, Scratch, Serving, finish, recipients};
 
 /// `hikyaku serve` on a free port, and a client for it.
 struct Endpoint {
@@ -91,11 +90,10 @@ impl Reply {
 
 /// A notice campaign (no consent needed) and its previewed messages.
 fn previewed(count: usize) -> Scratch {
-    let scratch = Scratch::with_recipients(&recipients(count, "example.jp"));
-    scratch.write(
-        "campaign.toml",
-        CAMPAIGN.replace("\"advertisement\"", "\"notice\""),
-    );
+    let scratch = Campaign::new()
+        .notice()
+        .rows(recipients(count, "example.jp"))
+        .build();
     scratch
         .run(&["preview", "campaign.toml", "--out", "out", "--all"])
         .expect_code(0);
@@ -281,11 +279,10 @@ fn tokens_of_other_store(other: &Scratch) -> String {
 #[test]
 fn a_send_beside_serve_is_unaffected_and_skips_who_unsubscribed_meanwhile() {
     let server = SmtpServer::start();
-    let scratch = Scratch::with_recipients(&recipients(12, "example.jp"));
-    scratch.write(
-        "campaign.toml",
-        campaign(&server, "").replace("connections = 2", "connections = 1"),
-    );
+    let scratch = Campaign::delivery(&server)
+        .set("smtp.connections", 1)
+        .rows(recipients(12, "example.jp"))
+        .build();
     scratch
         .run(&["preview", "campaign.toml", "--out", "out", "--all"])
         .expect_code(0);

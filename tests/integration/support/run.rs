@@ -1,114 +1,7 @@
-//! Test support: a scratch folder with a campaign in it, and a way to run the
-//! built binary there and look at what it did.
+//! Running the built binary: a command to adjust, a `serve` left running,
+//! and what a finished run did.
 
-use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-/// A campaign file that passes every check, pointing at `recipients.csv`.
-pub const CAMPAIGN: &str = r#"id = "test-campaign"
-kind = "advertisement"
-list = "newsletter"
-
-[sender]
-from = "ASUE株式会社 <news@example.co.jp>"
-organization = "ASUE株式会社"
-postal_address = "〒450-0002 愛知県名古屋市中村区名駅1-1-1"
-contact = "052-000-0000"
-
-[message]
-subject = "{{ name }}様"
-text = "body.txt"
-
-[recipients]
-path = "recipients.csv"
-
-[unsubscribe]
-url = "https://example.co.jp/unsubscribe"
-"#;
-
-/// A scratch folder that holds a campaign, its files and a store.
-pub struct Scratch {
-    dir: tempfile::TempDir,
-}
-
-impl Scratch {
-    /// A folder with the template the default campaign needs, and nothing else.
-    pub fn new() -> Scratch {
-        let scratch = Scratch {
-            dir: tempfile::tempdir().expect("temporary folder"),
-        };
-        scratch.write("body.txt", "{{ name }}様\n本文\n");
-        scratch
-    }
-
-    /// A folder with the default campaign and `recipients` as its list.
-    pub fn with_recipients(recipients: &str) -> Scratch {
-        let scratch = Scratch::new();
-        scratch.write("campaign.toml", CAMPAIGN);
-        scratch.write("recipients.csv", recipients);
-        scratch
-    }
-
-    /// Writes a file relative to the folder.
-    pub fn write(&self, name: &str, contents: impl AsRef<[u8]>) -> &Scratch {
-        std::fs::write(self.path(name), contents).expect("write test file");
-        self
-    }
-
-    /// Reads a file relative to the folder.
-    pub fn read(&self, name: &str) -> String {
-        std::fs::read_to_string(self.path(name)).expect("read test file")
-    }
-
-    /// A path inside the folder.
-    pub fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    /// The folder.
-    pub fn root(&self) -> &Path {
-        self.dir.path()
-    }
-
-    /// Runs `hikyaku ARGS` in the folder, with the store `store.db` there.
-    pub fn run(&self, args: &[&str]) -> Run {
-        self.command(args).run()
-    }
-
-    /// A command to adjust before running.
-    pub fn command(&self, args: &[&str]) -> Invocation {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_hikyaku"));
-        command
-            .current_dir(self.root())
-            .args(args)
-            .env_remove("HIKYAKU_STORE")
-            .env("HIKYAKU_STORE", self.path("store.db"));
-        Invocation { command }
-    }
-
-    /// Runs `hikyaku ARGS` in the subfolder `folder`, with no store set
-    /// (as a newcomer runs it in a folder `init` wrote).
-    pub fn run_in(&self, folder: &str, args: &[&str]) -> Run {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_hikyaku"));
-        command
-            .current_dir(self.path(folder))
-            .args(args)
-            .env_remove("HIKYAKU_STORE");
-        Invocation { command }.run()
-    }
-
-    /// `preview campaign.toml --format json`, parsed.
-    pub fn preview_json(&self) -> serde_json::Value {
-        let run = self.run(&["preview", "campaign.toml", "--format", "json"]);
-        run.expect_code(0);
-        serde_json::from_str(&run.stdout).expect("preview prints JSON")
-    }
-
-    /// Opens the store the commands use, to set up what no command writes yet.
-    pub fn store(&self) -> hikyaku::store::Store {
-        hikyaku::store::Store::open(&self.path("store.db")).expect("open store")
-    }
-}
 
 /// A command not yet run.
 pub struct Invocation {
@@ -116,6 +9,10 @@ pub struct Invocation {
 }
 
 impl Invocation {
+    pub(super) fn new(command: Command) -> Invocation {
+        Invocation { command }
+    }
+
     /// Sets an environment variable.
     pub fn env(mut self, key: &str, value: impl AsRef<std::ffi::OsStr>) -> Self {
         self.command.env(key, value);
