@@ -21,6 +21,7 @@ pub mod estimate;
 pub mod feedback;
 pub mod files;
 pub mod html;
+pub mod list;
 pub mod output;
 pub mod plan;
 pub mod recipients;

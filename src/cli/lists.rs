@@ -6,6 +6,7 @@ use clap::{Args, Subcommand, ValueEnum};
 
 use super::{ExportFormat, ListFormat, ReportFormat};
 use crate::csv_input::Encoding;
+use crate::list::ListName;
 use crate::store::consent::Basis;
 
 /// `store` subcommands.
@@ -43,8 +44,8 @@ pub enum SuppressCommand {
         #[arg(required = true, value_name = "ADDRESS")]
         addresses: Vec<String>,
         /// Suppress only for this list
-        #[arg(long)]
-        list: Option<String>,
+        #[arg(long, value_parser = ListName::parse_named)]
+        list: Option<ListName>,
         /// Why (kept with the entry)
         #[arg(long, default_value = "manual")]
         reason: String,
@@ -57,11 +58,11 @@ pub enum SuppressCommand {
         #[arg(required = true, value_name = "ADDRESS")]
         addresses: Vec<String>,
         /// Lift only the suppression for this list
-        #[arg(long)]
-        list: Option<String>,
+        #[arg(long, value_parser = ListName::parse_named)]
+        list: Option<ListName>,
     },
 
-    /// Import suppressions from CSV: an `email` column, optional `list` (empty = global) and `reason`
+    /// Import suppressions from CSV: an `email` column, optional `list` (* = every list) and `reason`
     #[command(
         after_help = "Example:\n  hikyaku suppress import old-system-optouts.csv --reason unsubscribe\n\n\
         The file may be UTF-8 (with or without BOM) or Shift_JIS/CP932 as Excel writes it.\n\
@@ -70,9 +71,9 @@ pub enum SuppressCommand {
     Import {
         /// The CSV file
         file: PathBuf,
-        /// The list for rows whose `list` column is missing or empty (default: global)
-        #[arg(long)]
-        list: Option<String>,
+        /// The list for rows whose `list` column is missing or empty (default: every list)
+        #[arg(long, value_parser = ListName::parse_named)]
+        list: Option<ListName>,
         /// The reason for rows whose `reason` column is missing or empty
         #[arg(long, default_value = "import")]
         reason: String,
@@ -88,8 +89,8 @@ pub enum SuppressCommand {
     #[command(after_help = "Example:\n  hikyaku suppress export > suppressions.csv")]
     Export {
         /// Only this list's entries
-        #[arg(long, conflicts_with = "global")]
-        list: Option<String>,
+        #[arg(long, conflicts_with = "global", value_parser = ListName::parse_named)]
+        list: Option<ListName>,
         /// Only the global entries
         #[arg(long)]
         global: bool,
@@ -102,8 +103,8 @@ pub enum SuppressCommand {
     #[command(after_help = "Example:\n  hikyaku suppress list --list newsletter")]
     List {
         /// Only this list's entries
-        #[arg(long, conflicts_with = "global")]
-        list: Option<String>,
+        #[arg(long, conflicts_with = "global", value_parser = ListName::parse_named)]
+        list: Option<ListName>,
         /// Only the global entries
         #[arg(long)]
         global: bool,
@@ -171,8 +172,8 @@ pub struct ConsentAddArgs {
     /// The address
     pub address: String,
     /// The list, or * for every list
-    #[arg(long)]
-    pub list: String,
+    #[arg(long, value_parser = ListName::parse)]
+    pub list: ListName,
     /// The legal basis under 特定電子メール法
     #[arg(long, value_parser = parse_basis)]
     pub basis: Basis,
@@ -216,8 +217,8 @@ pub struct ConsentRevokeArgs {
     /// The address
     pub address: String,
     /// The list, or * for every list
-    #[arg(long, default_value = "*")]
-    pub list: String,
+    #[arg(long, default_value = ListName::EVERY, value_parser = ListName::parse)]
+    pub list: ListName,
     /// Why (kept with the revocation)
     #[arg(long, default_value = "")]
     pub reason: String,
@@ -227,8 +228,8 @@ pub struct ConsentRevokeArgs {
 #[derive(Debug, Args)]
 pub struct ConsentExportArgs {
     /// Only records that cover this list (including * records)
-    #[arg(long)]
-    pub list: Option<String>,
+    #[arg(long, value_parser = ListName::parse)]
+    pub list: Option<ListName>,
     /// Only this address's records, with its opt-out history
     #[arg(long)]
     pub address: Option<String>,

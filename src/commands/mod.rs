@@ -18,7 +18,7 @@ mod suppress;
 use std::path::PathBuf;
 
 use crate::cli::{Cli, Command, StoreCommand};
-use crate::config::{self, Campaign};
+use crate::config::Campaign;
 use crate::error::{Error, Outcome};
 use crate::output::Ui;
 use crate::store::Store;
@@ -124,22 +124,6 @@ fn secure_store(context: &Context) -> Result<(), Error> {
         }
     }
     Ok(())
-}
-
-/// Checks a list name given on the command line (`*` where `allow_star`).
-fn check_list_name(list: &str, allow_star: bool) -> Result<(), Error> {
-    if (allow_star && list == crate::store::consent::EVERY_LIST) || config::is_valid_name(list) {
-        return Ok(());
-    }
-    Err(Error::BadArgument(format!(
-        "list {list:?} is not a valid list name: {}{}",
-        config::NAME_RULE,
-        if allow_star {
-            " (or * for every list)"
-        } else {
-            ""
-        }
-    )))
 }
 
 /// Parses an address given on the command line into its store key.

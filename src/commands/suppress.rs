@@ -1,14 +1,15 @@
 //! `suppress add|remove|import|export|list`.
 
 use super::import::{field, import_rows};
-use super::{Context, address_key, check_list_name};
+use super::{Context, address_key};
 use crate::address::Address;
 use crate::cli::{ListFormat, SuppressCommand};
 use crate::clock::now_unix;
 use crate::csv_input::CsvInput;
 use crate::error::Error;
+use crate::list::ListName;
 use crate::output::{RecordSink, group};
-use crate::store::suppression::{GLOBAL, Suppression};
+use crate::store::suppression::Suppression;
 
 const COLUMNS: &[&str] = &["email", "list", "reason", "source", "created_at"];
 
@@ -20,7 +21,7 @@ pub fn run(context: &Context, command: SuppressCommand) -> Result<(), Error> {
             list,
             reason,
         } => {
-            let list = list_or_global(list)?;
+            let list = list.unwrap_or(ListName::Every);
             let keys = addresses
                 .iter()
                 .map(|a| address_key(a))
@@ -30,41 +31,41 @@ pub fn run(context: &Context, command: SuppressCommand) -> Result<(), Error> {
             for key in keys {
                 let entry = Suppression {
                     email: key,
-                    list: list.clone(),
+                    list: list.to_string(),
                     reason: reason.clone(),
                     source: "manual".into(),
                     created_at: now,
                 };
-                let scope = scope(&list);
+                let scope = list.describe();
                 if store.suppress(&entry)? {
                     context
                         .ui
-                        .info(format_args!("suppressed {} {scope}", entry.email));
+                        .info(format_args!("suppressed {} for {scope}", entry.email));
                 } else {
                     context.ui.info(format_args!(
-                        "{} was already suppressed {scope}",
+                        "{} was already suppressed for {scope}",
                         entry.email
                     ));
                 }
             }
         }
         SuppressCommand::Remove { addresses, list } => {
-            let list = list_or_global(list)?;
+            let list = list.unwrap_or(ListName::Every);
             let keys = addresses
                 .iter()
                 .map(|a| address_key(a))
                 .collect::<Result<Vec<_>, _>>()?;
             let mut store = context.open_store(None)?;
             for key in keys {
-                let scope = scope(&list);
-                if store.unsuppress(&key, &list)? {
+                let scope = list.describe();
+                if store.unsuppress(&key, list.as_str())? {
                     context
                         .ui
-                        .info(format_args!("{key} is no longer suppressed {scope}"));
+                        .info(format_args!("{key} is no longer suppressed for {scope}"));
                 } else {
                     context
                         .ui
-                        .warn(format_args!("{key} was not suppressed {scope}"));
+                        .warn(format_args!("{key} was not suppressed for {scope}"));
                 }
             }
         }
@@ -75,7 +76,7 @@ pub fn run(context: &Context, command: SuppressCommand) -> Result<(), Error> {
             encoding,
             skip_invalid,
         } => {
-            let default_list = list_or_global(list)?;
+            let default_list = list.unwrap_or(ListName::Every);
             let input = CsvInput::open(&file, encoding)?;
             let email = input.column("email")?;
             let (list_column, reason_column) = (
@@ -93,10 +94,10 @@ pub fn run(context: &Context, command: SuppressCommand) -> Result<(), Error> {
                 |row| {
                     let address = Address::parse(&row.fields[email])
                         .map_err(|e| format!("email {:?}: {e}", row.fields[email].trim()))?;
+                    // Empty (as exports before schema 7 wrote every list): the default.
                     let list = match field(row, list_column) {
-                        "" => default_list.clone(),
-                        named if crate::config::is_valid_name(named) => named.to_owned(),
-                        bad => return Err(format!("list {bad:?}: {}", crate::config::NAME_RULE)),
+                        "" => default_list.to_string(),
+                        given => ListName::parse(given)?.to_string(),
                     };
                     let reason = match field(row, reason_column) {
                         "" => reason.clone(),
@@ -143,21 +144,14 @@ pub fn run(context: &Context, command: SuppressCommand) -> Result<(), Error> {
 
 fn write_list(
     context: &Context,
-    list: Option<String>,
+    list: Option<ListName>,
     global: bool,
     format: ListFormat,
 ) -> Result<(), Error> {
-    if let Some(list) = &list {
-        check_list_name(list, false)?;
-    }
-    let filter = if global {
-        Some(GLOBAL.to_owned())
-    } else {
-        list
-    };
+    let filter = if global { Some(ListName::Every) } else { list };
     let store = context.open_store(None)?;
     let mut sink = RecordSink::new(format, COLUMNS, std::io::stdout().lock())?;
-    store.for_each_suppression(filter.as_deref(), |entry| {
+    store.for_each_suppression(filter.as_ref().map(ListName::as_str), |entry| {
         let created = entry.created_at_rfc3339();
         sink.write(&[
             &entry.email,
@@ -170,22 +164,4 @@ fn write_list(
     let count = sink.finish()?;
     context.ui.detail(format_args!("{} entries", group(count)));
     Ok(())
-}
-
-fn list_or_global(list: Option<String>) -> Result<String, Error> {
-    match list {
-        Some(list) => {
-            check_list_name(&list, false)?;
-            Ok(list)
-        }
-        None => Ok(GLOBAL.to_owned()),
-    }
-}
-
-fn scope(list: &str) -> String {
-    if list == GLOBAL {
-        "for every list".to_owned()
-    } else {
-        format!("for list {list}")
-    }
 }

@@ -20,9 +20,10 @@ use crate::clock::now_unix;
 use crate::config::Campaign;
 use crate::feedback::Kind;
 use crate::feedback::reason::Command;
+use crate::list::ListName;
 use crate::store::feedback::{FeedbackEvent, FeedbackKind};
 use crate::store::journal::{Admission, DeliveryState};
-use crate::store::suppression::{GLOBAL, Suppression};
+use crate::store::suppression::Suppression;
 use crate::store::{Store, StoreError};
 
 /// Tries to (re)connect before the relay counts as unavailable.
@@ -363,7 +364,7 @@ fn journal<T: Transport>(shared: &Shared<T>, job: &Job, outcome: &Outcome) -> bo
             Kind::HardBounce => store
                 .suppress(&Suppression {
                     email: job.key.clone(),
-                    list: GLOBAL.to_owned(),
+                    list: ListName::EVERY.to_owned(),
                     reason: "hard_bounce".into(),
                     source: format!("smtp: {}", setup.campaign),
                     created_at: at,

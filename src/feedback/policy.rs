@@ -13,6 +13,7 @@
 //!   bounce rates, not toward soft-bounce suppression), unless the operator
 //!   vouches for the source with `--accept-untraced`.
 
+use crate::list::ListName;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -78,7 +79,7 @@ pub struct Outcome {
     pub diagnostic: String,
     /// The address acted on (our recipient), when anything was recorded.
     pub email: Option<String>,
-    /// The list a suppression covers, empty for every list; null when
+    /// The list a suppression covers, `*` for every list; null when
     /// nothing was suppressed.
     pub list: Option<String>,
 }
@@ -307,19 +308,22 @@ fn event_detail(finding: &Finding) -> String {
 
 fn describe(outcome: &mut Outcome, event: &FeedbackEvent, applied: Applied, options: &Options) {
     let scope = match event.list.as_deref() {
-        Some(list) if outcome.kind == Kind::Unsubscribe && !list.is_empty() => {
+        Some(list) if outcome.kind == Kind::Unsubscribe && list != ListName::EVERY => {
             format!("list {list}")
         }
         _ => "every list".to_owned(),
     };
     outcome.email = Some(event.email.clone()).filter(|e| !e.is_empty());
-    // The scope of a suppression, when there is one: empty for every list.
+    // The scope of a suppression, when there is one.
     outcome.list =
         matches!(applied, Applied::Suppressed | Applied::AlreadySuppressed).then(|| match outcome
             .kind
         {
-            Kind::Unsubscribe => event.list.clone().unwrap_or_default(),
-            _ => String::new(),
+            Kind::Unsubscribe => event
+                .list
+                .clone()
+                .unwrap_or_else(|| ListName::EVERY.to_owned()),
+            _ => ListName::EVERY.to_owned(),
         });
     let what = outcome.kind.describe();
     let email = &event.email;

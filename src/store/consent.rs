@@ -21,9 +21,6 @@ pub(super) const IS_CONSENTED: &str = "SELECT EXISTS (SELECT 1 FROM consent c WH
        AND NOT EXISTS (SELECT 1 FROM consent_revocation r
            WHERE r.email = c.email AND r.list IN (?2, '*') AND r.revoked_at >= c.obtained_at_unix))";
 
-/// The `list` value of a consent that covers every list.
-pub const EVERY_LIST: &str = "*";
-
 /// The legal basis of a consent: the Act's opt-in or one of its exceptions
 /// (Art. 3 (1) (ii)–(iv)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -131,7 +131,7 @@ impl Store {
         let suppressed: bool = batch
             .tx
             .prepare_cached(
-                "SELECT EXISTS (SELECT 1 FROM suppression WHERE email = ?1 AND list IN ('', ?2))",
+                "SELECT EXISTS (SELECT 1 FROM suppression WHERE email = ?1 AND list IN ('*', ?2))",
             )
             .and_then(|mut s| s.query_row(params![email, list], |r| r.get(0)))
             .map_err(|e| batch.error(e))?;

@@ -8,7 +8,7 @@ pub(super) const MIGRATIONS: &[&str] = &[
     r#"
     CREATE TABLE suppression (
         email      TEXT NOT NULL,               -- address key (lower case, punycode)
-        list       TEXT NOT NULL DEFAULT '',    -- '' suppresses for every list
+        list       TEXT NOT NULL DEFAULT '',    -- '*' suppresses for every list (schema 7)
         reason     TEXT NOT NULL,
         source     TEXT NOT NULL,
         created_at INTEGER NOT NULL,            -- unix seconds
@@ -175,5 +175,10 @@ pub(super) const MIGRATIONS: &[&str] = &[
     // recipient leaves.
     r#"
     ALTER TABLE campaign ADD COLUMN sender TEXT NOT NULL DEFAULT '';
+    "#,
+    // 7: every list is written '*' in every table, as consents always had it
+    // (see `crate::list`); suppressions had ''.
+    r#"
+    UPDATE suppression SET list = '*' WHERE list = '';
     "#,
 ];

@@ -7,15 +7,12 @@ use serde::Serialize;
 use super::{Batch, Store, StoreError};
 use crate::address_set::AddressSet;
 
-/// The `list` value that suppresses an address for every list.
-pub const GLOBAL: &str = "";
-
 /// One suppression entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Suppression {
     /// The address key.
     pub email: String,
-    /// The list, or empty for every list.
+    /// The list, or `*` for every list (see [`crate::list::ListName`]).
     pub list: String,
     /// Why: `unsubscribe`, `hard_bounce`, `complaint`, `manual`, or the import's text.
     pub reason: String,
@@ -83,7 +80,7 @@ impl Store {
     pub fn is_suppressed(&self, email: &str, list: &str) -> Result<bool, StoreError> {
         self.conn
             .prepare_cached(
-                "SELECT 1 FROM suppression WHERE email = ?1 AND list IN ('', ?2) LIMIT 1",
+                "SELECT 1 FROM suppression WHERE email = ?1 AND list IN ('*', ?2) LIMIT 1",
             )
             .and_then(|mut s| s.query_row(params![email, list], |_| Ok(())).optional())
             .map(|found| found.is_some())
@@ -93,7 +90,7 @@ impl Store {
     /// Every address suppressed for `list`, globally or for that list.
     pub fn suppressed_for(&self, list: &str) -> Result<AddressSet, StoreError> {
         self.address_set(
-            "SELECT email FROM suppression WHERE list IN ('', ?1)",
+            "SELECT email FROM suppression WHERE list IN ('*', ?1)",
             [list],
         )
     }
@@ -162,16 +159,51 @@ mod tests {
     }
 
     #[test]
+    fn a_global_suppression_from_before_schema_7_still_covers_every_list() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        for sql in &super::super::schema::MIGRATIONS[..6] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 6).unwrap();
+        conn.execute_batch(
+            "INSERT INTO suppression (email, list, reason, source, created_at)
+             VALUES ('old@example.jp', '', 'hard_bounce', 'ingest', 100);",
+        )
+        .unwrap();
+        drop(conn);
+        let store = Store::open(&path).unwrap();
+        assert!(store.is_suppressed("old@example.jp", "newsletter").unwrap());
+        let mut lists = Vec::new();
+        store
+            .for_each_suppression::<StoreError>(None, |entry| {
+                lists.push(entry.list);
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(lists, [crate::list::ListName::EVERY]);
+    }
+
+    #[test]
     fn global_entries_cover_every_list_and_list_entries_only_theirs() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(&dir.path().join("s.db")).unwrap();
-        assert!(store.suppress(&entry("all@example.jp", GLOBAL)).unwrap());
+        assert!(
+            store
+                .suppress(&entry("all@example.jp", crate::list::ListName::EVERY))
+                .unwrap()
+        );
         assert!(
             store
                 .suppress(&entry("news@example.jp", "newsletter"))
                 .unwrap()
         );
-        assert!(!store.suppress(&entry("all@example.jp", GLOBAL)).unwrap());
+        assert!(
+            !store
+                .suppress(&entry("all@example.jp", crate::list::ListName::EVERY))
+                .unwrap()
+        );
 
         assert!(store.is_suppressed("all@example.jp", "newsletter").unwrap());
         assert!(

@@ -117,16 +117,16 @@ fn ingest_suppresses_from_every_providers_reports_and_is_idempotent() {
     for n in 0..4 {
         assert_eq!(
             reason(n),
-            Some(("".into(), "hard_bounce".into(), "dsn".into()))
+            Some(("*".into(), "hard_bounce".into(), "dsn".into()))
         );
     }
     assert_eq!(
         reason(4),
-        Some(("".into(), "soft_bounce".into(), "dsn".into()))
+        Some(("*".into(), "soft_bounce".into(), "dsn".into()))
     );
     assert_eq!(
         reason(5),
-        Some(("".into(), "complaint".into(), "arf".into()))
+        Some(("*".into(), "complaint".into(), "arf".into()))
     );
     assert_eq!(
         reason(6),

@@ -152,7 +152,7 @@ fn notices_need_no_consent_but_respect_suppression() {
         .build();
     scratch
         .store()
-        .suppress(&suppression("b@example.jp", ""))
+        .suppress(&suppression("b@example.jp", "*"))
         .unwrap();
     let report = scratch.preview_json();
     assert_eq!(report["eligible"], 1);

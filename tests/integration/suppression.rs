@@ -67,7 +67,7 @@ fn import_takes_list_and_reason_columns_and_rejects_bad_rows_by_line() {
     let lines: Vec<&str> = run.stdout.lines().collect();
     assert_eq!(lines[0], "email,list,reason,source,created_at");
     assert!(
-        lines[1].starts_with("a@example.jp,,unsubscribe,import,20"),
+        lines[1].starts_with("a@example.jp,*,unsubscribe,import,20"),
         "{}",
         run.stdout
     );
@@ -135,7 +135,8 @@ fn bad_arguments_write_nothing() {
         .stderr_has(&["\"broken@\" is not a usable address"]);
     scratch
         .run(&["suppress", "add", "a@example.jp", "--list", "bad list"])
-        .expect_code(65);
+        .expect_code(2)
+        .stderr_has(&["\"bad list\" is not a valid list name"]);
     let run = scratch.run(&["suppress", "export"]);
     assert_eq!(run.stdout.lines().count(), 1, "{}", run.stdout);
     scratch.run(&["suppress", "frobnicate"]).expect_code(2);

@@ -3,7 +3,7 @@
 mod history;
 
 use super::import::{field, import_rows};
-use super::{Context, address_key, check_list_name};
+use super::{Context, address_key};
 use crate::address::Address;
 use std::io::Write;
 
@@ -16,8 +16,9 @@ use crate::cli::{
 use crate::clock::now_unix;
 use crate::csv_input::CsvInput;
 use crate::error::Error;
+use crate::list::ListName;
 use crate::output::{RecordSink, group};
-use crate::store::consent::{Basis, Consent, ConsentEntry, EVERY_LIST, Recorded, Revocation};
+use crate::store::consent::{Basis, Consent, ConsentEntry, Recorded, Revocation};
 use crate::store::feedback::FeedbackEvent;
 use crate::store::retention::PurgeDecision;
 use crate::store::suppression::Suppression;
@@ -71,7 +72,7 @@ fn add(context: &Context, args: ConsentAddArgs) -> Result<(), Error> {
     });
     let consent = ConsentFields {
         email: &address,
-        list: &list,
+        list: list.as_str(),
         basis,
         obtained_at: &obtained_at,
         method: &method,
@@ -182,19 +183,18 @@ fn revoke(context: &Context, args: ConsentRevokeArgs) -> Result<(), Error> {
         list,
         reason,
     } = args;
-    check_list_name(&list, true)?;
     let key = address_key(&address)?;
     let mut store = context.open_store(None)?;
-    let revoked = store.revoke_consent(&key, &list, now_unix(), &reason)?;
+    let revoked = store.revoke_consent(&key, list.as_str(), now_unix(), &reason)?;
     if revoked > 0 {
         context.ui.info(format_args!(
             "revoked {revoked} consent record(s) of {key} for {}",
-            list_label(&list)
+            list.describe()
         ));
     } else {
         context.ui.info(format_args!(
             "{key} had no consent that counted for {}; the opt-out is recorded anyway, so an older record imported later will not count",
-            list_label(&list)
+            list.describe()
         ));
     }
     Ok(())
@@ -207,9 +207,6 @@ fn export(context: &Context, args: ConsentExportArgs) -> Result<(), Error> {
         address,
         format,
     } = args;
-    if let Some(list) = &list {
-        check_list_name(list, true)?;
-    }
     let key = address.as_deref().map(address_key).transpose()?;
     let store = context.open_store(None)?;
     match (format, &key) {
@@ -236,9 +233,11 @@ fn export(context: &Context, args: ConsentExportArgs) -> Result<(), Error> {
                 _ => ListFormat::Csv,
             };
             let mut sink = RecordSink::new(format, COLUMNS, std::io::stdout().lock())?;
-            store.for_each_consent(list.as_deref(), key.as_deref(), |entry| {
-                write_consent(&mut sink, &entry)
-            })?;
+            store.for_each_consent(
+                list.as_ref().map(ListName::as_str),
+                key.as_deref(),
+                |entry| write_consent(&mut sink, &entry),
+            )?;
             let count = sink.finish()?;
             context.ui.detail(format_args!("{} records", group(count)));
         }
@@ -314,9 +313,7 @@ impl ConsentFields<'_> {
         if list.is_empty() {
             return Err("list is empty: name the list, or * for every list".into());
         }
-        if list != EVERY_LIST && !crate::config::is_valid_name(list) {
-            return Err(format!("list {list:?}: {}", crate::config::NAME_RULE));
-        }
+        let list = ListName::parse(list)?;
         let obtained_at = obtained_at.trim();
         if obtained_at.is_empty() {
             return Err(
@@ -352,7 +349,7 @@ impl ConsentFields<'_> {
         };
         Ok(Consent {
             email: address.key(),
-            list: list.to_owned(),
+            list: list.to_string(),
             basis,
             obtained_at: obtained_at.to_owned(),
             obtained_at_unix: timestamp.as_second(),
@@ -363,12 +360,9 @@ impl ConsentFields<'_> {
     }
 }
 
+/// A stored list as a sentence names it.
 fn list_label(list: &str) -> String {
-    if list == EVERY_LIST {
-        "every list".to_owned()
-    } else {
-        format!("list {list}")
-    }
+    ListName::parse(list).map_or_else(|_| format!("list {list}"), |list| list.describe())
 }
 
 fn write_consent<W: Write>(sink: &mut RecordSink<W>, entry: &ConsentEntry) -> Result<(), Error> {

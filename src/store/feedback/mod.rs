@@ -7,8 +7,9 @@
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
-use super::suppression::{GLOBAL, Suppression};
+use super::suppression::Suppression;
 use super::{Batch, Store, StoreError};
+use crate::list::ListName;
 
 /// What kind of feedback an event is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -184,8 +185,11 @@ impl Batch<'_> {
             return Ok(Applied::Recorded);
         }
         let scope = match event.kind {
-            FeedbackKind::Unsubscribe => event.list.clone().unwrap_or_else(|| GLOBAL.to_owned()),
-            _ => GLOBAL.to_owned(),
+            FeedbackKind::Unsubscribe => event
+                .list
+                .clone()
+                .unwrap_or_else(|| ListName::EVERY.to_owned()),
+            _ => ListName::EVERY.to_owned(),
         };
         if event.kind == FeedbackKind::SoftBounce {
             let soft_bounces: i64 = self
@@ -208,11 +212,7 @@ impl Batch<'_> {
             }
         }
         if event.kind == FeedbackKind::Unsubscribe {
-            let revoked_list = if scope == GLOBAL {
-                super::consent::EVERY_LIST
-            } else {
-                scope.as_str()
-            };
+            let revoked_list = scope.as_str();
             self.tx
                 .prepare_cached(
                     "INSERT INTO consent_revocation (email, list, revoked_at, reason)
@@ -255,12 +255,12 @@ impl Batch<'_> {
     /// Whether this opt-out is already on record and still in force: a click
     /// repeated, or the same request mailed twice, writes nothing more.
     fn already_unsubscribed(&self, event: &FeedbackEvent) -> Result<bool, StoreError> {
-        let list = event.list.as_deref().unwrap_or(GLOBAL);
+        let list = event.list.as_deref().unwrap_or(ListName::EVERY);
         self.tx
             .prepare_cached(
                 "SELECT EXISTS (SELECT 1 FROM feedback_event
                         WHERE email = ?1 AND kind = 'unsubscribe' AND verified = 1
-                          AND IFNULL(list, '') = ?2)
+                          AND IFNULL(list, '*') = ?2)
                     AND EXISTS (SELECT 1 FROM suppression WHERE email = ?1 AND list = ?2)",
             )
             .and_then(|mut s| s.query_row(params![event.email, list], |r| r.get(0)))

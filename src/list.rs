@@ -1,0 +1,97 @@
+//! List names: what campaigns (`list = "newsletter"`), consents, opt-outs
+//! and suppressions are scoped by, and the one name that means every list.
+//!
+//! Every list is written `*` everywhere: on the command line (`consent
+//! revoke --list '*'`), in exports, in the store and in JSON output.
+//! `suppress import` still reads an empty `list` (what its exports wrote
+//! for every list before schema 7) as its `--list`, every list by default.
+
+use std::fmt;
+
+use crate::config::{NAME_RULE, is_valid_name};
+
+/// A list, or every list.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ListName {
+    /// Every list, present and future.
+    Every,
+    /// One list, by its name.
+    Named(String),
+}
+
+impl ListName {
+    /// How every list is written.
+    pub const EVERY: &'static str = "*";
+
+    /// A list name or `*`, as people type them on the command line or in a
+    /// CSV file; the error says what a name may look like.
+    pub fn parse(text: &str) -> Result<ListName, String> {
+        match text {
+            ListName::EVERY => Ok(ListName::Every),
+            name if is_valid_name(name) => Ok(ListName::Named(name.to_owned())),
+            _ => Err(format!(
+                "{text:?} is not a valid list name: {NAME_RULE} (or * for every list)"
+            )),
+        }
+    }
+
+    /// One list by its name, never every list (`suppress --list`, where
+    /// every list is the default and is asked for by leaving it out).
+    pub fn parse_named(text: &str) -> Result<ListName, String> {
+        match ListName::parse(text)? {
+            ListName::Every => Err(format!(
+                "{text:?} is not a list name: leave --list out for every list"
+            )),
+            named => Ok(named),
+        }
+    }
+
+    /// The list as it is stored and exported.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ListName::Every => ListName::EVERY,
+            ListName::Named(name) => name,
+        }
+    }
+
+    /// The list as a sentence names it: "every list" or "list newsletter".
+    pub fn describe(&self) -> String {
+        match self {
+            ListName::Every => "every list".to_owned(),
+            ListName::Named(name) => format!("list {name}"),
+        }
+    }
+}
+
+impl fmt::Display for ListName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_list_has_one_written_form_and_names_are_checked_once() {
+        assert_eq!(ListName::parse("*"), Ok(ListName::Every));
+        assert_eq!(ListName::Every.as_str(), "*");
+        assert_eq!(
+            ListName::parse("newsletter"),
+            Ok(ListName::Named("newsletter".into()))
+        );
+        assert!(
+            ListName::parse("news letter")
+                .unwrap_err()
+                .contains("not a valid list name")
+        );
+        assert!(ListName::parse("").is_err());
+        assert!(
+            ListName::parse_named("*")
+                .unwrap_err()
+                .contains("leave --list out")
+        );
+        assert_eq!(ListName::Named("news".into()).describe(), "list news");
+    }
+}
