@@ -344,28 +344,6 @@ impl Store {
             .map_err(|e| self.error(e))
     }
 
-    /// Records `state` for `email` in `campaign`, with the server's reply if any.
-    pub fn record_delivery(
-        &mut self,
-        campaign: &str,
-        email: &str,
-        state: DeliveryState,
-        smtp_reply: Option<&str>,
-        at: i64,
-    ) -> Result<(), StoreError> {
-        self.conn
-            .prepare_cached(
-                "INSERT INTO journal (campaign, email, state, smtp_reply, attempts, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, 1, ?5)
-                 ON CONFLICT (campaign, email) DO UPDATE SET
-                     state = excluded.state, smtp_reply = excluded.smtp_reply,
-                     attempts = attempts + 1, updated_at = excluded.updated_at",
-            )
-            .and_then(|mut s| s.execute(params![campaign, email, state.as_str(), smtp_reply, at]))
-            .map_err(|e| self.error(e))?;
-        Ok(())
-    }
-
     /// The recipients of `campaign` that are settled (see
     /// [`DeliveryState::is_settled`]); with `retry_unknown`, those whose outcome
     /// is unknown are left out, so that the plan offers them again.
@@ -406,17 +384,38 @@ fn reply_without_addresses(reply: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// Journals `state` the way a send does: admitted, then settled.
+    pub(crate) fn journal(
+        store: &mut Store,
+        campaign: &str,
+        email: &str,
+        state: DeliveryState,
+        at: i64,
+    ) {
+        let admitted = store
+            .admit(
+                campaign,
+                "news",
+                email,
+                &format!("{email}.m"),
+                false,
+                false,
+                at,
+            )
+            .unwrap();
+        assert_eq!(admitted, Admission::Go);
+        store.settle(campaign, email, state, "", at).unwrap();
+    }
 
     #[test]
     fn settled_states_are_the_ones_never_repeated() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(&dir.path().join("j.db")).unwrap();
         for (i, state) in DeliveryState::ALL.iter().enumerate() {
-            store
-                .record_delivery("c1", &format!("{i}@example.jp"), *state, None, 1)
-                .unwrap();
+            journal(&mut store, "c1", &format!("{i}@example.jp"), *state, 1);
         }
         let settled = store.settled_for("c1", false).unwrap();
         for (i, state) in DeliveryState::ALL.iter().enumerate() {

@@ -241,9 +241,13 @@ mod tests {
                     message_id: format!("ad.{id}@example.jp"),
                 }])
                 .unwrap();
-            store
-                .record_delivery("ad", email, DeliveryState::Sent, None, T0 + 10 * DAY)
-                .unwrap();
+            crate::store::journal::tests::journal(
+                &mut store,
+                "ad",
+                email,
+                DeliveryState::Sent,
+                T0 + 10 * DAY,
+            );
         }
         store.hold("held@example.jp", T0, "order 2026-1").unwrap();
         let decide = |store: &mut Store, now, dry_run| -> Vec<(String, bool)> {

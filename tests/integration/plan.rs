@@ -1,6 +1,6 @@
 //! Every row ends up eligible or skipped with exactly one reason.
 
-use hikyaku::store::journal::DeliveryState;
+use hikyaku::store::journal::{Admission, DeliveryState};
 use hikyaku::store::suppression::Suppression;
 
 use crate::support::{Campaign, Run, line_of};
@@ -77,25 +77,27 @@ fn each_skip_reason_is_counted_once_per_row() {
         ])
         .expect_code(0);
     let mut store = scratch.store();
-    store
-        .record_delivery(
-            "test-campaign",
-            "sent@example.jp",
-            DeliveryState::Sent,
-            Some("250 ok"),
-            1,
-        )
-        .unwrap();
+    // Journaled as a send does it: admitted, then settled.
+    let mut journal = |campaign: &str, email: &str| {
+        let admitted = store
+            .admit(
+                campaign,
+                "newsletter",
+                email,
+                "m@example.jp",
+                false,
+                false,
+                1,
+            )
+            .unwrap();
+        assert_eq!(admitted, Admission::Go);
+        store
+            .settle(campaign, email, DeliveryState::Sent, "250 ok", 1)
+            .unwrap();
+    };
+    journal("test-campaign", "sent@example.jp");
     // A journal row of another campaign does not count for this one.
-    store
-        .record_delivery(
-            "other-campaign",
-            "ok@example.jp",
-            DeliveryState::Sent,
-            None,
-            1,
-        )
-        .unwrap();
+    journal("other-campaign", "ok@example.jp");
     drop(store);
 
     let report = scratch.preview_json();
