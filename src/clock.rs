@@ -4,30 +4,30 @@
 
 /// The environment variable that fixes the clock, for tests and for
 /// replaying an audit. Never set it in production.
-pub const OVERRIDE_ENV: &str = "HIKYAKU_NOW";
+pub(crate) const OVERRIDE_ENV: &str = "HIKYAKU_NOW";
 
 /// Now: the real clock, or the time [`OVERRIDE_ENV`] names (RFC 3339 with an
 /// offset, or unix seconds).
-pub fn now() -> jiff::Timestamp {
+pub(crate) fn now() -> jiff::Timestamp {
     static FIXED: std::sync::OnceLock<Option<jiff::Timestamp>> = std::sync::OnceLock::new();
     let fixed = FIXED.get_or_init(|| fixed_time().ok().flatten());
     fixed.unwrap_or_else(jiff::Timestamp::now)
 }
 
 /// Now, in unix seconds.
-pub fn now_unix() -> i64 {
+pub(crate) fn now_unix() -> i64 {
     now().as_second()
 }
 
 /// Now, in the system's time zone (for values people type, such as a
 /// consent's `obtained_at`).
-pub fn now_local() -> jiff::Zoned {
+pub(crate) fn now_local() -> jiff::Zoned {
     now().to_zoned(jiff::tz::TimeZone::system())
 }
 
 /// Checks [`OVERRIDE_ENV`] at start-up, so that a typo never silently means
 /// "the real clock".
-pub fn check_override() -> Result<(), String> {
+pub(crate) fn check_override() -> Result<(), String> {
     fixed_time().map(|_| ())
 }
 

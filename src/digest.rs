@@ -16,7 +16,7 @@ use crate::config::Campaign;
 
 /// The hash of one input file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FileDigest {
+pub(crate) struct FileDigest {
     /// What the file is to the campaign: `campaign`, `text`, `html`, `attachment`, `recipients`.
     pub role: &'static str,
     /// The file.
@@ -27,14 +27,14 @@ pub struct FileDigest {
 
 impl FileDigest {
     /// The SHA-256 in lower-case hex.
-    pub fn hex(&self) -> String {
+    pub(crate) fn hex(&self) -> String {
         to_hex(&self.sha256)
     }
 }
 
 /// The digest of a whole campaign.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CampaignDigest {
+pub(crate) struct CampaignDigest {
     /// Every input, in a fixed order.
     pub files: Vec<FileDigest>,
 }
@@ -42,7 +42,7 @@ pub struct CampaignDigest {
 impl CampaignDigest {
     /// Hashes the campaign file, templates and attachments; the recipient list
     /// is added by whoever streams it (see [`HashingReader`]).
-    pub fn of_campaign_files(campaign: &Campaign) -> io::Result<CampaignDigest> {
+    pub(crate) fn of_campaign_files(campaign: &Campaign) -> io::Result<CampaignDigest> {
         let mut files = vec![
             hash_file("campaign", &campaign.path)?,
             hash_file("text", &campaign.message.text)?,
@@ -57,12 +57,12 @@ impl CampaignDigest {
     }
 
     /// Adds a file hashed elsewhere.
-    pub fn push(&mut self, file: FileDigest) {
+    pub(crate) fn push(&mut self, file: FileDigest) {
         self.files.push(file);
     }
 
     /// The combined digest in lower-case hex: SHA-256 over each file's role and hash.
-    pub fn hex(&self) -> String {
+    pub(crate) fn hex(&self) -> String {
         let mut hasher = Sha256::new();
         for file in &self.files {
             hasher.update(file.role.as_bytes());
@@ -74,21 +74,21 @@ impl CampaignDigest {
 }
 
 /// Hashes the file at `path`.
-pub fn hash_file(role: &'static str, path: &Path) -> io::Result<FileDigest> {
+pub(crate) fn hash_file(role: &'static str, path: &Path) -> io::Result<FileDigest> {
     let mut reader = HashingReader::new(std::fs::File::open(path)?);
     io::copy(&mut reader, &mut io::sink())?;
     Ok(reader.finish(role, path.to_owned()))
 }
 
 /// A reader that hashes everything read through it.
-pub struct HashingReader<R> {
+pub(crate) struct HashingReader<R> {
     inner: R,
     hasher: Sha256,
 }
 
 impl<R: Read> HashingReader<R> {
     /// Wraps `inner`.
-    pub fn new(inner: R) -> Self {
+    pub(crate) fn new(inner: R) -> Self {
         HashingReader {
             inner,
             hasher: Sha256::new(),
@@ -96,7 +96,7 @@ impl<R: Read> HashingReader<R> {
     }
 
     /// The hash of what was read so far.
-    pub fn finish(self, role: &'static str, path: PathBuf) -> FileDigest {
+    pub(crate) fn finish(self, role: &'static str, path: PathBuf) -> FileDigest {
         FileDigest {
             role,
             path,

@@ -10,32 +10,32 @@ use crate::sign::SignError;
 use crate::store::StoreError;
 
 /// Exit codes of design.md.
-pub mod exit {
+pub(crate) mod exit {
     /// Done.
-    pub const OK: u8 = 0;
+    pub(crate) const OK: u8 = 0;
     /// Usage error (clap's own code).
-    pub const USAGE: u8 = 2;
+    pub(crate) const USAGE: u8 = 2;
     /// Bad data: CSV, template, addresses given as arguments.
-    pub const DATA: u8 = 65;
+    pub(crate) const DATA: u8 = 65;
     /// An input file or folder cannot be read.
-    pub const NO_INPUT: u8 = 66;
+    pub(crate) const NO_INPUT: u8 = 66;
     /// The SMTP server (or, for `serve`, the listening address) is unavailable.
-    pub const UNAVAILABLE: u8 = 69;
+    pub(crate) const UNAVAILABLE: u8 = 69;
     /// Internal error.
-    pub const INTERNAL: u8 = 70;
+    pub(crate) const INTERNAL: u8 = 70;
     /// An output file could not be written.
-    pub const IO: u8 = 74;
+    pub(crate) const IO: u8 = 74;
     /// Incomplete: run again later.
-    pub const TEMPORARY: u8 = 75;
+    pub(crate) const TEMPORARY: u8 = 75;
     /// Refused: not approved, compliance gate, complaint-rate guard.
-    pub const REFUSED: u8 = 77;
+    pub(crate) const REFUSED: u8 = 77;
     /// Bad configuration.
-    pub const CONFIG: u8 = 78;
+    pub(crate) const CONFIG: u8 = 78;
 }
 
 /// Every exit code with what it means, in the order `--help` lists them:
 /// the one table both the mapping below and the help text come from.
-pub const EXIT_CODES: &[(u8, &str)] = &[
+pub(crate) const EXIT_CODES: &[(u8, &str)] = &[
     (exit::OK, "done"),
     (exit::DATA, "bad data"),
     (exit::NO_INPUT, "an input cannot be read"),
@@ -49,7 +49,7 @@ pub const EXIT_CODES: &[(u8, &str)] = &[
 ];
 
 /// The exit-code paragraph of `--help`, from [`EXIT_CODES`].
-pub fn exit_codes_help() -> String {
+pub(crate) fn exit_codes_help() -> String {
     let codes: Vec<String> = EXIT_CODES
         .iter()
         .map(|(code, meaning)| format!("{code} {meaning}"))
@@ -60,7 +60,7 @@ pub fn exit_codes_help() -> String {
 /// How a command ended when nothing failed, named for what happened; only
 /// [`Outcome::exit_code`] turns it into a number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     /// Everything the command had to do is done.
     Done,
     /// It stopped before the end on purpose (window closed, per-run cap,
@@ -75,7 +75,7 @@ pub enum Outcome {
 
 impl Outcome {
     /// The exit code of design.md for this outcome.
-    pub fn exit_code(self) -> u8 {
+    pub(crate) fn exit_code(self) -> u8 {
         match self {
             Outcome::Done => exit::OK,
             Outcome::RunAgainLater => exit::TEMPORARY,
@@ -87,7 +87,7 @@ impl Outcome {
 
 /// Rows of an import that could not be used.
 #[derive(Debug)]
-pub struct RejectedRows {
+pub(crate) struct RejectedRows {
     /// The import file.
     pub path: PathBuf,
     /// The first rejected rows: line and reason.
@@ -97,7 +97,7 @@ pub struct RejectedRows {
 }
 
 /// How many rejected rows a message lists before it summarises.
-pub const REJECTED_SHOWN: usize = 20;
+pub(crate) const REJECTED_SHOWN: usize = 20;
 
 impl std::fmt::Display for RejectedRows {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -114,7 +114,7 @@ impl std::fmt::Display for RejectedRows {
 
 /// Every failure a command can end with.
 #[derive(Debug, thiserror::Error)]
-pub enum Error {
+pub(crate) enum Error {
     #[error(transparent)]
     Config(#[from] ConfigError),
     #[error(transparent)]
@@ -171,7 +171,7 @@ pub enum Error {
 
 impl Error {
     /// The exit code this failure ends the process with.
-    pub fn exit_code(&self) -> u8 {
+    pub(crate) fn exit_code(&self) -> u8 {
         match self {
             Error::Config(_) => exit::CONFIG,
             Error::Csv(_) | Error::Rejected { .. } | Error::BadArgument(_) => exit::DATA,
@@ -206,7 +206,7 @@ impl Error {
     }
 
     /// What a person should do, where the error alone does not say it.
-    pub fn hint(&self) -> Option<&'static str> {
+    pub(crate) fn hint(&self) -> Option<&'static str> {
         match self {
             Error::Store(StoreError::Sqlite { source, .. }) if is_full(source) => Some(
                 "the disk holding the store is full: free space and run again; \
@@ -218,7 +218,7 @@ impl Error {
 
     /// Whether this is the reader of our output going away (`| head`), which
     /// is no failure of ours.
-    pub fn is_broken_pipe(&self) -> bool {
+    pub(crate) fn is_broken_pipe(&self) -> bool {
         matches!(self, Error::Output(e) if e.kind() == std::io::ErrorKind::BrokenPipe)
     }
 }

@@ -16,7 +16,7 @@ use crate::config::Limits;
 
 /// One recipient domain's share of the send.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Lane {
+pub(crate) struct Lane {
     /// The domain (lower-case ASCII).
     pub domain: String,
     /// Its eligible recipients.
@@ -31,7 +31,7 @@ pub struct Lane {
 
 /// The estimate for a send.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Estimate {
+pub(crate) struct Estimate {
     /// When the first run starts: now, or the first cron tick from
     /// `limits.not_before` when that is later (and inside the window).
     pub start: jiff::Timestamp,
@@ -55,7 +55,7 @@ pub struct Estimate {
 /// Estimates sending `counts` (eligible recipients by domain) under
 /// `limits`, starting no earlier than `now`, with a run every `cadence`
 /// (the cron job's interval, aligned to local midnight).
-pub fn estimate(
+pub(crate) fn estimate(
     counts: &BTreeMap<String, u64>,
     limits: &Limits,
     now: jiff::Timestamp,

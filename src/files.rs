@@ -9,13 +9,13 @@ use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::Path;
 
 /// Mode of private files.
-pub const FILE_MODE: u32 = 0o600;
+pub(crate) const FILE_MODE: u32 = 0o600;
 /// Mode of private folders.
-pub const DIR_MODE: u32 = 0o700;
+pub(crate) const DIR_MODE: u32 = 0o700;
 
 /// Creates (or truncates) `path` for writing, readable by its owner only.
 /// A file that already exists keeps its mode: it may be shared on purpose.
-pub fn create(path: &Path) -> io::Result<File> {
+pub(crate) fn create(path: &Path) -> io::Result<File> {
     OpenOptions::new()
         .write(true)
         .create(true)
@@ -25,7 +25,7 @@ pub fn create(path: &Path) -> io::Result<File> {
 }
 
 /// Opens `path` for appending, creating it readable by its owner only.
-pub fn append(path: &Path) -> io::Result<File> {
+pub(crate) fn append(path: &Path) -> io::Result<File> {
     OpenOptions::new()
         .append(true)
         .create(true)
@@ -34,18 +34,18 @@ pub fn append(path: &Path) -> io::Result<File> {
 }
 
 /// Creates `dir` and its missing parents, each readable by its owner only.
-pub fn create_dir_all(dir: &Path) -> io::Result<()> {
+pub(crate) fn create_dir_all(dir: &Path) -> io::Result<()> {
     DirBuilder::new().recursive(true).mode(DIR_MODE).create(dir)
 }
 
 /// Whether users other than the owner can read or write `path` (group or
 /// others bits set).
-pub fn readable_by_others(path: &Path) -> bool {
+pub(crate) fn readable_by_others(path: &Path) -> bool {
     std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o066 != 0)
 }
 
 /// Makes `path` readable by its owner only, when it exists.
-pub fn make_private(path: &Path) -> io::Result<bool> {
+pub(crate) fn make_private(path: &Path) -> io::Result<bool> {
     match std::fs::metadata(path) {
         Ok(metadata) => {
             let mut permissions = metadata.permissions();

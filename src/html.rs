@@ -10,7 +10,7 @@ use std::fmt;
 /// Displays its text with `& < > " '` escaped, for element content and
 /// quoted attribute values alike.
 #[derive(Debug, Clone, Copy)]
-pub struct Escape<'a>(pub &'a str);
+pub(crate) struct Escape<'a>(pub &'a str);
 
 impl fmt::Display for Escape<'_> {
     fn fmt(&self, out: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -19,7 +19,7 @@ impl fmt::Display for Escape<'_> {
 }
 
 /// Writes `text` to `out` with `& < > " '` escaped.
-pub fn write_escaped(out: &mut impl fmt::Write, text: &str) -> fmt::Result {
+pub(crate) fn write_escaped(out: &mut impl fmt::Write, text: &str) -> fmt::Result {
     let bytes = text.as_bytes();
     let mut start = 0;
     // The five are ASCII, so every index found is a character boundary.
@@ -40,7 +40,7 @@ pub fn write_escaped(out: &mut impl fmt::Write, text: &str) -> fmt::Result {
 }
 
 /// `text` escaped, as a new string.
-pub fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 8);
     // Writing to a String cannot fail.
     let _ = write_escaped(&mut out, text);
@@ -50,7 +50,7 @@ pub fn escape(text: &str) -> String {
 /// The formatter for minijinja environments that render HTML: values are
 /// escaped with [`write_escaped`] where minijinja would escape them, and
 /// written as minijinja would otherwise.
-pub fn minijinja_formatter(
+pub(crate) fn minijinja_formatter(
     out: &mut minijinja::Output<'_>,
     state: &mut minijinja::State<'_, '_>,
     value: &minijinja::Value,
@@ -71,7 +71,7 @@ pub fn minijinja_formatter(
 
 /// The `escape` (`e`) filter, for environments that use
 /// [`minijinja_formatter`]: the same escaping, and safe strings unchanged.
-pub fn minijinja_escape_filter(value: &minijinja::Value) -> minijinja::Value {
+pub(crate) fn minijinja_escape_filter(value: &minijinja::Value) -> minijinja::Value {
     if value.is_safe() {
         return value.clone();
     }

@@ -5,32 +5,37 @@
 //! [`plan`] decides who receives what against the [`store`], and the later
 //! stages render, sign, deliver and journal. [`commands`] wires the stages to
 //! the command line defined in [`cli`].
+//!
+//! Only what the integration tests and the benchmarks use is public; the
+//! rest is `pub(crate)`, so that the compiler reports code nothing uses.
+
+#![warn(unreachable_pub)]
 
 pub mod address;
-pub mod address_set;
-pub mod cli;
-pub mod clock;
-pub mod commands;
+mod address_set;
+mod cli;
+mod clock;
+mod commands;
 pub mod compose;
 pub mod config;
-pub mod csv_input;
-pub mod deliver;
-pub mod digest;
-pub mod error;
-pub mod estimate;
+mod csv_input;
+mod deliver;
+mod digest;
+mod error;
+mod estimate;
 pub mod feedback;
-pub mod files;
-pub mod html;
-pub mod list;
-pub mod output;
-pub mod plan;
-pub mod recipients;
-pub mod render;
-pub mod report;
-pub mod serve;
-pub mod sign;
+mod files;
+mod html;
+mod list;
+mod output;
+mod plan;
+mod recipients;
+mod render;
+mod report;
+mod serve;
+mod sign;
 pub mod store;
-pub mod tls;
+mod tls;
 pub mod token;
 
 use std::process::ExitCode;

@@ -12,7 +12,7 @@ use crate::config::{NAME_RULE, is_valid_name};
 
 /// A list, or every list.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ListName {
+pub(crate) enum ListName {
     /// Every list, present and future.
     Every,
     /// One list, by its name.
@@ -21,11 +21,11 @@ pub enum ListName {
 
 impl ListName {
     /// How every list is written.
-    pub const EVERY: &'static str = "*";
+    pub(crate) const EVERY: &'static str = "*";
 
     /// A list name or `*`, as people type them on the command line or in a
     /// CSV file; the error says what a name may look like.
-    pub fn parse(text: &str) -> Result<ListName, String> {
+    pub(crate) fn parse(text: &str) -> Result<ListName, String> {
         match text {
             ListName::EVERY => Ok(ListName::Every),
             name if is_valid_name(name) => Ok(ListName::Named(name.to_owned())),
@@ -37,7 +37,7 @@ impl ListName {
 
     /// One list by its name, never every list (`suppress --list`, where
     /// every list is the default and is asked for by leaving it out).
-    pub fn parse_named(text: &str) -> Result<ListName, String> {
+    pub(crate) fn parse_named(text: &str) -> Result<ListName, String> {
         match ListName::parse(text)? {
             ListName::Every => Err(format!(
                 "{text:?} is not a list name: leave --list out for every list"
@@ -47,7 +47,7 @@ impl ListName {
     }
 
     /// The list as it is stored and exported.
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         match self {
             ListName::Every => ListName::EVERY,
             ListName::Named(name) => name,
@@ -55,7 +55,7 @@ impl ListName {
     }
 
     /// The list as a sentence names it: "every list" or "list newsletter".
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             ListName::Every => "every list".to_owned(),
             ListName::Named(name) => format!("list {name}"),

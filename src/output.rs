@@ -7,7 +7,7 @@ use crate::error::Error;
 
 /// How chatty the command is on stderr.
 #[derive(Debug, Clone, Copy)]
-pub struct Ui {
+pub(crate) struct Ui {
     /// Only errors and the final result.
     pub quiet: bool,
     /// Extra detail.
@@ -16,21 +16,21 @@ pub struct Ui {
 
 impl Ui {
     /// A progress or status message, unless quiet.
-    pub fn info(&self, message: impl std::fmt::Display) {
+    pub(crate) fn info(&self, message: impl std::fmt::Display) {
         if !self.quiet {
             eprintln!("{message}");
         }
     }
 
     /// A message only shown with --verbose.
-    pub fn detail(&self, message: impl std::fmt::Display) {
+    pub(crate) fn detail(&self, message: impl std::fmt::Display) {
         if self.verbose {
             eprintln!("{message}");
         }
     }
 
     /// A warning; shown even when quiet, since it changes what happened.
-    pub fn warn(&self, message: impl std::fmt::Display) {
+    pub(crate) fn warn(&self, message: impl std::fmt::Display) {
         eprintln!("warning: {message}");
     }
 }
@@ -39,7 +39,7 @@ impl Ui {
     /// Asks `question` on the terminal and reads a yes or no (default no).
     /// Without a terminal on both ends, or with --quiet, nobody can answer:
     /// the answer is yes, so cron jobs never wait for input.
-    pub fn confirm(&self, question: impl std::fmt::Display) -> std::io::Result<bool> {
+    pub(crate) fn confirm(&self, question: impl std::fmt::Display) -> std::io::Result<bool> {
         use std::io::IsTerminal as _;
         if self.quiet || !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
             return Ok(true);
@@ -52,7 +52,7 @@ impl Ui {
 
     /// A progress bar over `total` bytes of `what`, on stderr. indicatif hides
     /// it when stderr is not a terminal (cron), and so does --quiet.
-    pub fn byte_progress(&self, total: u64, what: &str) -> indicatif::ProgressBar {
+    pub(crate) fn byte_progress(&self, total: u64, what: &str) -> indicatif::ProgressBar {
         if self.quiet {
             return indicatif::ProgressBar::hidden();
         }
@@ -71,7 +71,7 @@ impl Ui {
 impl Ui {
     /// The progress of a run of `total` messages: a bar on a terminal, a
     /// line every 10 s for cron's mail, nothing when quiet.
-    pub fn delivery_progress(&self, total: u64) -> Option<DeliveryProgress> {
+    pub(crate) fn delivery_progress(&self, total: u64) -> Option<DeliveryProgress> {
         use std::io::IsTerminal as _;
         if self.quiet {
             return None;
@@ -108,7 +108,7 @@ fn per_second(rate: f64) -> String {
 }
 
 /// The progress of a send (see [`Ui::delivery_progress`]).
-pub struct DeliveryProgress {
+pub(crate) struct DeliveryProgress {
     bar: Option<indicatif::ProgressBar>,
     total: u64,
     started: std::time::Instant,
@@ -154,7 +154,7 @@ impl Drop for DeliveryProgress {
 }
 
 /// Formats `n` with thousands separators: 1,234,567.
-pub fn group(n: u64) -> String {
+pub(crate) fn group(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
@@ -169,7 +169,7 @@ pub fn group(n: u64) -> String {
 /// Streams records with fixed columns as an aligned table, CSV or a JSON array.
 /// CSV and JSON are written as the records come; the table, which needs the
 /// column widths, is held until [`RecordSink::finish`].
-pub struct RecordSink<W: Write> {
+pub(crate) struct RecordSink<W: Write> {
     columns: &'static [&'static str],
     target: Target<W>,
     count: u64,
@@ -183,7 +183,7 @@ enum Target<W: Write> {
 
 impl<W: Write> RecordSink<W> {
     /// A sink writing records with `columns` to `out`.
-    pub fn new(
+    pub(crate) fn new(
         format: ListFormat,
         columns: &'static [&'static str],
         mut out: W,
@@ -208,7 +208,7 @@ impl<W: Write> RecordSink<W> {
     }
 
     /// Writes one record; `fields` are in column order.
-    pub fn write(&mut self, fields: &[&str]) -> Result<(), Error> {
+    pub(crate) fn write(&mut self, fields: &[&str]) -> Result<(), Error> {
         debug_assert_eq!(fields.len(), self.columns.len());
         match &mut self.target {
             Target::Csv(writer) => writer.write_record(fields)?,
@@ -229,7 +229,7 @@ impl<W: Write> RecordSink<W> {
     }
 
     /// Ends the output; returns how many records were written.
-    pub fn finish(self) -> Result<u64, Error> {
+    pub(crate) fn finish(self) -> Result<u64, Error> {
         match self.target {
             Target::Csv(mut writer) => writer.flush()?,
             Target::Json(mut out) => {

@@ -33,7 +33,7 @@ use crate::store::{Store, StoreError};
 /// Why a row receives nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum SkipReason {
+pub(crate) enum SkipReason {
     /// On the suppression list.
     Suppressed,
     /// An advertisement without consent.
@@ -48,7 +48,7 @@ pub enum SkipReason {
 
 impl SkipReason {
     /// Every reason, in the order reports list them.
-    pub const ALL: [SkipReason; 5] = [
+    pub(crate) const ALL: [SkipReason; 5] = [
         SkipReason::Suppressed,
         SkipReason::NoConsent,
         SkipReason::InvalidAddress,
@@ -57,7 +57,7 @@ impl SkipReason {
     ];
 
     /// The name used in reports and JSON.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             SkipReason::Suppressed => "suppressed",
             SkipReason::NoConsent => "no_consent",
@@ -80,7 +80,7 @@ impl fmt::Display for SkipReason {
 
 /// The verdict on one row.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict {
+pub(crate) enum Verdict {
     /// The row receives the campaign at this address.
     Eligible(Address),
     /// The row receives nothing.
@@ -91,7 +91,7 @@ pub enum Verdict {
 
 impl Verdict {
     /// The skip reason, if the row is skipped.
-    pub fn skip_reason(&self) -> Option<SkipReason> {
+    pub(crate) fn skip_reason(&self) -> Option<SkipReason> {
         match self {
             Verdict::Eligible(_) => None,
             Verdict::Skipped(reason) => Some(*reason),
@@ -101,7 +101,7 @@ impl Verdict {
 }
 
 /// What the store says about this campaign's audience.
-pub enum Audience {
+pub(crate) enum Audience {
     /// The store's sets for this campaign, held in memory: fastest, for
     /// previews and checks.
     Loaded {
@@ -116,7 +116,7 @@ pub enum Audience {
 }
 
 /// Per-row questions to the store.
-pub struct StoreLookup {
+pub(crate) struct StoreLookup {
     store: Store,
     campaign: String,
     list: String,
@@ -127,7 +127,7 @@ pub struct StoreLookup {
 impl Audience {
     /// Loads the sets for `campaign` from `store`; with `retry_unknown`,
     /// recipients whose outcome is unknown are offered again.
-    pub fn load(
+    pub(crate) fn load(
         store: &Store,
         campaign: &Campaign,
         retry_unknown: bool,
@@ -143,7 +143,7 @@ impl Audience {
     }
 
     /// An audience that asks `store` about each row.
-    pub fn lookup(store: Store, campaign: &Campaign, retry_unknown: bool) -> Audience {
+    pub(crate) fn lookup(store: Store, campaign: &Campaign, retry_unknown: bool) -> Audience {
         Audience::Lookup(StoreLookup {
             store,
             campaign: campaign.id.clone(),
@@ -188,7 +188,7 @@ impl Audience {
 }
 
 /// Gives each row its verdict, remembering the addresses seen.
-pub struct Planner {
+pub(crate) struct Planner {
     audience: Audience,
     /// None when duplicates are left to the journal (see [`Plan::open_for_sending`]).
     seen: Option<AddressSet>,
@@ -196,7 +196,7 @@ pub struct Planner {
 
 impl Planner {
     /// A planner for one pass over the list.
-    pub fn new(audience: Audience) -> Planner {
+    pub(crate) fn new(audience: Audience) -> Planner {
         Planner {
             audience,
             seen: Some(AddressSet::new()),
@@ -204,7 +204,7 @@ impl Planner {
     }
 
     /// The verdict on a row whose address field holds `raw`.
-    pub fn classify(&mut self, raw: &str) -> Result<Verdict, StoreError> {
+    pub(crate) fn classify(&mut self, raw: &str) -> Result<Verdict, StoreError> {
         let address = match Address::parse(raw) {
             Ok(address) => address,
             Err(error) => return Ok(Verdict::Invalid(error)),
@@ -222,7 +222,7 @@ impl Planner {
 
 /// The counts of a plan.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PlanCounts {
+pub(crate) struct PlanCounts {
     /// Data rows read.
     pub total_rows: u64,
     /// Rows that receive the campaign.
@@ -232,7 +232,7 @@ pub struct PlanCounts {
 
 impl PlanCounts {
     /// Counts one verdict.
-    pub fn add(&mut self, verdict: &Verdict) {
+    pub(crate) fn add(&mut self, verdict: &Verdict) {
         self.total_rows += 1;
         match verdict.skip_reason() {
             None => self.eligible += 1,
@@ -241,19 +241,19 @@ impl PlanCounts {
     }
 
     /// Rows skipped for `reason`.
-    pub fn skipped(&self, reason: SkipReason) -> u64 {
+    pub(crate) fn skipped(&self, reason: SkipReason) -> u64 {
         self.skipped[reason.index()]
     }
 
     /// Rows skipped for any reason.
-    pub fn skipped_total(&self) -> u64 {
+    pub(crate) fn skipped_total(&self) -> u64 {
         self.skipped.iter().sum()
     }
 }
 
 /// A plan that cannot be made.
 #[derive(Debug, thiserror::Error)]
-pub enum PlanError {
+pub(crate) enum PlanError {
     /// The recipient list is unusable.
     #[error(transparent)]
     Csv(#[from] CsvError),
@@ -263,7 +263,7 @@ pub enum PlanError {
 }
 
 /// The result of a full pass over the list.
-pub struct PlanOutcome {
+pub(crate) struct PlanOutcome {
     /// The counts.
     pub counts: PlanCounts,
     /// The digest of the list's bytes.
@@ -271,7 +271,7 @@ pub struct PlanOutcome {
 }
 
 /// A pass over the recipient list of a campaign, one verdict per row.
-pub struct Plan {
+pub(crate) struct Plan {
     reader: RecipientReader,
     planner: Planner,
     counts: PlanCounts,
@@ -282,7 +282,7 @@ impl Plan {
     /// list, because the store is asked about each row and a second row with
     /// the same address is left to the journal, which admits one transaction
     /// per address and campaign (it is reported as skipped when its turn comes).
-    pub fn open_for_sending(
+    pub(crate) fn open_for_sending(
         campaign: &Campaign,
         store: Store,
         retry_unknown: bool,
@@ -299,7 +299,7 @@ impl Plan {
     }
 
     /// Opens the list and loads the store's sets for `campaign`.
-    pub fn open(
+    pub(crate) fn open(
         campaign: &Campaign,
         store: &Store,
         retry_unknown: bool,
@@ -314,22 +314,22 @@ impl Plan {
     }
 
     /// The column names of the list.
-    pub fn headers(&self) -> &[String] {
+    pub(crate) fn headers(&self) -> &[String] {
         self.reader.headers()
     }
 
     /// How many bytes of the list have been parsed, for progress.
-    pub fn bytes_parsed(&self) -> u64 {
+    pub(crate) fn bytes_parsed(&self) -> u64 {
         self.reader.bytes_parsed()
     }
 
     /// The address field of `row`, as written.
-    pub fn email<'r>(&self, row: &'r Row) -> &'r str {
+    pub(crate) fn email<'r>(&self, row: &'r Row) -> &'r str {
         self.reader.email(row)
     }
 
     /// Reads the next row into `row` and returns its verdict; None at the end.
-    pub fn next(&mut self, row: &mut Row) -> Result<Option<Verdict>, PlanError> {
+    pub(crate) fn next(&mut self, row: &mut Row) -> Result<Option<Verdict>, PlanError> {
         if !self.reader.read(row)? {
             return Ok(None);
         }
@@ -339,7 +339,7 @@ impl Plan {
     }
 
     /// Ends the pass. Call after [`Plan::next`] returned None.
-    pub fn finish(self) -> PlanOutcome {
+    pub(crate) fn finish(self) -> PlanOutcome {
         PlanOutcome {
             counts: self.counts,
             recipients_digest: self.reader.finish("recipients"),

@@ -9,14 +9,14 @@ use crate::digest::{FileDigest, HashingReader};
 
 /// Streams the rows of a recipient list, hashing the bytes as they are read so
 /// that the approval digest costs no second pass over a large file.
-pub struct RecipientReader {
+pub(crate) struct RecipientReader {
     input: CsvInput<HashingReader<File>>,
     email_index: usize,
 }
 
 impl RecipientReader {
     /// Opens the list named by `[recipients]` and finds its address column.
-    pub fn open(config: &Recipients) -> Result<RecipientReader, CsvError> {
+    pub(crate) fn open(config: &Recipients) -> Result<RecipientReader, CsvError> {
         let file = File::open(&config.path).map_err(|source| CsvError::Io {
             path: config.path.clone(),
             source,
@@ -27,27 +27,27 @@ impl RecipientReader {
     }
 
     /// The column names, in order.
-    pub fn headers(&self) -> &[String] {
+    pub(crate) fn headers(&self) -> &[String] {
         self.input.headers()
     }
 
     /// Reads the next row into `row`; false at the end of the list.
-    pub fn read(&mut self, row: &mut Row) -> Result<bool, CsvError> {
+    pub(crate) fn read(&mut self, row: &mut Row) -> Result<bool, CsvError> {
         self.input.read_row(row)
     }
 
     /// How many bytes of the list have been parsed, for progress.
-    pub fn bytes_parsed(&self) -> u64 {
+    pub(crate) fn bytes_parsed(&self) -> u64 {
         self.input.bytes_parsed()
     }
 
     /// The address field of `row`, as written.
-    pub fn email<'r>(&self, row: &'r Row) -> &'r str {
+    pub(crate) fn email<'r>(&self, row: &'r Row) -> &'r str {
         &row.fields[self.email_index]
     }
 
     /// Finishes the list: the digest of every byte read. Call after the last row.
-    pub fn finish(self, role: &'static str) -> FileDigest {
+    pub(crate) fn finish(self, role: &'static str) -> FileDigest {
         let path = self.input.path().to_owned();
         self.input.into_inner().finish(role, path)
     }

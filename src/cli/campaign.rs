@@ -9,7 +9,7 @@ use super::{ListFormat, ReportFormat};
 
 /// Arguments of `check`.
 #[derive(Debug, Args)]
-pub struct CheckArgs {
+pub(crate) struct CheckArgs {
     /// The campaign file
     pub campaign: PathBuf,
 
@@ -25,7 +25,7 @@ pub struct CheckArgs {
 /// Arguments of `preview`.
 #[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("sample_output").args(["out", "report"]).multiple(true)))]
-pub struct PreviewArgs {
+pub(crate) struct PreviewArgs {
     /// The campaign file
     pub campaign: PathBuf,
 
@@ -81,7 +81,7 @@ fn parse_interval(text: &str) -> Result<std::time::Duration, String> {
 
 /// Arguments of `send`.
 #[derive(Debug, Args)]
-pub struct SendArgs {
+pub(crate) struct SendArgs {
     /// The campaign file
     pub campaign: PathBuf,
 
@@ -119,7 +119,7 @@ pub struct SendArgs {
 
 /// Arguments of `approve`.
 #[derive(Debug, Args)]
-pub struct ApproveArgs {
+pub(crate) struct ApproveArgs {
     /// The campaign file
     pub campaign: PathBuf,
 
@@ -134,7 +134,7 @@ pub struct ApproveArgs {
 
 /// Arguments of `status`.
 #[derive(Debug, Args)]
-pub struct StatusArgs {
+pub(crate) struct StatusArgs {
     /// The campaign file
     pub campaign: PathBuf,
 
@@ -151,7 +151,7 @@ pub struct StatusArgs {
 
 /// Arguments of `report`.
 #[derive(Debug, Args)]
-pub struct ReportArgs {
+pub(crate) struct ReportArgs {
     /// The campaign file
     pub campaign: PathBuf,
 

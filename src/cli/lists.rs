@@ -11,7 +11,7 @@ use crate::store::consent::Basis;
 
 /// `store` subcommands.
 #[derive(Debug, Subcommand)]
-pub enum StoreCommand {
+pub(crate) enum StoreCommand {
     /// Make the store and its -wal and -shm files readable by their owner only (0600)
     #[command(after_help = "Examples:\n  \
         hikyaku --store /var/lib/hikyaku/hikyaku.db store secure\n\n\
@@ -34,7 +34,7 @@ pub enum StoreCommand {
 
 /// `suppress` subcommands.
 #[derive(Debug, Subcommand)]
-pub enum SuppressCommand {
+pub(crate) enum SuppressCommand {
     /// Suppress addresses (globally unless --list is given)
     #[command(after_help = "Examples:\n  \
         hikyaku suppress add taro@example.jp --reason \"asked by phone\"\n  \
@@ -116,7 +116,7 @@ pub enum SuppressCommand {
 
 /// `consent` subcommands.
 #[derive(Debug, Subcommand)]
-pub enum ConsentCommand {
+pub(crate) enum ConsentCommand {
     /// Record one consent with its evidence
     #[command(after_help = "Example:\n  \
         hikyaku consent add taro@example.jp --list newsletter --basis opt-in \\\n      \
@@ -168,7 +168,7 @@ pub enum ConsentCommand {
 
 /// Arguments of `consent add`.
 #[derive(Debug, Args)]
-pub struct ConsentAddArgs {
+pub(crate) struct ConsentAddArgs {
     /// The address
     pub address: String,
     /// The list, or * for every list
@@ -197,7 +197,7 @@ pub struct ConsentAddArgs {
 
 /// Arguments of `consent import`.
 #[derive(Debug, Args)]
-pub struct ConsentImportArgs {
+pub(crate) struct ConsentImportArgs {
     /// The CSV file
     pub file: PathBuf,
     /// The file's encoding
@@ -213,7 +213,7 @@ pub struct ConsentImportArgs {
 
 /// Arguments of `consent revoke`.
 #[derive(Debug, Args)]
-pub struct ConsentRevokeArgs {
+pub(crate) struct ConsentRevokeArgs {
     /// The address
     pub address: String,
     /// The list, or * for every list
@@ -226,7 +226,7 @@ pub struct ConsentRevokeArgs {
 
 /// Arguments of `consent export`.
 #[derive(Debug, Args)]
-pub struct ConsentExportArgs {
+pub(crate) struct ConsentExportArgs {
     /// Only records that cover this list (including * records)
     #[arg(long, value_parser = ListName::parse)]
     pub list: Option<ListName>,
@@ -240,7 +240,7 @@ pub struct ConsentExportArgs {
 
 /// Arguments of `consent purge`.
 #[derive(Debug, Args)]
-pub struct ConsentPurgeArgs {
+pub(crate) struct ConsentPurgeArgs {
     /// Show the decisions without deleting anything
     #[arg(long)]
     pub dry_run: bool,
@@ -251,7 +251,7 @@ pub struct ConsentPurgeArgs {
 
 /// Arguments of `consent hold`.
 #[derive(Debug, Args)]
-pub struct ConsentHoldArgs {
+pub(crate) struct ConsentHoldArgs {
     /// The address
     pub address: String,
     /// Why (kept with the hold)
@@ -264,7 +264,7 @@ pub struct ConsentHoldArgs {
 
 /// Formats of `consent export`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum HistoryFormat {
+pub(crate) enum HistoryFormat {
     /// CSV with a header row (consent records only, re-importable)
     Csv,
     /// JSON (with --address: one object with the whole history)

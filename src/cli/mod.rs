@@ -7,8 +7,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 mod campaign;
 mod lists;
 
-pub use campaign::*;
-pub use lists::*;
+pub(crate) use campaign::*;
+pub(crate) use lists::*;
 
 /// hikyaku (飛脚): send e-mail campaigns the way the law and the mailbox providers require.
 ///
@@ -21,7 +21,7 @@ pub use lists::*;
     hikyaku check campaign.toml        validate the campaign file and the recipient list\n  \
     hikyaku preview campaign.toml      who would receive it, and why the others would not\n\n{}",
     crate::error::exit_codes_help()))]
-pub struct Cli {
+pub(crate) struct Cli {
     /// The SQLite store (suppressions, consent, journal). Default: the campaign's
     /// `store` key, else ./hikyaku.db
     #[arg(long, global = true, env = "HIKYAKU_STORE", value_name = "PATH")]
@@ -41,7 +41,7 @@ pub struct Cli {
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Write a runnable example campaign (file, templates, CSVs, a test DKIM key) into DIR
     #[command(after_help = "Example:\n  \
         hikyaku init my-campaign && cd my-campaign\n  \
@@ -160,7 +160,7 @@ pub enum Command {
 
 /// Arguments of `serve`.
 #[derive(Debug, Args)]
-pub struct ServeArgs {
+pub(crate) struct ServeArgs {
     /// Where to listen (HOST:PORT); port 0 picks a free one
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8025")]
     pub listen: std::net::SocketAddr,
@@ -182,7 +182,7 @@ fn parse_timeout(text: &str) -> Result<std::time::Duration, String> {
 
 /// Arguments of `ingest`.
 #[derive(Debug, Args)]
-pub struct IngestArgs {
+pub(crate) struct IngestArgs {
     /// .eml files, mbox files, Maildir folders, folders of .eml files, or imaps://USER@HOST/MAILBOX
     #[arg(required = true, value_name = "SOURCE")]
     pub sources: Vec<String>,
@@ -216,7 +216,7 @@ pub struct IngestArgs {
 
 /// Formats for commands that report a result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ReportFormat {
+pub(crate) enum ReportFormat {
     /// For people
     Text,
     /// For scripts
@@ -225,7 +225,7 @@ pub enum ReportFormat {
 
 /// Formats for commands that list records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ListFormat {
+pub(crate) enum ListFormat {
     /// An aligned table for people
     Text,
     /// CSV with a header row, re-importable
@@ -236,7 +236,7 @@ pub enum ListFormat {
 
 /// Formats for exports, which must be re-importable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ExportFormat {
+pub(crate) enum ExportFormat {
     /// CSV with a header row
     Csv,
     /// A JSON array

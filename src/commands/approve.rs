@@ -17,7 +17,7 @@ use crate::store::approval::{Approval, ApprovedFile};
 use crate::store::{Store, format_unix};
 
 /// `hikyaku approve CAMPAIGN --by NAME`.
-pub fn approve(context: &Context, args: &ApproveArgs) -> Result<(), Error> {
+pub(super) fn approve(context: &Context, args: &ApproveArgs) -> Result<(), Error> {
     let name = args.by.trim();
     if name.is_empty() {
         return Err(Error::BadArgument("--by needs your name".into()));
@@ -112,7 +112,7 @@ fn approvers_of(store: &Store, campaign: &str, digest: &str) -> Result<BTreeSet<
 
 /// The gate of `send`: enough distinct people approved exactly `digest`, or
 /// a refusal that says what changed since the last approval and what to do.
-pub fn gate(store: &Store, campaign: &Campaign, digest: &CampaignDigest) -> Result<(), Error> {
+pub(super) fn gate(store: &Store, campaign: &Campaign, digest: &CampaignDigest) -> Result<(), Error> {
     if !campaign.approval.required {
         return Ok(());
     }

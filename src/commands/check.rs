@@ -16,7 +16,7 @@ use crate::plan::Verdict;
 use crate::render::visibility::MIN_AGREEMENT;
 
 /// `hikyaku check CAMPAIGN`: everything a send would check, over every row.
-pub fn check(context: &Context, args: &CheckArgs) -> Result<(), Error> {
+pub(super) fn check(context: &Context, args: &CheckArgs) -> Result<(), Error> {
     let mut session = Session::open(context, &args.campaign, "checking")?;
     let keys = session.store.keys()?;
     let composer = Composer::new(&session.campaign, session.plan.headers(), keys)?;

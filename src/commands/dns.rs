@@ -25,7 +25,7 @@ use crate::sign::Signer;
 
 /// What one TXT lookup found.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Lookup {
+pub(super) enum Lookup {
     /// The TXT records at the name, each with its strings joined.
     Found(Vec<String>),
     /// The name has no TXT records (or does not exist).
@@ -36,7 +36,7 @@ pub enum Lookup {
 
 /// The verdict on one record.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Status {
+pub(super) enum Status {
     Ok(String),
     Missing(String),
     Mismatched(String),
@@ -45,20 +45,20 @@ pub enum Status {
 
 /// The verdicts of `check --dns`.
 #[derive(Debug)]
-pub struct DnsReport {
+pub(super) struct DnsReport {
     pub checks: Vec<(&'static str, String, Status)>,
 }
 
 impl DnsReport {
     /// Whether every record is as it should be.
-    pub fn all_ok(&self) -> bool {
+    pub(super) fn all_ok(&self) -> bool {
         self.checks
             .iter()
             .all(|(_, _, s)| matches!(s, Status::Ok(_)))
     }
 
     /// The report for scripts.
-    pub fn to_json(&self) -> serde_json::Value {
+    pub(super) fn to_json(&self) -> serde_json::Value {
         let checks: Vec<serde_json::Value> = self
             .checks
             .iter()
@@ -71,7 +71,7 @@ impl DnsReport {
     }
 
     /// The report for people.
-    pub fn write_text(&self, out: &mut impl Write) -> std::io::Result<()> {
+    pub(super) fn write_text(&self, out: &mut impl Write) -> std::io::Result<()> {
         for (what, name, status) in &self.checks {
             let (state, detail) = status.parts();
             let state = if state == "ok" { "ok" } else { state };
@@ -82,7 +82,7 @@ impl DnsReport {
 
     /// Exit as the worst verdict says: unreachable DNS is temporary (75); a
     /// missing or wrong record is configuration (78).
-    pub fn into_result(self) -> Result<(), Error> {
+    pub(super) fn into_result(self) -> Result<(), Error> {
         if self
             .checks
             .iter()
@@ -116,7 +116,7 @@ impl Status {
 }
 
 /// Checks the campaign's records with the real resolver.
-pub fn check(campaign: &Campaign, signer: Option<&Signer>) -> Result<DnsReport, Error> {
+pub(super) fn check(campaign: &Campaign, signer: Option<&Signer>) -> Result<DnsReport, Error> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -127,7 +127,7 @@ pub fn check(campaign: &Campaign, signer: Option<&Signer>) -> Result<DnsReport, 
 }
 
 /// Checks the campaign's records with `lookup`.
-pub fn evaluate(
+pub(super) fn evaluate(
     campaign: &Campaign,
     signer: Option<&Signer>,
     lookup: impl Fn(&str) -> Lookup,

@@ -11,7 +11,7 @@ use crate::store::{Batch, Store, StoreError};
 
 /// Reads `input` row by row: `parse` turns a row into a record or says why it
 /// is unusable; `save` writes a record. Returns how many rows were saved.
-pub fn import_rows<R: Read, T>(
+pub(super) fn import_rows<R: Read, T>(
     mut input: CsvInput<R>,
     store: &mut Store,
     skip_invalid: bool,
@@ -82,6 +82,6 @@ pub fn import_rows<R: Read, T>(
 }
 
 /// The trimmed text of an optional column, empty when the file lacks it.
-pub fn field(row: &Row, column: Option<usize>) -> &str {
+pub(super) fn field(row: &Row, column: Option<usize>) -> &str {
     column.map_or("", |i| row.fields[i].trim())
 }

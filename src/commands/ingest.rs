@@ -16,7 +16,7 @@ use crate::store::Store;
 use crate::token::Keys;
 
 /// `hikyaku ingest SOURCE...`.
-pub fn ingest(context: &Context, args: &IngestArgs) -> Result<(), Error> {
+pub(super) fn ingest(context: &Context, args: &IngestArgs) -> Result<(), Error> {
     let sources = args
         .sources
         .iter()

@@ -37,7 +37,7 @@ fn campaign_file() -> String {
 }
 
 /// `hikyaku init [DIR]`.
-pub fn init(context: &Context, dir: &Path) -> Result<(), Error> {
+pub(super) fn init(context: &Context, dir: &Path) -> Result<(), Error> {
     let campaign = campaign_file();
     let mut files: Vec<(&str, &str)> = vec![("campaign.toml", campaign.as_str())];
     files.extend_from_slice(FILES);

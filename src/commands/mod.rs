@@ -24,10 +24,10 @@ use crate::output::Ui;
 use crate::store::Store;
 
 /// The store used when neither --store, HIKYAKU_STORE nor the campaign names one.
-pub const DEFAULT_STORE: &str = "hikyaku.db";
+pub(crate) const DEFAULT_STORE: &str = "hikyaku.db";
 
 /// What every command gets from the global flags.
-pub struct Context {
+pub(crate) struct Context {
     store_flag: Option<PathBuf>,
     ui: Ui,
 }
@@ -35,7 +35,7 @@ pub struct Context {
 impl Context {
     /// The store path: --store (or HIKYAKU_STORE), else the campaign's `store`,
     /// else ./hikyaku.db.
-    pub fn store_path(&self, campaign: Option<&Campaign>) -> PathBuf {
+    pub(crate) fn store_path(&self, campaign: Option<&Campaign>) -> PathBuf {
         self.store_flag
             .clone()
             .or_else(|| campaign.and_then(|c| c.store.clone()))
@@ -65,7 +65,7 @@ impl Context {
 }
 
 /// Runs the command: how it ended, or why it failed.
-pub fn run(cli: Cli) -> Result<Outcome, Error> {
+pub(crate) fn run(cli: Cli) -> Result<Outcome, Error> {
     let context = Context {
         store_flag: cli.store,
         ui: Ui {

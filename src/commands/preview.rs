@@ -23,7 +23,7 @@ use crate::plan::{SkipReason, Verdict};
 use crate::report;
 
 /// `hikyaku preview CAMPAIGN`.
-pub fn preview(context: &Context, args: &PreviewArgs) -> Result<(), Error> {
+pub(super) fn preview(context: &Context, args: &PreviewArgs) -> Result<(), Error> {
     let mut skipped = args
         .skipped
         .as_deref()

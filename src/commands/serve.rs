@@ -9,7 +9,7 @@ use crate::error::Error;
 use crate::serve::{self, Endpoint};
 
 /// Runs the endpoint until SIGINT or SIGTERM.
-pub fn serve(context: &Context, args: &ServeArgs) -> Result<(), Error> {
+pub(super) fn serve(context: &Context, args: &ServeArgs) -> Result<(), Error> {
     let store = context.open_store(None)?;
     // Store work must end (503, try again) before the request's deadline.
     store.set_busy_timeout((args.read_timeout / 2).min(std::time::Duration::from_secs(5)))?;

@@ -36,7 +36,7 @@ impl From<PlanError> for Error {
 }
 
 /// A campaign being walked row by row.
-pub struct Session {
+pub(super) struct Session {
     pub campaign: Campaign,
     pub store: Store,
     pub plan: Plan,
@@ -46,7 +46,7 @@ pub struct Session {
 }
 
 /// A finished walk.
-pub struct Walked {
+pub(super) struct Walked {
     pub campaign: Campaign,
     pub store: Store,
     pub counts: PlanCounts,
@@ -56,13 +56,13 @@ pub struct Walked {
 impl Session {
     /// Loads the campaign at `path`, opens its store and hashes its files.
     /// `what` labels the progress bar; empty hides it.
-    pub fn open(context: &Context, path: &Path, what: &str) -> Result<Session, Error> {
+    pub(super) fn open(context: &Context, path: &Path, what: &str) -> Result<Session, Error> {
         Session::open_with(context, path, what, false)
     }
 
     /// As [`Session::open`]; with `retry_unknown`, recipients whose outcome is
     /// unknown count as eligible again.
-    pub fn open_with(
+    pub(super) fn open_with(
         context: &Context,
         path: &Path,
         what: &str,
@@ -74,7 +74,7 @@ impl Session {
     /// For sending: the plan asks the store row by row and leaves duplicates
     /// to the journal, so memory does not grow with the list
     /// (see [`Plan::open_for_sending`]).
-    pub fn open_for_sending(
+    pub(super) fn open_for_sending(
         context: &Context,
         path: &Path,
         what: &str,
@@ -125,7 +125,7 @@ impl Session {
     }
 
     /// The next row and its verdict.
-    pub fn next(&mut self, row: &mut Row) -> Result<Option<Verdict>, Error> {
+    pub(super) fn next(&mut self, row: &mut Row) -> Result<Option<Verdict>, Error> {
         let verdict = self.plan.next(row)?;
         self.rows += 1;
         if self.rows.is_multiple_of(PROGRESS_EVERY_ROWS) {
@@ -135,7 +135,7 @@ impl Session {
     }
 
     /// Ends the walk; call after [`Session::next`] returned None.
-    pub fn finish(self) -> Walked {
+    pub(super) fn finish(self) -> Walked {
         self.progress.finish_and_clear();
         let outcome = self.plan.finish();
         let mut digest = self.digest;

@@ -123,7 +123,7 @@ struct Walked {
 }
 
 /// `hikyaku status CAMPAIGN`.
-pub fn status(context: &Context, args: &StatusArgs) -> Result<(), Error> {
+pub(super) fn status(context: &Context, args: &StatusArgs) -> Result<(), Error> {
     let mut counts = [0u64; STATES.len()];
     let Walked {
         campaign,
@@ -292,7 +292,7 @@ pub fn status(context: &Context, args: &StatusArgs) -> Result<(), Error> {
 }
 
 /// `hikyaku report CAMPAIGN`.
-pub fn report(context: &Context, args: &ReportArgs) -> Result<(), Error> {
+pub(super) fn report(context: &Context, args: &ReportArgs) -> Result<(), Error> {
     let columns: &'static [&'static str] =
         &["email", "state", "reason", "smtp_reply", "updated_at"];
     let mut sink = RecordSink::new(args.format, columns, std::io::stdout().lock())?;

@@ -14,7 +14,7 @@ use crate::store::suppression::Suppression;
 const COLUMNS: &[&str] = &["email", "list", "reason", "source", "created_at"];
 
 /// Runs one `suppress` subcommand.
-pub fn run(context: &Context, command: SuppressCommand) -> Result<(), Error> {
+pub(super) fn run(context: &Context, command: SuppressCommand) -> Result<(), Error> {
     match command {
         SuppressCommand::Add {
             addresses,

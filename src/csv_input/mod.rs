@@ -63,7 +63,7 @@ impl std::str::FromStr for Encoding {
 
 /// A CSV file that cannot be read as a table.
 #[derive(Debug, thiserror::Error)]
-pub enum CsvError {
+pub(crate) enum CsvError {
     #[error("{}: cannot read: {source}", path.display())]
     Io {
         path: PathBuf,
@@ -108,7 +108,7 @@ pub enum CsvError {
 
 /// One data row, decoded.
 #[derive(Debug, Default, Clone)]
-pub struct Row {
+pub(crate) struct Row {
     /// The line on which the row starts (the header is line 1).
     pub line: u64,
     /// The fields, in header order.
@@ -116,7 +116,7 @@ pub struct Row {
 }
 
 /// A CSV reader that decodes every field and reports problems by line.
-pub struct CsvInput<R: Read> {
+pub(crate) struct CsvInput<R: Read> {
     path: PathBuf,
     reader: csv::Reader<BufReader<Tracked<R>>>,
     headers: Vec<String>,
@@ -126,7 +126,7 @@ pub struct CsvInput<R: Read> {
 
 impl CsvInput<std::fs::File> {
     /// Opens `path` and reads its header row.
-    pub fn open(path: &Path, encoding: Encoding) -> Result<Self, CsvError> {
+    pub(crate) fn open(path: &Path, encoding: Encoding) -> Result<Self, CsvError> {
         let file = std::fs::File::open(path).map_err(|source| CsvError::Io {
             path: path.to_owned(),
             source,
@@ -137,7 +137,7 @@ impl CsvInput<std::fs::File> {
 
 impl<R: Read> CsvInput<R> {
     /// Reads the header row of `input`; `path` names the file in errors.
-    pub fn from_reader(path: &Path, input: R, encoding: Encoding) -> Result<Self, CsvError> {
+    pub(crate) fn from_reader(path: &Path, input: R, encoding: Encoding) -> Result<Self, CsvError> {
         let mut buffered = BufReader::with_capacity(256 * 1024, Tracked::new(input));
         let has_bom = buffered
             .fill_buf()
@@ -189,17 +189,17 @@ impl<R: Read> CsvInput<R> {
     }
 
     /// The column names from the header row, trimmed.
-    pub fn headers(&self) -> &[String] {
+    pub(crate) fn headers(&self) -> &[String] {
         &self.headers
     }
 
     /// The file name used in errors.
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.path
     }
 
     /// The index of the column named `name`, or an error listing the columns.
-    pub fn column(&self, name: &str) -> Result<usize, CsvError> {
+    pub(crate) fn column(&self, name: &str) -> Result<usize, CsvError> {
         self.headers
             .iter()
             .position(|h| h == name)
@@ -211,24 +211,24 @@ impl<R: Read> CsvInput<R> {
     }
 
     /// The underlying reader, for what it learnt on the way (a digest).
-    pub fn into_inner(self) -> R {
+    pub(crate) fn into_inner(self) -> R {
         self.reader.into_inner().into_inner().inner
     }
 
     /// How many bytes of the file have been parsed, for progress.
-    pub fn bytes_parsed(&self) -> u64 {
+    pub(crate) fn bytes_parsed(&self) -> u64 {
         self.reader.position().byte()
     }
 
     /// The index of the column named `name`, if the file has one.
-    pub fn optional_column(&self, name: &str) -> Option<usize> {
+    pub(crate) fn optional_column(&self, name: &str) -> Option<usize> {
         self.headers.iter().position(|h| h == name)
     }
 
     /// Reads the next data row into `row`, reusing its buffers. Returns false at
     /// the end of the file. Blank lines are skipped; a row whose field count
     /// differs from the header's is an error.
-    pub fn read_row(&mut self, row: &mut Row) -> Result<bool, CsvError> {
+    pub(crate) fn read_row(&mut self, row: &mut Row) -> Result<bool, CsvError> {
         if !self.read_row_unchecked(row)? {
             return Ok(false);
         }

@@ -8,21 +8,21 @@ use super::transport::{Connection, Envelope, Outcome, Transport};
 
 /// Writes one file per message into a folder.
 #[derive(Debug, Clone)]
-pub struct EmlFolder {
+pub(crate) struct EmlFolder {
     dir: Arc<Path>,
 }
 
 impl EmlFolder {
     /// Creates the folder (and its parents) if needed, readable by its
     /// owner only: the messages carry unsubscribe tokens.
-    pub fn create(dir: &Path) -> std::io::Result<EmlFolder> {
+    pub(crate) fn create(dir: &Path) -> std::io::Result<EmlFolder> {
         crate::files::create_dir_all(dir)?;
         Ok(EmlFolder { dir: dir.into() })
     }
 
     /// Writes the message of the row on `line`; returns the file's path. Names
     /// sort in list order and say whose message it is: `000042_taro@example.jp.eml`.
-    pub fn write(&self, line: u64, recipient: &str, bytes: &[u8]) -> std::io::Result<PathBuf> {
+    pub(crate) fn write(&self, line: u64, recipient: &str, bytes: &[u8]) -> std::io::Result<PathBuf> {
         let safe: String = recipient
             .chars()
             .map(|c| {
@@ -39,7 +39,7 @@ impl EmlFolder {
     }
 
     /// The folder.
-    pub fn dir(&self) -> &Path {
+    pub(crate) fn dir(&self) -> &Path {
         &self.dir
     }
 }

@@ -8,13 +8,13 @@ use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 /// A held send lock; released when dropped or when the process ends.
-pub struct SendLock {
+pub(crate) struct SendLock {
     _file: File,
 }
 
 /// Why the lock could not be taken.
 #[derive(Debug, thiserror::Error)]
-pub enum LockError {
+pub(crate) enum LockError {
     /// Another process holds it.
     #[error("campaign {campaign} is already being sent by {holder}; wait for it to finish (lock file {})", path.display())]
     Held {
@@ -35,7 +35,7 @@ pub enum LockError {
 
 impl SendLock {
     /// Takes the lock of `campaign` in the store at `store`.
-    pub fn acquire(store: &Path, campaign: &str) -> Result<SendLock, LockError> {
+    pub(crate) fn acquire(store: &Path, campaign: &str) -> Result<SendLock, LockError> {
         let path = PathBuf::from(format!("{}.{campaign}.send.lock", store.display()));
         let io = |source| LockError::Io {
             path: path.clone(),

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 /// One attempt.
 #[derive(Debug, Serialize)]
-pub struct Event<'a> {
+pub(crate) struct Event<'a> {
     /// RFC 3339, UTC.
     pub time: String,
     pub campaign: &'a str,
@@ -22,14 +22,14 @@ pub struct Event<'a> {
 }
 
 /// An open log file.
-pub struct DeliveryLog {
+pub(crate) struct DeliveryLog {
     path: PathBuf,
     file: LineWriter<File>,
 }
 
 impl DeliveryLog {
     /// Opens `path` for appending, creating it and its folder.
-    pub fn open(path: &Path) -> std::io::Result<DeliveryLog> {
+    pub(crate) fn open(path: &Path) -> std::io::Result<DeliveryLog> {
         if let Some(parent) = path
             .parent()
             .filter(|p| !p.as_os_str().is_empty() && !p.exists())
@@ -45,12 +45,12 @@ impl DeliveryLog {
     }
 
     /// The file.
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.path
     }
 
     /// Appends one event (a whole line, so a crash never leaves half of one).
-    pub fn write(&mut self, event: &Event<'_>) -> std::io::Result<()> {
+    pub(crate) fn write(&mut self, event: &Event<'_>) -> std::io::Result<()> {
         let mut line = serde_json::to_vec(event).map_err(std::io::Error::other)?;
         line.push(b'\n');
         self.file.write_all(&line)
@@ -58,7 +58,7 @@ impl DeliveryLog {
 }
 
 /// The default log path: `<store>.<campaign>.jsonl`, next to the store.
-pub fn default_path(store: &Path, campaign: &str) -> PathBuf {
+pub(crate) fn default_path(store: &Path, campaign: &str) -> PathBuf {
     let mut name = store
         .file_stem()
         .map(|s| s.to_os_string())

@@ -6,11 +6,11 @@
 //! connections and the journal, `lock` keeps one send per campaign, `log`
 //! writes the JSON Lines record.
 
-pub mod eml;
-pub mod lock;
-pub mod log;
-pub mod pipeline;
-pub mod run;
-pub mod scheduler;
-pub mod smtp;
-pub mod transport;
+pub(crate) mod eml;
+pub(crate) mod lock;
+pub(crate) mod log;
+pub(crate) mod pipeline;
+pub(crate) mod run;
+pub(crate) mod scheduler;
+pub(crate) mod smtp;
+pub(crate) mod transport;

@@ -29,7 +29,7 @@ const ROWS_WAITING: usize = 1024;
 
 /// What ends a pipeline early, besides the caller's own errors.
 #[derive(Debug, thiserror::Error)]
-pub enum PipelineError {
+pub(crate) enum PipelineError {
     /// A message could not be composed.
     #[error(transparent)]
     Compose(#[from] ComposeError),
@@ -49,7 +49,7 @@ struct RowToCompose {
 }
 
 /// What the caller feeds the pipeline through.
-pub struct Feed<'p> {
+pub(crate) struct Feed<'p> {
     rows: SyncSender<RowToCompose>,
     stopped: &'p dyn Fn() -> bool,
     left: &'p AtomicU64,
@@ -58,7 +58,7 @@ pub struct Feed<'p> {
 impl Feed<'_> {
     /// Queues an eligible row; false once the run is stopping, when the
     /// caller should stop walking.
-    pub fn push(&self, line: u64, address: Address, fields: Vec<String>) -> bool {
+    pub(crate) fn push(&self, line: u64, address: Address, fields: Vec<String>) -> bool {
         if (self.stopped)() {
             self.leave();
             return false;
@@ -72,13 +72,13 @@ impl Feed<'_> {
     }
 
     /// Counts an eligible row this run leaves for the next (over the cap).
-    pub fn leave(&self) {
+    pub(crate) fn leave(&self) {
         self.left.fetch_add(1, Ordering::Relaxed);
     }
 }
 
 /// Shows a run's progress; the output layer implements it.
-pub trait Watch: Sync {
+pub(crate) trait Watch: Sync {
     /// How often [`Watch::show`] is called.
     fn interval(&self) -> Duration;
     /// Shows the counts so far.
@@ -87,7 +87,7 @@ pub trait Watch: Sync {
 
 /// What a run did.
 #[derive(Debug)]
-pub struct Delivered {
+pub(crate) struct Delivered {
     /// Outcomes counted.
     pub counts: RunCounts,
     /// Eligible rows this run did not get to (over the cap, stopped, a full
@@ -100,7 +100,7 @@ pub struct Delivered {
 }
 
 /// A pipeline ready to run.
-pub struct Pipeline<'a, T> {
+pub(crate) struct Pipeline<'a, T> {
     /// Composes the messages.
     pub composer: &'a Composer,
     /// The campaign, for the envelope sender of each message.
@@ -117,7 +117,7 @@ pub struct Pipeline<'a, T> {
 impl<T: Transport> Pipeline<'_, T> {
     /// Runs the pipeline while `produce` feeds it on this thread; returns
     /// what `produce` returned and what the run did.
-    pub fn run<R, E>(
+    pub(crate) fn run<R, E>(
         self,
         watch: Option<&dyn Watch>,
         produce: impl FnOnce(&Feed) -> Result<R, E>,
@@ -266,7 +266,7 @@ impl<T: Transport> Pipeline<'_, T> {
                 for job in batch.drain(..) {
                     match shared.scheduler.push(job) {
                         Pushed::Queued => {}
-                        Pushed::Postponed(_) | Pushed::Stopped(_) => {
+                        Pushed::Postponed | Pushed::Stopped => {
                             left.fetch_add(1, Ordering::Relaxed);
                         }
                     }

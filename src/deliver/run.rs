@@ -30,7 +30,7 @@ use crate::store::{Store, StoreError};
 const CONNECT_ATTEMPTS: u32 = 3;
 
 /// What a run needs besides the scheduler.
-pub struct RunSetup {
+pub(crate) struct RunSetup {
     /// Whether each message is admitted by and recorded in the journal.
     pub journaled: bool,
     pub campaign: String,
@@ -49,7 +49,7 @@ impl RunSetup {
     /// A run of `campaign` through one connection that records nothing in
     /// the journal and tries each message once: a dry run, a test send,
     /// preview files.
-    pub fn unjournaled(campaign: &Campaign) -> RunSetup {
+    pub(crate) fn unjournaled(campaign: &Campaign) -> RunSetup {
         RunSetup {
             journaled: false,
             campaign: campaign.id.clone(),
@@ -67,7 +67,7 @@ impl RunSetup {
     }
 
     /// The delivery of `campaign` through a relay with `connections`.
-    pub fn journaled(campaign: &Campaign, connections: u32, retry_unknown: bool) -> RunSetup {
+    pub(crate) fn journaled(campaign: &Campaign, connections: u32, retry_unknown: bool) -> RunSetup {
         let limits = &campaign.limits;
         RunSetup {
             journaled: true,
@@ -87,7 +87,7 @@ impl RunSetup {
 
 /// Counts of a run, shared with the progress display.
 #[derive(Debug, Default, Clone)]
-pub struct RunCounts {
+pub(crate) struct RunCounts {
     pub sent: u64,
     pub deferred: u64,
     pub failed: u64,
@@ -103,7 +103,7 @@ pub struct RunCounts {
 }
 
 /// Everything the connection tasks share.
-pub struct Shared<T> {
+pub(crate) struct Shared<T> {
     pub setup: RunSetup,
     pub transport: T,
     pub scheduler: Scheduler,
@@ -117,7 +117,7 @@ pub struct Shared<T> {
 
 impl<T: Transport> Shared<T> {
     /// Bundles what the tasks share.
-    pub fn new(
+    pub(crate) fn new(
         setup: RunSetup,
         transport: T,
         scheduler: Scheduler,
@@ -137,12 +137,12 @@ impl<T: Transport> Shared<T> {
     }
 
     /// The store: the journal's connection, which also records tokens.
-    pub fn store(&self) -> std::sync::MutexGuard<'_, Store> {
+    pub(crate) fn store(&self) -> std::sync::MutexGuard<'_, Store> {
         self.store.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The counts so far.
-    pub fn counts(&self) -> std::sync::MutexGuard<'_, RunCounts> {
+    pub(crate) fn counts(&self) -> std::sync::MutexGuard<'_, RunCounts> {
         self.counts.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -169,7 +169,7 @@ impl<T: Transport> Shared<T> {
     }
 
     /// Ends the run on the first store error, which it keeps.
-    pub fn store_failed(&self, error: StoreError) {
+    pub(crate) fn store_failed(&self, error: StoreError) {
         let mut slot = self.store_error.lock().unwrap_or_else(|p| p.into_inner());
         slot.get_or_insert(error);
         drop(slot);
@@ -203,7 +203,7 @@ impl<T: Transport> Shared<T> {
 }
 
 /// Runs the connection tasks until the scheduler has nothing more.
-pub async fn run<T: Transport>(shared: Arc<Shared<T>>) {
+pub(crate) async fn run<T: Transport>(shared: Arc<Shared<T>>) {
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..shared.setup.connections.max(1) {
         tasks.spawn(connection_task(shared.clone()));

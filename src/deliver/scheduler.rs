@@ -38,7 +38,7 @@ fn limiter(rate: &Rate) -> DefaultDirectRateLimiter {
 
 /// Why the scheduler hands out nothing more.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Stop {
+pub(crate) enum Stop {
     /// SIGINT or SIGTERM.
     Signal,
     /// The send window closed.
@@ -55,7 +55,7 @@ struct Lane {
 }
 
 /// A message waiting to be sent.
-pub struct Job {
+pub(crate) struct Job {
     /// The CSV line, for the log.
     pub line: u64,
     /// The envelope recipient.
@@ -110,7 +110,7 @@ struct State {
 }
 
 /// Hands out messages to connections at the configured pace.
-pub struct Scheduler {
+pub(crate) struct Scheduler {
     state: Mutex<State>,
     space: Condvar,
     work: Notify,
@@ -125,18 +125,18 @@ enum Next {
 }
 
 /// What became of a pushed message.
-pub enum Pushed {
+pub(crate) enum Pushed {
     /// Queued for sending.
     Queued,
     /// Its domain's lane is full; the message stays pending for a later run.
-    Postponed(Job),
+    Postponed,
     /// The run is stopping.
-    Stopped(Job),
+    Stopped,
 }
 
 impl Scheduler {
     /// A scheduler for `[limits]`.
-    pub fn new(limits: &Limits) -> Scheduler {
+    pub(crate) fn new(limits: &Limits) -> Scheduler {
         Scheduler {
             state: Mutex::default(),
             space: Condvar::new(),
@@ -152,7 +152,7 @@ impl Scheduler {
 
     /// A scheduler without pace, for messages that do not leave through a
     /// relay (a dry run, preview files).
-    pub fn unpaced() -> Scheduler {
+    pub(crate) fn unpaced() -> Scheduler {
         Scheduler {
             state: Mutex::default(),
             space: Condvar::new(),
@@ -177,12 +177,12 @@ impl Scheduler {
     }
 
     /// Queues a composed message, waiting while the common queue is full.
-    pub fn push(&self, job: Job) -> Pushed {
+    pub(crate) fn push(&self, job: Job) -> Pushed {
         let lane = self.lane_of(&job.domain).cloned();
         let mut state = self.lock();
         loop {
             if state.stop.is_some() {
-                return Pushed::Stopped(job);
+                return Pushed::Stopped;
             }
             match &lane {
                 Some((domain, rate)) => {
@@ -191,7 +191,7 @@ impl Scheduler {
                         queue: VecDeque::new(),
                     });
                     if lane.queue.len() >= LANE_BOUND {
-                        return Pushed::Postponed(job);
+                        return Pushed::Postponed;
                     }
                     lane.queue.push_back(job);
                     break;
@@ -211,13 +211,13 @@ impl Scheduler {
     }
 
     /// No more messages will be pushed.
-    pub fn close(&self) {
+    pub(crate) fn close(&self) {
         self.lock().closed = true;
         self.work.notify_waiters();
     }
 
     /// Hands out nothing more; the first reason given is kept.
-    pub fn stop(&self, reason: Stop) {
+    pub(crate) fn stop(&self, reason: Stop) {
         let mut state = self.lock();
         state.stop.get_or_insert(reason);
         drop(state);
@@ -226,12 +226,12 @@ impl Scheduler {
     }
 
     /// Why the run stopped early, if it did.
-    pub fn stopped(&self) -> Option<Stop> {
+    pub(crate) fn stopped(&self) -> Option<Stop> {
         self.lock().stop.clone()
     }
 
     /// Puts a message back to be tried again at `due`.
-    pub fn retry_at(&self, job: Job, due: Instant) {
+    pub(crate) fn retry_at(&self, job: Job, due: Instant) {
         let mut state = self.lock();
         state.sequence += 1;
         let sequence = state.sequence;
@@ -241,7 +241,7 @@ impl Scheduler {
     }
 
     /// A connection finished the message it took.
-    pub fn done(&self) {
+    pub(crate) fn done(&self) {
         let mut state = self.lock();
         state.in_flight = state.in_flight.saturating_sub(1);
         drop(state);
@@ -249,7 +249,7 @@ impl Scheduler {
     }
 
     /// Messages that were queued but will not be sent in this run (after a stop).
-    pub fn drain(&self) -> Vec<Job> {
+    pub(crate) fn drain(&self) -> Vec<Job> {
         let mut state = self.lock();
         let mut left: Vec<Job> = state.common.drain(..).collect();
         for lane in state.lanes.values_mut() {
@@ -265,7 +265,7 @@ impl Scheduler {
 
     /// The next message to send, when its rates allow; None when everything
     /// is sent or the run stops.
-    pub async fn next(&self) -> Option<Job> {
+    pub(crate) async fn next(&self) -> Option<Job> {
         loop {
             let notified = self.work.notified();
             tokio::pin!(notified);
@@ -421,7 +421,7 @@ mod tests {
         }
         assert!(matches!(
             scheduler.push(job("sub.docomo.ne.jp", 999)),
-            Pushed::Postponed(_)
+            Pushed::Postponed
         ));
         assert!(matches!(
             scheduler.push(job("example.jp", 1)),

@@ -32,7 +32,7 @@ const DATA_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// A relay that cannot be used at all.
 #[derive(Debug, thiserror::Error)]
-pub enum SmtpError {
+pub(crate) enum SmtpError {
     /// The password could not be read.
     #[error("{0}")]
     Password(String),
@@ -53,7 +53,7 @@ pub enum SmtpError {
 }
 
 /// Where and how to connect.
-pub struct Relay {
+pub(crate) struct Relay {
     host: String,
     port: u16,
     security: Security,
@@ -66,7 +66,7 @@ pub struct Relay {
 impl Relay {
     /// The relay of `[smtp]`, with its password read from the environment or
     /// the file named there. The password is never printed.
-    pub fn from_config(smtp: &Smtp) -> Result<Relay, SmtpError> {
+    pub(crate) fn from_config(smtp: &Smtp) -> Result<Relay, SmtpError> {
         let password = match &smtp.password {
             PasswordSource::None => None,
             PasswordSource::Env(name) => Some(std::env::var(name).map_err(|_| {
@@ -148,7 +148,7 @@ impl Relay {
 
     /// Opens a connection: TCP with TCP_NODELAY, greeting, EHLO, TLS and AUTH
     /// as configured.
-    pub async fn open(&self) -> Result<SmtpConnection, SmtpError> {
+    pub(crate) async fn open(&self) -> Result<SmtpConnection, SmtpError> {
         let stream = timeout(CONNECT_TIMEOUT, open_socket(&self.host, self.port))
             .await
             .map_err(|_| self.unavailable("timed out connecting"))?
@@ -240,7 +240,7 @@ impl Transport for Relay {
 }
 
 /// An open SMTP connection, reused across messages.
-pub struct SmtpConnection {
+pub(crate) struct SmtpConnection {
     inner: AsyncSmtpConnection,
 }
 

@@ -8,7 +8,7 @@ use std::future::Future;
 
 /// One message on its way: who it is from and to, and its row.
 #[derive(Debug, Clone, Copy)]
-pub struct Envelope<'a> {
+pub(crate) struct Envelope<'a> {
     /// The envelope sender (MAIL FROM).
     pub sender: &'a str,
     /// The envelope recipient (RCPT TO).
@@ -19,7 +19,7 @@ pub struct Envelope<'a> {
 
 /// What became of one message handed to a transport.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     /// Taken; the reply (for SMTP, the relay's words).
     Accepted(String),
     /// A temporary refusal (4xx); its reply.
@@ -38,7 +38,7 @@ pub enum Outcome {
 /// sender (MAIL) says nothing about the recipient, a refusal at RCPT or
 /// after DATA may.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Step {
+pub(crate) enum Step {
     /// Refused before it reached the relay (the address cannot be written).
     Local,
     /// MAIL FROM.
@@ -51,7 +51,7 @@ pub enum Step {
 
 /// A destination for messages. Each connection task of a run opens one
 /// [`Connection`] and reuses it while it stays usable.
-pub trait Transport: Send + Sync + 'static {
+pub(crate) trait Transport: Send + Sync + 'static {
     /// One open way to the destination.
     type Connection: Connection;
 
@@ -69,7 +69,7 @@ pub trait Transport: Send + Sync + 'static {
 }
 
 /// An open connection of a [`Transport`].
-pub trait Connection: Send + 'static {
+pub(crate) trait Connection: Send + 'static {
     /// Hands over one message, exactly these bytes.
     fn send(
         &mut self,
@@ -89,7 +89,7 @@ pub trait Connection: Send + 'static {
 /// Takes every message and keeps none: a dry run that only measures
 /// composing and signing.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct NullSink;
+pub(crate) struct NullSink;
 
 impl Transport for NullSink {
     type Connection = NullSink;

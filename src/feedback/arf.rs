@@ -11,7 +11,7 @@ use super::mail::Mail;
 use super::{Format, Kind, Reason};
 
 /// Whether `mail` is a complaint report of some shape.
-pub fn is_feedback(mail: &Mail<'_>) -> bool {
+pub(super) fn is_feedback(mail: &Mail<'_>) -> bool {
     if mail.has_feedback_part {
         return true;
     }
@@ -38,7 +38,7 @@ pub fn is_feedback(mail: &Mail<'_>) -> bool {
 }
 
 /// The findings of a feedback report: one per complaining recipient.
-pub fn read(raw: &[u8], mail: &Mail<'_>) -> Vec<(Kind, Found)> {
+pub(super) fn read(raw: &[u8], mail: &Mail<'_>) -> Vec<(Kind, Found)> {
     let parsed = Feedback::parse_rfc5322(raw).ok();
     let feedback_type = raw_feedback_type(mail)
         .or_else(|| {

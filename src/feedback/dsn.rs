@@ -4,7 +4,7 @@
 
 /// One recipient's fields.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct DsnRecipient {
+pub(super) struct DsnRecipient {
     /// `Final-Recipient` (else `Original-Recipient`, `X-Actual-Recipient`),
     /// lower case, without its address type.
     pub recipient: Option<String>,
@@ -29,7 +29,7 @@ const RECIPIENT_FIELDS: &[&str] = &[
 /// blank lines as RFC 3464 says, and a second `Final-Recipient` in one group
 /// starts another (some MTAs forget the blank line). Fields of a group that
 /// names no recipient (the per-message group) are ignored.
-pub fn recipients(text: &str) -> Vec<DsnRecipient> {
+pub(super) fn recipients(text: &str) -> Vec<DsnRecipient> {
     let mut all = Vec::new();
     for group in text.split("\n\n") {
         let mut current = DsnRecipient::default();
@@ -73,7 +73,7 @@ pub fn recipients(text: &str) -> Vec<DsnRecipient> {
 }
 
 /// Whether `text` holds DSN recipient fields at the start of a line.
-pub fn has_fields(text: &str) -> bool {
+pub(super) fn has_fields(text: &str) -> bool {
     text.lines().any(|line| {
         line.split_once(':').is_some_and(|(name, _)| {
             RECIPIENT_FIELDS
@@ -85,7 +85,7 @@ pub fn has_fields(text: &str) -> bool {
 
 /// The `Name: value` fields of a group, continuation lines unfolded.
 /// Lines that are not fields (prose between the fields) are skipped.
-pub fn fields(group: &str) -> Vec<(String, String)> {
+pub(super) fn fields(group: &str) -> Vec<(String, String)> {
     let mut fields: Vec<(String, String)> = Vec::new();
     for line in group.lines() {
         if line.starts_with([' ', '\t']) {
@@ -113,19 +113,19 @@ pub fn fields(group: &str) -> Vec<(String, String)> {
 }
 
 /// The address in a recipient field: `rfc822; a@b`, `<a@b>`, `a@b`.
-pub fn address_of(value: &str) -> Option<String> {
+pub(super) fn address_of(value: &str) -> Option<String> {
     let value = value.rsplit_once(';').map_or(value, |(_, a)| a);
     first_address(value)
 }
 
 /// The first thing in `text` shaped like an address, lower case, without
 /// brackets or quotes.
-pub fn first_address(text: &str) -> Option<String> {
+pub(super) fn first_address(text: &str) -> Option<String> {
     addresses(text).next()
 }
 
 /// Every thing in `text` shaped like an address, in order, lower case.
-pub fn addresses(text: &str) -> impl Iterator<Item = String> + '_ {
+pub(super) fn addresses(text: &str) -> impl Iterator<Item = String> + '_ {
     text.split(|c: char| {
         c.is_whitespace()
             || matches!(

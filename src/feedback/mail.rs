@@ -14,7 +14,7 @@ use mail_parser::{Message, MessageParser, MessagePart, MimeHeaders, PartType};
 const MAX_TEXT_BYTES: usize = 256 * 1024;
 
 /// How long a diagnostic shown to people and kept in the store may be.
-pub const DIAGNOSTIC_CHARS: usize = 300;
+pub(crate) const DIAGNOSTIC_CHARS: usize = 300;
 
 /// Lines after which the rest of a plain-text notice is the returned original.
 /// Compared case-insensitively against the trimmed line's start.
@@ -59,7 +59,7 @@ const ORIGINAL_MARKERS: &[&str] = &[
 ];
 
 /// A report, flattened.
-pub struct Mail<'a> {
+pub(crate) struct Mail<'a> {
     /// The parsed message.
     pub message: Message<'a>,
     /// The decoded subject.
@@ -83,7 +83,7 @@ pub struct Mail<'a> {
 
 impl<'a> Mail<'a> {
     /// Flattens `raw`; `None` when it has no headers at all.
-    pub fn read(raw: &'a [u8]) -> Option<Mail<'a>> {
+    pub(crate) fn read(raw: &'a [u8]) -> Option<Mail<'a>> {
         let message = MessageParser::new().parse(raw)?;
         // Bytes that happen to parse give no header with a field name.
         let named = |name: &str| {
@@ -188,12 +188,12 @@ impl<'a> Mail<'a> {
     }
 
     /// The first value of a header, trimmed.
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         header(&self.message, name)
     }
 
     /// The first From address, lower case.
-    pub fn sender_address(&self) -> Option<String> {
+    pub(crate) fn sender_address(&self) -> Option<String> {
         self.message
             .from()
             .and_then(|from| from.first())
@@ -202,7 +202,7 @@ impl<'a> Mail<'a> {
     }
 
     /// Header blocks of the returned originals, parsed.
-    pub fn original_headers(&self) -> impl Iterator<Item = Message<'_>> {
+    pub(crate) fn original_headers(&self) -> impl Iterator<Item = Message<'_>> {
         self.originals
             .iter()
             .filter_map(|raw| MessageParser::new().parse_headers(raw.as_slice()))
@@ -210,7 +210,7 @@ impl<'a> Mail<'a> {
 }
 
 /// The first value of a header, trimmed.
-pub fn header<'m>(message: &'m Message<'_>, name: &str) -> Option<&'m str> {
+pub(crate) fn header<'m>(message: &'m Message<'_>, name: &str) -> Option<&'m str> {
     message
         .headers_raw()
         .find(|(n, _)| n.eq_ignore_ascii_case(name))
@@ -259,7 +259,7 @@ fn part_text(part: &MessagePart<'_>) -> String {
 }
 
 /// Decodes ISO-2022-JP escape sequences left in a string.
-pub fn decode_jis(text: String) -> String {
+pub(crate) fn decode_jis(text: String) -> String {
     if !text.contains("\u{1b}$B") && !text.contains("\u{1b}$@") {
         return text;
     }
@@ -370,7 +370,7 @@ fn html_to_text(html: &str) -> String {
 /// Text for people and for the store: control characters (and bidi
 /// overrides, which can disguise text on a terminal) become spaces, white
 /// space is folded, and it is cut at `max` characters.
-pub fn clean_text(text: &str, max: usize) -> String {
+pub(crate) fn clean_text(text: &str, max: usize) -> String {
     let mut out = String::with_capacity(text.len().min(max * 4));
     let mut count = 0;
     let mut space = false;

@@ -36,7 +36,7 @@ const AUTO_REPLY_SUBJECTS: &[&str] = &[
 /// A mailed unsubscribe request: who asked, and the clues to the message
 /// of ours it answers (In-Reply-To, References, the token of the mailto's
 /// subject or of a `+TOKEN` unsubscribe address).
-pub fn unsubscribe_request(mail: &Mail<'_>, clues: &mut Clues) -> Option<String> {
+pub(super) fn unsubscribe_request(mail: &Mail<'_>, clues: &mut Clues) -> Option<String> {
     // An out-of-office reply to our "配信停止のお知らせ" is no request.
     if is_automatic(mail) {
         return None;
@@ -90,7 +90,7 @@ fn strip_reply_prefixes(mut rest: &str) -> &str {
 }
 
 /// Whether `mail` is an automatic reply (vacation notice), and whose.
-pub fn auto_reply(mail: &Mail<'_>) -> Option<String> {
+pub(super) fn auto_reply(mail: &Mail<'_>) -> Option<String> {
     let auto_submitted = mail
         .header("Auto-Submitted")
         .is_some_and(|v| v.to_ascii_lowercase().starts_with("auto-replied"));
@@ -120,7 +120,7 @@ pub fn auto_reply(mail: &Mail<'_>) -> Option<String> {
 /// written by someone else (the server should also remove those, as RFC
 /// 8601 asks). Anyone can write such a header; only the operator's own
 /// server's id means anything.
-pub fn authenticated_by(mail: &Mail<'_>) -> Vec<String> {
+pub(super) fn authenticated_by(mail: &Mail<'_>) -> Vec<String> {
     let Some(from) = mail.sender_address() else {
         return Vec::new();
     };

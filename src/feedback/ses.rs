@@ -9,14 +9,14 @@ use super::clues::Clues;
 use super::{Format, Kind, Reason};
 
 /// Whether a notice is an SES notification.
-pub fn is_notification(notice: &str) -> bool {
+pub(super) fn is_notification(notice: &str) -> bool {
     let start = notice.trim_start();
     start.starts_with('{') && start.contains("notificationType")
 }
 
 /// The findings of an SES notification, and the clues its copy of the
 /// original headers gives.
-pub fn read(notice: &str, clues: &mut Clues) -> Vec<(Option<Kind>, Found)> {
+pub(super) fn read(notice: &str, clues: &mut Clues) -> Vec<(Option<Kind>, Found)> {
     let body = notice.trim_start();
     let body = body.split("\n\n--\n").next().unwrap_or(body);
     let unfolded = body.replace("!\n ", "").replace("\n", "");

@@ -17,7 +17,7 @@ use crate::config::{FooterLocale, Sender};
 /// and a token is base64url, which neither the URL nor HTML escapes, so a
 /// message's footer is these pieces with its token between them.
 #[derive(Debug, Clone)]
-pub struct FooterText {
+pub(crate) struct FooterText {
     /// The text footer up to the token, and after it.
     text: (String, String),
     /// The HTML footer up to the token in the href, from there to the token
@@ -156,7 +156,7 @@ const ENGLISH: Labels = Labels {
 impl FooterText {
     /// The campaign's footer; `url` is the unsubscribe URL before and after
     /// the token.
-    pub fn new(
+    pub(crate) fn new(
         sender: &Sender,
         locale: FooterLocale,
         mailto: Option<String>,
@@ -255,7 +255,7 @@ impl FooterText {
 
     /// What a reader must see in the HTML part of the message whose token is
     /// `token`: (what it is, its text), the opt-out link's URL last.
-    pub fn legal_items(&self, token: &str) -> Vec<(&'static str, String)> {
+    pub(crate) fn legal_items(&self, token: &str) -> Vec<(&'static str, String)> {
         // As HTML parsers read text: CR and CRLF become LF.
         let mut items: Vec<(&'static str, String)> = self
             .legal
@@ -271,13 +271,13 @@ impl FooterText {
 
     /// The text footer of the message whose unsubscribe token is `token`,
     /// in pieces.
-    pub fn text_parts<'a>(&'a self, token: &'a str) -> [&'a str; 3] {
+    pub(crate) fn text_parts<'a>(&'a self, token: &'a str) -> [&'a str; 3] {
         [&self.text.0, token, &self.text.1]
     }
 
     /// The HTML footer of the message whose unsubscribe token is `token`, in
     /// pieces (already escaped).
-    pub fn html_parts<'a>(&'a self, token: &'a str) -> [&'a str; 7] {
+    pub(crate) fn html_parts<'a>(&'a self, token: &'a str) -> [&'a str; 7] {
         let (head, middle, tail, after_mailto) = &self.html;
         let mailto_token = if self.mailto_token { token } else { "" };
         [head, token, middle, token, tail, mailto_token, after_mailto]
@@ -285,13 +285,13 @@ impl FooterText {
 
     /// Whether `body` holds this token's text footer (without its trailing
     /// line breaks): the same answer as `contains`, found through the head.
-    pub fn text_placed(&self, body: &str, token: &str) -> bool {
+    pub(crate) fn text_placed(&self, body: &str, token: &str) -> bool {
         let [head, token, tail] = self.text_parts(token);
         placed(&self.text_head, body, &[head, token, tail.trim_end()])
     }
 
     /// Whether `html` holds this token's HTML footer.
-    pub fn html_placed(&self, html: &str, token: &str) -> bool {
+    pub(crate) fn html_placed(&self, html: &str, token: &str) -> bool {
         placed(&self.html_head, html, &self.html_parts(token))
     }
 

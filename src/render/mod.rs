@@ -8,12 +8,12 @@
 //! Header values that come from CSV data lose their control characters, so a
 //! line break in a name cannot add a header.
 
-pub mod footer;
+pub(crate) mod footer;
 mod headers;
 mod mime;
 mod templates;
 mod vars;
-pub mod visibility;
+pub(crate) mod visibility;
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
@@ -26,7 +26,7 @@ use minijinja::{AutoEscape, Environment, Template, UndefinedBehavior, Value};
 use self::footer::{FooterText, footer_line, line_holding, with_html_footer, with_text_footer};
 use self::headers::Header;
 use self::mime::{encoded_words, header_text, local_date, multipart, text_part};
-pub use self::templates::Templates;
+pub(crate) use self::templates::Templates;
 use self::vars::{FooterKind, Shared, Vars};
 use crate::address::Address;
 use crate::config::Campaign;
@@ -36,7 +36,7 @@ const TEXT: &str = "text";
 const HTML: &str = "html";
 
 /// The CSV column whose value becomes the recipient's display name in `To`.
-pub const NAME_COLUMN: &str = "name";
+pub(crate) const NAME_COLUMN: &str = "name";
 
 /// A problem with a template or with rendering one recipient's message.
 #[derive(Debug, thiserror::Error)]
@@ -77,7 +77,7 @@ pub enum RenderError {
 
 /// One recipient as the renderer needs it.
 #[derive(Debug, Clone, Copy)]
-pub struct Recipient<'a> {
+pub(crate) struct Recipient<'a> {
     /// The CSV line the row starts on, for errors.
     pub line: u64,
     /// The address the message goes to.
@@ -89,7 +89,7 @@ pub struct Recipient<'a> {
 /// What makes a message this recipient's own, decided by the caller from the
 /// store's keys (see `token`).
 #[derive(Debug, Clone, Copy)]
-pub struct Identity<'a> {
+pub(crate) struct Identity<'a> {
     /// The unsubscribe token, appended to the unsubscribe URL.
     pub token: &'a str,
     /// The Message-ID without angle brackets.
@@ -106,7 +106,7 @@ pub struct Identity<'a> {
 
 /// A rendered message.
 #[derive(Debug, Clone)]
-pub struct Rendered {
+pub(crate) struct Rendered {
     /// The subject as rendered.
     pub subject: String,
     /// The whole message, CRLF line endings, unsigned.
@@ -125,7 +125,7 @@ struct Attachment {
 }
 
 /// Renders messages for one campaign.
-pub struct Renderer {
+pub(crate) struct Renderer {
     env: Environment<'static>,
     template_files: [(String, String); 3],
     has_html: bool,
@@ -155,7 +155,7 @@ pub struct Renderer {
 impl Renderer {
     /// Compiles the campaign's templates for a list with these column headers,
     /// and reads its attachments.
-    pub fn new(campaign: &Campaign, headers: &[String]) -> Result<Renderer, RenderError> {
+    pub(crate) fn new(campaign: &Campaign, headers: &[String]) -> Result<Renderer, RenderError> {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_formatter(crate::html::minijinja_formatter);
@@ -273,18 +273,18 @@ impl Renderer {
 
     /// What the law requires a reader to see in the message whose token is
     /// `token`: (what, its text).
-    pub fn legal_items(&self, token: &str) -> Vec<(&'static str, String)> {
+    pub(crate) fn legal_items(&self, token: &str) -> Vec<(&'static str, String)> {
         self.common.footer.legal_items(token)
     }
 
     /// The names of the headers every message carries, for the DKIM `h=` list.
-    pub fn header_names(&self) -> Vec<&'static str> {
+    pub(crate) fn header_names(&self) -> Vec<&'static str> {
         headers::signed_names(&self.headers)
     }
 
     /// The compiled templates, looked up once for as many messages as the
     /// caller renders with them.
-    pub fn templates(&self) -> Result<Templates<'_>, RenderError> {
+    pub(crate) fn templates(&self) -> Result<Templates<'_>, RenderError> {
         let get = |index: usize| {
             let (name, file) = &self.template_files[index];
             self.env

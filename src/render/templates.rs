@@ -6,7 +6,7 @@ use super::*;
 
 /// A campaign's compiled templates: looking them up by name for every
 /// message took a thirtieth of the time it takes to build one.
-pub struct Templates<'r> {
+pub(crate) struct Templates<'r> {
     pub(super) renderer: &'r Renderer,
     pub(super) subject: Template<'r, 'r>,
     pub(super) text: Template<'r, 'r>,
@@ -21,7 +21,7 @@ pub struct Templates<'r> {
 
 impl Templates<'_> {
     /// Renders the message for `recipient`.
-    pub fn render(
+    pub(crate) fn render(
         &self,
         recipient: Recipient<'_>,
         identity: &Identity<'_>,

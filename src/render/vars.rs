@@ -15,7 +15,7 @@ use super::footer::FooterText;
 
 /// What the templates of every message of a campaign share.
 #[derive(Debug)]
-pub struct Campaign {
+pub(super) struct Campaign {
     pub headers: Arc<[String]>,
     pub campaign: String,
     pub list: String,
@@ -28,7 +28,7 @@ impl Campaign {
     /// The unsubscribe URL of the message whose token is `token`: the
     /// configured URL with the token appended as a path segment (tokens are
     /// base64url, which a path segment carries unencoded).
-    pub fn unsubscribe_url(&self, token: &str) -> String {
+    pub(super) fn unsubscribe_url(&self, token: &str) -> String {
         let (head, tail) = &self.unsubscribe_around;
         [head.as_str(), token, tail].concat()
     }
@@ -36,7 +36,7 @@ impl Campaign {
 
 /// What every template of one message shares.
 #[derive(Debug)]
-pub struct Shared {
+pub(super) struct Shared {
     pub campaign: Arc<Campaign>,
     pub fields: Vec<String>,
     pub email: String,
@@ -45,7 +45,7 @@ pub struct Shared {
 
 /// Which footer a template gets for `{{ footer }}`.
 #[derive(Debug, Clone, Copy)]
-pub enum FooterKind {
+pub(super) enum FooterKind {
     /// None: the subject is one line.
     Empty,
     Text,
@@ -54,7 +54,7 @@ pub enum FooterKind {
 
 /// The variables of one template: the shared ones and that template's footer.
 #[derive(Debug)]
-pub struct Vars {
+pub(super) struct Vars {
     pub shared: Arc<Shared>,
     pub footer: FooterKind,
 }

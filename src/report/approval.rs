@@ -10,14 +10,14 @@ use crate::config::{Campaign, FooterLocale};
 use crate::estimate::Estimate;
 
 /// What the page shows in place of a recipient's unsubscribe token.
-pub const REDACTED_TOKEN: &str = "TOKEN-HIDDEN-IN-REPORT";
+pub(super) const REDACTED_TOKEN: &str = "TOKEN-HIDDEN-IN-REPORT";
 
 /// How many recipient domains the page names before "other".
-pub const TOP_DOMAINS: usize = 20;
+pub(super) const TOP_DOMAINS: usize = 20;
 
 /// A skipped row shown as an example of its reason.
 #[derive(Debug, Clone, Serialize)]
-pub struct SkippedExample {
+pub(crate) struct SkippedExample {
     /// The CSV line.
     pub line: u64,
     /// The row's address column, as written.
@@ -27,7 +27,7 @@ pub struct SkippedExample {
 }
 
 /// Everything `preview --report` shows.
-pub struct ApprovalReport<'a> {
+pub(crate) struct ApprovalReport<'a> {
     pub campaign: &'a Campaign,
     pub digest: &'a crate::digest::CampaignDigest,
     /// Names that approved this exact digest.
@@ -58,13 +58,13 @@ struct Row {
 
 impl ApprovalReport<'_> {
     /// Writes the page to `path`.
-    pub fn write(&self, path: &Path) -> Result<(), ReportError> {
+    pub(crate) fn write(&self, path: &Path) -> Result<(), ReportError> {
         let html = self.render()?;
         super::write(path, &html)
     }
 
     /// The page.
-    pub fn render(&self) -> Result<String, ReportError> {
+    pub(crate) fn render(&self) -> Result<String, ReportError> {
         let campaign = self.campaign;
         let ja = matches!(campaign.message.footer_locale, FooterLocale::Japanese);
         let zone = campaign.limits.timezone.as_ref();

@@ -4,7 +4,7 @@
 use crate::html::Escape;
 
 /// Horizontal bars, one per (label, value), scaled to the largest value.
-pub fn bars(items: &[(String, u64)], title: &str) -> String {
+pub(super) fn bars(items: &[(String, u64)], title: &str) -> String {
     const WIDTH: u32 = 640;
     const LABEL: u32 = 200;
     const ROW: u32 = 26;
@@ -40,7 +40,7 @@ pub fn bars(items: &[(String, u64)], title: &str) -> String {
 
 /// Columns over time: (label under the column, value), with an optional
 /// horizontal line (a limit) at `line`.
-pub fn columns(items: &[(String, u64)], title: &str) -> String {
+pub(super) fn columns(items: &[(String, u64)], title: &str) -> String {
     const WIDTH: u32 = 640;
     const HEIGHT: u32 = 180;
     const BASE: u32 = 150;

@@ -7,7 +7,7 @@ use crate::config::{Campaign, FooterLocale};
 use crate::store::feedback::{CampaignRates, DomainBlocks};
 
 /// Everything `status --report` shows.
-pub struct DeliveryReport<'a> {
+pub(crate) struct DeliveryReport<'a> {
     pub campaign: &'a Campaign,
     /// (state, count) in `status` order.
     pub counts: Vec<(&'static str, u64)>,
@@ -27,13 +27,13 @@ const COMPLAINT_LIMIT: f64 = 0.003;
 
 impl DeliveryReport<'_> {
     /// Writes the page to `path`.
-    pub fn write(&self, path: &Path) -> Result<(), ReportError> {
+    pub(crate) fn write(&self, path: &Path) -> Result<(), ReportError> {
         let html = self.render()?;
         super::write(path, &html)
     }
 
     /// The page.
-    pub fn render(&self) -> Result<String, ReportError> {
+    pub(crate) fn render(&self) -> Result<String, ReportError> {
         let campaign = self.campaign;
         let ja = matches!(campaign.message.footer_locale, FooterLocale::Japanese);
         let zone = campaign.limits.timezone.as_ref();

@@ -9,9 +9,9 @@ mod chart;
 mod delivery;
 mod sample;
 
-pub use approval::{ApprovalReport, SkippedExample};
-pub use delivery::DeliveryReport;
-pub use sample::Sample;
+pub(crate) use approval::{ApprovalReport, SkippedExample};
+pub(crate) use delivery::DeliveryReport;
+pub(crate) use sample::Sample;
 
 use std::path::{Path, PathBuf};
 
@@ -19,7 +19,7 @@ use crate::config::FooterLocale;
 
 /// A report that could not be written.
 #[derive(Debug, thiserror::Error)]
-pub enum ReportError {
+pub(crate) enum ReportError {
     /// The page template failed (a bug, not an input problem).
     #[error("cannot render the report: {0}")]
     Template(#[from] minijinja::Error),

@@ -9,7 +9,7 @@ use crate::render::visibility::{Document, Seen};
 
 /// One sample message as its recipient will receive it.
 #[derive(Debug, Clone)]
-pub struct Sample {
+pub(crate) struct Sample {
     /// The recipient's unsubscribe token: the page shows a placeholder
     /// instead, so a report mailed around cannot unsubscribe anyone.
     pub token: String,

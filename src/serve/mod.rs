@@ -39,10 +39,10 @@ mod pages;
 use pages::*;
 
 /// Request bodies above this are refused (413): a one-click body is 26 bytes.
-pub const BODY_LIMIT: usize = 4 * 1024;
+pub(crate) const BODY_LIMIT: usize = 4 * 1024;
 
 /// What the endpoint works with.
-pub struct Endpoint {
+pub(crate) struct Endpoint {
     store: Mutex<Store>,
     keys: Keys,
     /// Called with one line per unsubscribe, for the operator's log.
@@ -51,7 +51,7 @@ pub struct Endpoint {
 
 /// Why `serve` could not run.
 #[derive(Debug, thiserror::Error)]
-pub enum ServeError {
+pub(crate) enum ServeError {
     /// The address could not be bound.
     #[error(
         "cannot listen on {address}: {source}\n  hint: is another process using the port? pass --listen HOST:PORT"
@@ -67,7 +67,7 @@ pub enum ServeError {
 
 impl Endpoint {
     /// An endpoint answering for the tokens of `store`.
-    pub fn new(
+    pub(crate) fn new(
         mut store: Store,
         log: Box<dyn Fn(String) + Send + Sync>,
     ) -> Result<Endpoint, StoreError> {
@@ -141,7 +141,7 @@ impl Endpoint {
 }
 
 /// The routes, for [`run`] and for tests.
-pub fn router(endpoint: Arc<Endpoint>) -> Router {
+pub(crate) fn router(endpoint: Arc<Endpoint>) -> Router {
     Router::new()
         .route("/", get(not_found).post(not_found))
         .route("/healthz", get(health))
@@ -152,7 +152,7 @@ pub fn router(endpoint: Arc<Endpoint>) -> Router {
 
 /// What a client may take of the endpoint.
 #[derive(Debug, Clone, Copy)]
-pub struct Limits {
+pub(crate) struct Limits {
     /// Connections served at once; more wait in the listen backlog.
     pub max_connections: usize,
     /// The whole time a client has to send a request's head, and again its
@@ -181,7 +181,7 @@ impl Default for Limits {
 /// and a few slow clients could hold every connection: connections are
 /// driven here with hyper directly, one request each (no keep-alive: a
 /// proxy in front opens as many as it needs), behind a semaphore.
-pub async fn run(
+pub(crate) async fn run(
     listener: tokio::net::TcpListener,
     endpoint: Arc<Endpoint>,
     limits: Limits,
@@ -259,7 +259,7 @@ pub async fn run(
 }
 
 /// Binds `address`.
-pub async fn bind(address: SocketAddr) -> Result<tokio::net::TcpListener, ServeError> {
+pub(crate) async fn bind(address: SocketAddr) -> Result<tokio::net::TcpListener, ServeError> {
     tokio::net::TcpListener::bind(address)
         .await
         .map_err(|source| ServeError::Bind { address, source })

@@ -41,7 +41,7 @@ const COLUMNS: &[&str] = &[
 const FUTURE_TOLERANCE_SECONDS: i64 = 300;
 
 /// Runs one `consent` subcommand.
-pub fn run(context: &Context, command: ConsentCommand) -> Result<(), Error> {
+pub(super) fn run(context: &Context, command: ConsentCommand) -> Result<(), Error> {
     match command {
         ConsentCommand::Add(args) => add(context, args),
         ConsentCommand::Import(args) => import(context, args),

@@ -36,7 +36,7 @@ use crate::store::Store;
 use crate::store::journal::DeliveryState;
 
 /// `hikyaku send CAMPAIGN`.
-pub fn send(context: &Context, args: &SendArgs) -> Result<Outcome, Error> {
+pub(super) fn send(context: &Context, args: &SendArgs) -> Result<Outcome, Error> {
     if let Some(to) = &args.test_to {
         return trial::test_send(context, args, to);
     }

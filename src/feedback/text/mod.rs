@@ -14,7 +14,7 @@ mod words;
 use words::*;
 
 /// The reason a notice's own fixed phrases state, if any.
-pub fn hint(text: &str) -> Option<Reason> {
+pub(super) fn hint(text: &str) -> Option<Reason> {
     // Notices wrap their sentences anywhere.
     let lower = text
         .split_whitespace()
@@ -30,7 +30,7 @@ pub fn hint(text: &str) -> Option<Reason> {
 /// Google Groups refuses a post in the poster's language, whatever it is:
 /// a notice from Google's mailer daemon about a @googlegroups.com address
 /// says the group does not exist or does not take our post.
-pub fn group_refusal(mail: &Mail<'_>, recipient: &str) -> Option<Reason> {
+pub(super) fn group_refusal(mail: &Mail<'_>, recipient: &str) -> Option<Reason> {
     let from = mail.header("From").unwrap_or("").to_ascii_lowercase();
     (recipient.ends_with("@googlegroups.com")
         && from.contains("mailer-daemon@google")
@@ -41,7 +41,7 @@ pub fn group_refusal(mail: &Mail<'_>, recipient: &str) -> Option<Reason> {
 /// The SMTP command a family's notice implies for every recipient it lists:
 /// qmail and its clones (Yahoo among them) list the addresses the remote
 /// server refused at RCPT, unless the text says otherwise.
-pub fn family_command(mail: &Mail<'_>) -> Option<Command> {
+pub(super) fn family_command(mail: &Mail<'_>) -> Option<Command> {
     let notice = mail.notice.to_lowercase();
     let qmail = notice.contains("this is the qmail-send program")
         || notice.contains("we were unable to deliver your message to the following address");
@@ -50,7 +50,7 @@ pub fn family_command(mail: &Mail<'_>) -> Option<Command> {
 
 /// How sure it is that a message is a bounce.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Bounce {
+pub(super) enum Bounce {
     /// Nothing says so.
     No,
     /// Only a null return path (auto-replies have one too).
@@ -61,7 +61,7 @@ pub enum Bounce {
 }
 
 /// Whether `mail` reads as a bounce.
-pub fn looks_like_bounce(mail: &Mail<'_>) -> Bounce {
+pub(super) fn looks_like_bounce(mail: &Mail<'_>) -> Bounce {
     let from = mail.header("From").unwrap_or("").to_lowercase();
     let subject = mail.subject.to_lowercase();
     let notice = mail.notice.to_lowercase();
@@ -79,7 +79,7 @@ pub fn looks_like_bounce(mail: &Mail<'_>) -> Bounce {
 }
 
 /// Whether the notice says the relay is still trying.
-pub fn is_delay(mail: &Mail<'_>) -> bool {
+pub(super) fn is_delay(mail: &Mail<'_>) -> bool {
     let subject = mail.subject.to_lowercase();
     if subject.contains("(delay)") || subject.contains("delayed") || subject.starts_with("warning:")
     {
@@ -130,7 +130,7 @@ fn is_daemon(address: &str) -> bool {
 }
 
 /// The failed recipients a notice names, each with the lines about it.
-pub fn recipients(mail: &Mail<'_>) -> Vec<(String, String)> {
+pub(super) fn recipients(mail: &Mail<'_>) -> Vec<(String, String)> {
     let (senders, addressees) = excluded_addresses(mail);
     let usable = |address: &str| !is_daemon(address) && !senders.iter().any(|e| e == address);
     // An address merely mentioned may be the daemon's own ("contact
@@ -208,7 +208,7 @@ pub fn recipients(mail: &Mail<'_>) -> Vec<(String, String)> {
 /// The lines a notice has about one address it names: from the first line
 /// that mentions it to the next line that names another failed address.
 /// For RFC 3464 reports, whose fields already name the recipient.
-pub fn block_about(notice: &str, address: &str) -> Option<String> {
+pub(super) fn block_about(notice: &str, address: &str) -> Option<String> {
     let lines: Vec<&str> = notice.lines().collect();
     let mentions = |line: &str| {
         line.len() >= address.len()
@@ -313,7 +313,7 @@ fn recipient_on(line: &str) -> Option<String> {
 
 /// The remote host a diagnostic names ("host mx.example.jp[192.0.2.1]
 /// said", "host mx.example.jp [192.0.2.1]: 550"), lower case.
-pub fn remote_host(text: &str) -> Option<String> {
+pub(super) fn remote_host(text: &str) -> Option<String> {
     let lower = text.to_ascii_lowercase();
     let mut rest = lower.as_str();
     while let Some(at) = rest.find("host ") {

@@ -31,14 +31,14 @@ use self::css::{
 };
 
 /// The smallest font size, in CSS pixels, at which text counts as legible.
-pub const MIN_FONT_PX: f64 = 10.0;
+pub(crate) const MIN_FONT_PX: f64 = 10.0;
 
 /// The contrast ratio below which text and background count as one colour.
-pub const MIN_CONTRAST: f64 = 1.5;
+pub(crate) const MIN_CONTRAST: f64 = 1.5;
 
 /// Where a piece of text stands in an HTML part.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Seen {
+pub(crate) enum Seen {
     /// Shown to the reader.
     Visible,
     /// Present but hidden; why, and a fragment of the source (an attribute
@@ -49,14 +49,14 @@ pub enum Seen {
 }
 
 /// A parsed HTML part, with its `<style>` rules, for asking about texts.
-pub struct Document {
+pub(crate) struct Document {
     html: Html,
     rules: Vec<Rule>,
 }
 
 impl Document {
     /// Parses `html` as a mail client would.
-    pub fn parse(html: &str) -> Document {
+    pub(crate) fn parse(html: &str) -> Document {
         let html = Html::parse_document(html);
         let mut rules = Vec::new();
         if let Ok(style) = Selector::parse("style") {
@@ -70,7 +70,7 @@ impl Document {
 
     /// Whether `needle` is visible somewhere in the document. When it is
     /// only hidden, the first hiding reason is given.
-    pub fn seen(&self, needle: &str) -> Seen {
+    pub(crate) fn seen(&self, needle: &str) -> Seen {
         let mut hidden = None;
         for node in self.html.tree.nodes() {
             match node.value() {
@@ -103,7 +103,7 @@ impl Document {
     }
 
     /// The text a reader sees, in document order.
-    pub fn visible_text(&self) -> String {
+    pub(crate) fn visible_text(&self) -> String {
         let mut text = String::new();
         for node in self.html.tree.nodes() {
             if let Node::Text(chunk) = node.value()
@@ -368,7 +368,7 @@ impl Document {
 /// MPART_ALT_DIFF); pairs of characters work for Japanese, which has no
 /// spaces between words. The `shared` texts (the legal footer, which both
 /// parts carry) are left out of both, so they cannot hide a difference.
-pub fn alternative_agreement(text: &str, html: &Document, shared: &[&str]) -> f64 {
+pub(crate) fn alternative_agreement(text: &str, html: &Document, shared: &[&str]) -> f64 {
     use std::collections::HashSet;
     let without_shared = |s: &str| {
         let mut s = s.to_owned();
@@ -396,7 +396,7 @@ pub fn alternative_agreement(text: &str, html: &Document, shared: &[&str]) -> f6
 }
 
 /// Below this agreement the parts count as saying different things.
-pub const MIN_AGREEMENT: f64 = 0.5;
+pub(crate) const MIN_AGREEMENT: f64 = 0.5;
 
 /// Whether `inner` is, or is inside, a `<summary>` that is a child of
 /// `details`.
