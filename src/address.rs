@@ -87,17 +87,17 @@ impl Address {
 
     /// The address as it goes into `RCPT TO` and the `To` header: the local part
     /// as written, the domain in lower-case ASCII.
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         &self.envelope
     }
 
     /// The part before the `@`.
-    pub fn local_part(&self) -> &str {
+    pub(crate) fn local_part(&self) -> &str {
         &self.envelope[..self.at]
     }
 
     /// The domain in lower-case ASCII (punycode for internationalised names).
-    pub fn domain(&self) -> &str {
+    pub(crate) fn domain(&self) -> &str {
         &self.envelope[self.at + 1..]
     }
 
@@ -105,7 +105,7 @@ impl Address {
     /// address in lower case. Local parts are case-sensitive in theory only; every
     /// provider that matters treats them case-insensitively, and two rows that
     /// differ in case are the same person.
-    pub fn key(&self) -> String {
+    pub(crate) fn key(&self) -> String {
         self.envelope.to_ascii_lowercase()
     }
 }
@@ -135,7 +135,7 @@ pub struct Mailbox {
 
 impl Mailbox {
     /// Parses `Name <user@domain>`, `"Name" <user@domain>` or a bare address.
-    pub fn parse(input: &str) -> Result<Mailbox, AddressError> {
+    pub(crate) fn parse(input: &str) -> Result<Mailbox, AddressError> {
         let input = input.trim();
         let Some(open) = input.rfind('<').filter(|_| input.ends_with('>')) else {
             return Ok(Mailbox {
@@ -253,7 +253,7 @@ fn normalize_domain(domain: &str) -> Result<String, AddressError> {
 
 /// Whether a host name or address is this machine (127.0.0.0/8, ::1,
 /// localhost): the one place a password may travel unencrypted to.
-pub fn is_loopback_host(host: &str) -> bool {
+pub(crate) fn is_loopback_host(host: &str) -> bool {
     let host = host.trim_start_matches('[').trim_end_matches(']');
     host.eq_ignore_ascii_case("localhost")
         || host

@@ -82,7 +82,7 @@ impl Composer {
 
     /// As [`Composer::new`], without loading the DKIM key: for checks of the
     /// messages that never leave (a plain `preview` needs no key access).
-    pub fn unsigned(
+    pub(crate) fn unsigned(
         campaign: &Campaign,
         headers: &[String],
         keys: Keys,
@@ -117,7 +117,7 @@ impl Composer {
 
     /// What the law requires a reader to see in the message whose
     /// unsubscribe token is `token`: (what, its text).
-    pub fn legal_items(&self, token: &str) -> Vec<(&'static str, String)> {
+    pub(crate) fn legal_items(&self, token: &str) -> Vec<(&'static str, String)> {
         self.renderer.legal_items(token)
     }
 
@@ -139,7 +139,7 @@ impl Composer {
     /// `test_to` alone: `[TEST]` before the subject, and the unsubscribe token
     /// and Message-ID of the test address, so that unsubscribing from a test
     /// message can never opt out the real recipient.
-    pub fn compose_test(
+    pub(crate) fn compose_test(
         &self,
         line: u64,
         address: &Address,

@@ -45,7 +45,7 @@ pub struct Signer {
 impl Signer {
     /// Loads the key of `[dkim]` and prepares to sign `headers` (From is
     /// over-signed whatever the list says).
-    pub fn load(dkim: &Dkim, headers: &[&str]) -> Result<Signer, SignError> {
+    pub(crate) fn load(dkim: &Dkim, headers: &[&str]) -> Result<Signer, SignError> {
         let pem = std::fs::read(&dkim.private_key)
             .map_err(|e| key_error(&dkim.private_key, e.to_string()))?;
         let der = PrivateKeyDer::from_pem_slice(&pem).map_err(|e| {
@@ -116,12 +116,12 @@ impl Signer {
     }
 
     /// The DNS name of the key record: `selector._domainkey.domain`.
-    pub fn dns_name(&self) -> String {
+    pub(crate) fn dns_name(&self) -> String {
         format!("{}._domainkey.{}", self.selector, self.domain)
     }
 
     /// The TXT record to publish at [`Signer::dns_name`].
-    pub fn dns_record(&self) -> String {
+    pub(crate) fn dns_record(&self) -> String {
         let kind = match self.key {
             Key::Rsa(_) => "rsa",
             Key::Ed25519(_) => "ed25519",
@@ -130,7 +130,7 @@ impl Signer {
     }
 
     /// Whether a published `p=` value (base64, spaces allowed) is this key.
-    pub fn matches_published_key(&self, published: &str) -> bool {
+    pub(crate) fn matches_published_key(&self, published: &str) -> bool {
         let compact: String = published.chars().filter(|c| !c.is_whitespace()).collect();
         STANDARD.decode(compact).is_ok_and(|bytes| {
             bytes == self.public_key || spki_from_pkcs1(&bytes) == self.public_key

@@ -9,7 +9,9 @@ use rustls_pki_types::pem::PemObject;
 
 /// A client configuration that trusts the platform's roots and the
 /// certificates in `extra_roots_pem`.
-pub(crate) fn client_config(extra_roots_pem: Option<&[u8]>) -> Result<Arc<rustls::ClientConfig>, String> {
+pub(crate) fn client_config(
+    extra_roots_pem: Option<&[u8]>,
+) -> Result<Arc<rustls::ClientConfig>, String> {
     let extra_roots = match extra_roots_pem {
         Some(pem) => CertificateDer::pem_slice_iter(pem)
             .collect::<Result<Vec<_>, _>>()

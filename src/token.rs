@@ -19,12 +19,12 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 /// Length of the secret in bytes.
-pub const SECRET_LEN: usize = 32;
+pub(crate) const SECRET_LEN: usize = 32;
 const ID_LEN: usize = 8;
 const MAC_LEN: usize = 16;
 const TOKEN_MAC_PURPOSE: &[u8] = b"hikyaku/unsubscribe-mac/v1";
 /// Characters in a token: base64 of 24 bytes.
-pub const TOKEN_LEN: usize = 32;
+pub(crate) const TOKEN_LEN: usize = 32;
 
 /// Who a token speaks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,7 +95,7 @@ impl Keys {
     }
 
     /// The store id of a recipient's token: 63 bits, so it fits SQLite's INTEGER.
-    pub fn token_id(&self, recipient: &Recipient) -> i64 {
+    pub(crate) fn token_id(&self, recipient: &Recipient) -> i64 {
         let digest = self.mac(
             b"hikyaku/unsubscribe-id/v1",
             &[
@@ -160,7 +160,7 @@ impl Keys {
     /// The names of one message: the left part of its Message-ID,
     /// `campaign.hash`, stable across retries and revealing no address; and
     /// its MIME boundary, from the same MAC.
-    pub fn message_names(&self, campaign: &str, email: &str) -> MessageNames {
+    pub(crate) fn message_names(&self, campaign: &str, email: &str) -> MessageNames {
         let digest = self.mac(
             b"hikyaku/message-id/v1",
             &[campaign.as_bytes(), email.as_bytes()],
@@ -181,7 +181,7 @@ impl Keys {
 
 /// The names [`Keys::message_names`] gives one message.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MessageNames {
+pub(crate) struct MessageNames {
     /// The Message-ID's left part.
     pub id_local: String,
     /// A MIME boundary for the message: the same for every rendering of it.
@@ -189,7 +189,7 @@ pub struct MessageNames {
 }
 
 /// A fresh random secret.
-pub fn new_secret() -> Result<[u8; SECRET_LEN], getrandom::Error> {
+pub(crate) fn new_secret() -> Result<[u8; SECRET_LEN], getrandom::Error> {
     let mut secret = [0; SECRET_LEN];
     getrandom::fill(&mut secret)?;
     Ok(secret)

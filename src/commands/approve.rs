@@ -112,7 +112,11 @@ fn approvers_of(store: &Store, campaign: &str, digest: &str) -> Result<BTreeSet<
 
 /// The gate of `send`: enough distinct people approved exactly `digest`, or
 /// a refusal that says what changed since the last approval and what to do.
-pub(super) fn gate(store: &Store, campaign: &Campaign, digest: &CampaignDigest) -> Result<(), Error> {
+pub(super) fn gate(
+    store: &Store,
+    campaign: &Campaign,
+    digest: &CampaignDigest,
+) -> Result<(), Error> {
     if !campaign.approval.required {
         return Ok(());
     }

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 /// A sending rate such as `10/s`, `30/min` or `2000/h`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Rate {
+pub(crate) struct Rate {
     /// Messages allowed per `period`.
     pub count: u32,
     /// The period the count applies to.
@@ -16,7 +16,7 @@ pub struct Rate {
 
 impl Rate {
     /// Parses `N/s`, `N/min` or `N/h` with N a positive whole number.
-    pub fn parse(text: &str) -> Result<Rate, String> {
+    pub(crate) fn parse(text: &str) -> Result<Rate, String> {
         let hint = "write it as N/s, N/min or N/h, for example \"10/s\" or \"30/min\"";
         let (count, unit) = text
             .trim()
@@ -38,7 +38,7 @@ impl Rate {
     }
 
     /// The rate in messages per second.
-    pub fn per_second(&self) -> f64 {
+    pub(crate) fn per_second(&self) -> f64 {
         f64::from(self.count) / self.period.as_secs_f64()
     }
 }
@@ -62,11 +62,11 @@ impl<'de> Deserialize<'de> for Rate {
 
 /// A duration written as `500ms`, `30s`, `5min` or `1h`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Delay(pub Duration);
+pub(crate) struct Delay(pub Duration);
 
 impl Delay {
     /// Parses `N` followed by `ms`, `s`, `min` or `h`.
-    pub fn parse(text: &str) -> Result<Delay, String> {
+    pub(crate) fn parse(text: &str) -> Result<Delay, String> {
         let text = text.trim();
         let split = text
             .find(|c: char| !c.is_ascii_digit())
@@ -100,7 +100,7 @@ impl<'de> Deserialize<'de> for Delay {
 /// A daily window such as `09:00-20:00`, in minutes after midnight. A window
 /// whose end is before its start runs past midnight (`22:00-06:00`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SendWindow {
+pub(crate) struct SendWindow {
     /// First minute of the day on which sending may start.
     pub start_minute: u16,
     /// The minute at which sending stops (exclusive).
@@ -109,7 +109,7 @@ pub struct SendWindow {
 
 impl SendWindow {
     /// Parses `HH:MM-HH:MM`.
-    pub fn parse(text: &str) -> Result<SendWindow, String> {
+    pub(crate) fn parse(text: &str) -> Result<SendWindow, String> {
         let hint = "write it as HH:MM-HH:MM, for example \"09:00-20:00\"";
         let minute = |part: &str| -> Option<u16> {
             let (h, m) = part.trim().split_once(':')?;
@@ -135,7 +135,7 @@ impl SendWindow {
     /// How long the window stays open from `now` (a time in the window's
     /// zone); `None` when it is closed. A pure function of its inputs, so the
     /// caller decides where "now" comes from.
-    pub fn time_left(&self, now: &jiff::Zoned) -> Option<Duration> {
+    pub(crate) fn time_left(&self, now: &jiff::Zoned) -> Option<Duration> {
         let minute = u16::from(now.hour() as u8) * 60 + u16::from(now.minute() as u8);
         if !self.contains(minute) {
             return None;
@@ -146,7 +146,7 @@ impl SendWindow {
     }
 
     /// Whether `minute` (after local midnight) lies inside the window.
-    pub fn contains(&self, minute: u16) -> bool {
+    pub(crate) fn contains(&self, minute: u16) -> bool {
         if self.start_minute < self.end_minute {
             (self.start_minute..self.end_minute).contains(&minute)
         } else {

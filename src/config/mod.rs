@@ -9,26 +9,27 @@ mod checks;
 mod delivery_checks;
 mod error;
 mod file;
-pub mod limits;
+pub(crate) mod limits;
 mod model;
-pub mod sender_rules;
+pub(crate) mod sender_rules;
 #[cfg(test)]
 mod tests;
 
 use std::path::Path;
 
 use self::checks::{Checker, key_path};
-pub use self::error::{ConfigError, Problem};
-pub use self::limits::{Delay, Rate, SendWindow};
-pub use self::model::*;
+pub(crate) use self::error::{ConfigError, Problem};
+pub(crate) use self::limits::Rate;
+pub use self::model::Campaign;
+pub(crate) use self::model::*;
 use crate::address::Address;
 
 /// What a campaign id or list name may look like.
-pub const NAME_RULE: &str =
+pub(crate) const NAME_RULE: &str =
     "use 1 to 64 ASCII letters, digits, '.', '_' or '-', starting with a letter or digit";
 
 /// Whether `text` is a valid campaign id or list name (see [`NAME_RULE`]).
-pub fn is_valid_name(text: &str) -> bool {
+pub(crate) fn is_valid_name(text: &str) -> bool {
     !text.is_empty()
         && text.len() <= 64
         && text.starts_with(|c: char| c.is_ascii_alphanumeric())
@@ -39,7 +40,7 @@ pub fn is_valid_name(text: &str) -> bool {
 
 impl Campaign {
     /// Reads and checks the campaign file at `path`.
-    pub fn load(path: &Path) -> Result<Campaign, ConfigError> {
+    pub(crate) fn load(path: &Path) -> Result<Campaign, ConfigError> {
         let source = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
             path: path.to_owned(),
             source,
@@ -78,7 +79,7 @@ impl Campaign {
     }
 
     /// The envelope sender: `return_path`, else the `From` address.
-    pub fn envelope_sender(&self) -> &Address {
+    pub(crate) fn envelope_sender(&self) -> &Address {
         self.sender
             .return_path
             .as_ref()
@@ -87,7 +88,7 @@ impl Campaign {
 
     /// With `sender.verp`, the envelope sender of the message carrying
     /// `token`: `local+TOKEN@domain`. `None` means [`Campaign::envelope_sender`].
-    pub fn verp_sender(&self, token: &str) -> Option<String> {
+    pub(crate) fn verp_sender(&self, token: &str) -> Option<String> {
         if !self.sender.verp {
             return None;
         }
@@ -102,7 +103,7 @@ impl Campaign {
 
 /// DMARC relaxed alignment: both names have the same organizational domain
 /// (the registrable domain of the Public Suffix List).
-pub fn aligned(a: &str, b: &str) -> bool {
+pub(crate) fn aligned(a: &str, b: &str) -> bool {
     let organizational = |name: &str| psl::domain_str(name).map(str::to_ascii_lowercase);
     matches!((organizational(a), organizational(b)), (Some(x), Some(y)) if x == y)
 }

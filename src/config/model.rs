@@ -14,7 +14,7 @@ use crate::csv_input::Encoding;
 /// What kind of mail a campaign sends; it decides whether consent is needed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Kind {
+pub(crate) enum Kind {
     /// An advertisement under 特定電子メール法: opt-in consent required.
     Advertisement,
     /// A transactional or service notice: no consent needed, footer still shown.
@@ -32,7 +32,7 @@ impl fmt::Display for Kind {
 
 /// The language of the legal footer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-pub enum FooterLocale {
+pub(crate) enum FooterLocale {
     /// Japanese.
     #[default]
     #[serde(rename = "ja")]
@@ -45,7 +45,7 @@ pub enum FooterLocale {
 /// How the SMTP connection is protected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Security {
+pub(crate) enum Security {
     /// Plain connection upgraded with STARTTLS (port 587).
     #[default]
     Starttls,
@@ -56,58 +56,58 @@ pub enum Security {
 }
 
 /// Defaults of `[limits]` beyond design.md's keys.
-pub mod defaults {
+pub(crate) mod defaults {
     use std::time::Duration;
     /// Attempts for a 4xx within one run.
-    pub const RETRY_ATTEMPTS: u32 = 3;
+    pub(crate) const RETRY_ATTEMPTS: u32 = 3;
     /// The first retry waits this long, then twice as long each time.
-    pub const RETRY_DELAY: Duration = Duration::from_secs(60);
+    pub(crate) const RETRY_DELAY: Duration = Duration::from_secs(60);
     /// 5 % of the last 200 attempts failing stops a run.
-    pub const MAX_FAILURE_RATE: f64 = 0.05;
+    pub(crate) const MAX_FAILURE_RATE: f64 = 0.05;
     /// See [`MAX_FAILURE_RATE`].
-    pub const FAILURE_WINDOW: u32 = 200;
+    pub(crate) const FAILURE_WINDOW: u32 = 200;
     /// Gmail's and Yahoo's line: complaints above 0.3 % of mail sent.
-    pub const MAX_COMPLAINT_RATE: f64 = 0.003;
+    pub(crate) const MAX_COMPLAINT_RATE: f64 = 0.003;
     /// Above this a send warns (Google asks senders to stay under 0.1 %).
-    pub const COMPLAINT_WARNING_RATE: f64 = 0.001;
+    pub(crate) const COMPLAINT_WARNING_RATE: f64 = 0.001;
 }
 
 /// A validated campaign with absolute paths.
 #[derive(Debug, Clone)]
 pub struct Campaign {
     /// The campaign file itself.
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     /// The stable journal key.
-    pub id: String,
+    pub(crate) id: String,
     /// Advertisement or notice.
-    pub kind: Kind,
+    pub(crate) kind: Kind,
     /// The consent and unsubscribe scope, and the `List-Id` label.
-    pub list: String,
+    pub(crate) list: String,
     /// The store named in the file, resolved; the CLI decides precedence.
-    pub store: Option<PathBuf>,
+    pub(crate) store: Option<PathBuf>,
     /// The JSON Lines delivery log, when the file names one.
-    pub log: Option<PathBuf>,
+    pub(crate) log: Option<PathBuf>,
     /// Who sends.
-    pub sender: Sender,
+    pub(crate) sender: Sender,
     /// What is sent.
-    pub message: Message,
+    pub(crate) message: Message,
     /// Where the recipients come from.
-    pub recipients: Recipients,
+    pub(crate) recipients: Recipients,
     /// How recipients refuse further mail.
-    pub unsubscribe: Unsubscribe,
+    pub(crate) unsubscribe: Unsubscribe,
     /// DKIM signing, when configured.
-    pub dkim: Option<Dkim>,
+    pub(crate) dkim: Option<Dkim>,
     /// The relay, when configured (preview and dry runs do without).
-    pub smtp: Option<Smtp>,
+    pub(crate) smtp: Option<Smtp>,
     /// Pacing.
-    pub limits: Limits,
+    pub(crate) limits: Limits,
     /// The sign-off rule.
-    pub approval: Approval,
+    pub(crate) approval: Approval,
 }
 
 /// The `[sender]` table.
 #[derive(Debug, Clone)]
-pub struct Sender {
+pub(crate) struct Sender {
     /// The `From` mailbox.
     pub from: Mailbox,
     /// Where replies go.
@@ -128,7 +128,7 @@ pub struct Sender {
 
 /// The `[message]` table.
 #[derive(Debug, Clone)]
-pub struct Message {
+pub(crate) struct Message {
     /// The subject template.
     pub subject: String,
     /// The text template file.
@@ -145,7 +145,7 @@ pub struct Message {
 
 /// The `[recipients]` table.
 #[derive(Debug, Clone)]
-pub struct Recipients {
+pub(crate) struct Recipients {
     /// The CSV file.
     pub path: PathBuf,
     /// The header of the address column.
@@ -156,7 +156,7 @@ pub struct Recipients {
 
 /// The `[unsubscribe]` table.
 #[derive(Debug, Clone)]
-pub struct Unsubscribe {
+pub(crate) struct Unsubscribe {
     /// The https base URL; a per-recipient token is appended as a path segment.
     pub url: url::Url,
     /// An address that unsubscribes whoever writes to it.
@@ -165,7 +165,7 @@ pub struct Unsubscribe {
 
 /// The `[dkim]` table.
 #[derive(Debug, Clone)]
-pub struct Dkim {
+pub(crate) struct Dkim {
     /// The signing domain (`d=`).
     pub domain: String,
     /// The selector (`s=`).
@@ -176,7 +176,7 @@ pub struct Dkim {
 
 /// Where the SMTP password comes from. Never from the campaign file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PasswordSource {
+pub(crate) enum PasswordSource {
     /// No authentication.
     None,
     /// The named environment variable.
@@ -187,7 +187,7 @@ pub enum PasswordSource {
 
 /// The `[smtp]` table.
 #[derive(Debug, Clone)]
-pub struct Smtp {
+pub(crate) struct Smtp {
     /// The relay's host name.
     pub host: String,
     /// The port; by default 587, 465 or 25 according to `security`.
@@ -206,7 +206,7 @@ pub struct Smtp {
 
 /// The `[limits]` table.
 #[derive(Debug, Clone)]
-pub struct Limits {
+pub(crate) struct Limits {
     /// The global rate; unlimited when absent.
     pub rate: Option<Rate>,
     /// Rates per recipient domain (lower-case ASCII).
@@ -240,7 +240,7 @@ pub struct Limits {
 
 /// The `[approval]` table.
 #[derive(Debug, Clone)]
-pub struct Approval {
+pub(crate) struct Approval {
     /// Whether a send needs an approval of the current digest.
     pub required: bool,
     /// Distinct approvers needed.

@@ -10,7 +10,7 @@
 /// aol.com publish p=reject; icloud.com, me.com and mac.com p=quarantine
 /// (Apple, support.apple.com/102322); Google says it enforces quarantine on
 /// gmail.com. A campaign adds its own with `sender.public_mailbox_domains`.
-pub const PUBLIC_MAILBOX_DOMAINS: &[&str] = &[
+pub(crate) const PUBLIC_MAILBOX_DOMAINS: &[&str] = &[
     "gmail.com",
     "googlemail.com",
     "yahoo.com",
@@ -45,7 +45,7 @@ pub const PUBLIC_MAILBOX_DOMAINS: &[&str] = &[
 
 /// Whether `domain` (lower-case) is, or is under, one of the built-in public
 /// mailbox domains or `more`.
-pub fn is_public_mailbox(domain: &str, more: &[String]) -> bool {
+pub(crate) fn is_public_mailbox(domain: &str, more: &[String]) -> bool {
     let matches = |listed: &str| {
         domain == listed
             || domain
@@ -62,7 +62,7 @@ pub fn is_public_mailbox(domain: &str, more: &[String]) -> bool {
 /// say a display name "should not imply a message reply or threaded
 /// conversation" (a name starting `Re:` or `Fwd:`), and a template
 /// expression in it is never rendered (From is the same in every message).
-pub fn display_name_problem(name: &str) -> Option<String> {
+pub(crate) fn display_name_problem(name: &str) -> Option<String> {
     // Full-width letters and colons (as Japanese input methods type them)
     // read as their ASCII forms; spaces before the colon do not count.
     let folded: String = name
@@ -106,7 +106,7 @@ pub fn display_name_problem(name: &str) -> Option<String> {
 /// 1 MB. SoftBank's notice to senders gives 1 MB for softbank.ne.jp and its
 /// iPhone address i.softbank.jp. Megabytes are decimal, the smaller reading.
 /// A campaign overrides or adds with `limits.max_message_size`.
-pub const CARRIER_SIZE_LIMITS: &[(&str, u64)] = &[
+pub(crate) const CARRIER_SIZE_LIMITS: &[(&str, u64)] = &[
     ("au.com", 3_000_000),
     ("ezweb.ne.jp", 3_000_000),
     ("biz.au.com", 3_000_000),
@@ -118,7 +118,7 @@ pub const CARRIER_SIZE_LIMITS: &[(&str, u64)] = &[
 
 /// Parses a size such as `3MB`, `500 KB` or `1048576` (bytes): KB and MB
 /// are decimal, KiB and MiB binary.
-pub fn parse_size(text: &str) -> Result<u64, String> {
+pub(crate) fn parse_size(text: &str) -> Result<u64, String> {
     let text = text.trim();
     let split = text
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
@@ -148,7 +148,7 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
 
 /// The size limit that applies to mail for `domain` (lower-case): the
 /// campaign's own entries first, then the carriers'.
-pub fn size_limit_for(domain: &str, campaign: &[(String, u64)]) -> Option<u64> {
+pub(crate) fn size_limit_for(domain: &str, campaign: &[(String, u64)]) -> Option<u64> {
     let under = |listed: &str| {
         domain == listed
             || domain
@@ -168,7 +168,7 @@ pub fn size_limit_for(domain: &str, campaign: &[(String, u64)]) -> Option<u64> {
 }
 
 /// `bytes` for people: `3.2 MB`, `850 KB`.
-pub fn human_size(bytes: u64) -> String {
+pub(crate) fn human_size(bytes: u64) -> String {
     if bytes >= 1_000_000 {
         format!("{:.1} MB", bytes as f64 / 1e6)
     } else if bytes >= 1_000 {

@@ -23,7 +23,7 @@ use serde::Deserialize;
 
 /// The character encoding of a CSV file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-pub enum Encoding {
+pub(crate) enum Encoding {
     /// Decide from the content (see the module documentation).
     #[default]
     #[serde(rename = "auto")]

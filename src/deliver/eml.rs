@@ -22,7 +22,12 @@ impl EmlFolder {
 
     /// Writes the message of the row on `line`; returns the file's path. Names
     /// sort in list order and say whose message it is: `000042_taro@example.jp.eml`.
-    pub(crate) fn write(&self, line: u64, recipient: &str, bytes: &[u8]) -> std::io::Result<PathBuf> {
+    pub(crate) fn write(
+        &self,
+        line: u64,
+        recipient: &str,
+        bytes: &[u8],
+    ) -> std::io::Result<PathBuf> {
         let safe: String = recipient
             .chars()
             .map(|c| {

@@ -67,7 +67,11 @@ impl RunSetup {
     }
 
     /// The delivery of `campaign` through a relay with `connections`.
-    pub(crate) fn journaled(campaign: &Campaign, connections: u32, retry_unknown: bool) -> RunSetup {
+    pub(crate) fn journaled(
+        campaign: &Campaign,
+        connections: u32,
+        retry_unknown: bool,
+    ) -> RunSetup {
         let limits = &campaign.limits;
         RunSetup {
             journaled: true,

@@ -22,7 +22,7 @@ const MAX_NESTING: usize = 2;
 
 /// What a format reader found about one recipient.
 #[derive(Debug, Clone, Default)]
-pub struct Found {
+pub(crate) struct Found {
     /// The failed address, lower case.
     pub recipient: Option<String>,
     /// The `Status` field, or a status the format states.
@@ -319,7 +319,12 @@ const BLOCK_REASONS: &[Reason] = &[
 ];
 
 /// The kind of a failure with this reason, action and status.
-pub fn kind_of(reason: Reason, action: Option<&str>, status: Option<&str>, text: &str) -> Kind {
+pub(crate) fn kind_of(
+    reason: Reason,
+    action: Option<&str>,
+    status: Option<&str>,
+    text: &str,
+) -> Kind {
     match reason {
         Reason::Delivered => return Kind::Delivered,
         Reason::Vacation => return Kind::AutoReply,
@@ -360,7 +365,7 @@ fn failure_status(text: &str) -> Option<&str> {
 /// What an SMTP reply to a send means, by the same rules as the same words
 /// in a bounce: `550 5.1.1 user unknown` is a hard bounce, `550 5.7.1
 /// blocked` a block.
-pub fn classify_reply(reply: &str, command: Option<Command>) -> (Kind, Reason) {
+pub(crate) fn classify_reply(reply: &str, command: Option<Command>) -> (Kind, Reason) {
     let status = reason::find_status(reply);
     let reason = reason::decide(&Evidence {
         status,

@@ -30,7 +30,7 @@ pub struct Clues {
 
 impl Clues {
     /// Adds a Message-ID (brackets and white space are trimmed).
-    pub fn add_message_id(&mut self, id: &str) {
+    pub(crate) fn add_message_id(&mut self, id: &str) {
         let id = id
             .trim()
             .trim_start_matches('<')
@@ -43,14 +43,14 @@ impl Clues {
     }
 
     /// Adds `text` as a token if it has a token's shape.
-    pub fn add_token(&mut self, text: &str, origin: TokenOrigin) {
+    pub(crate) fn add_token(&mut self, text: &str, origin: TokenOrigin) {
         if looks_like_token(text) && !self.tokens.iter().any(|(known, _)| known == text) {
             self.tokens.push((text.to_owned(), origin));
         }
     }
 
     /// Collects the clues of a returned original message (or its headers).
-    pub fn add_original(&mut self, original: &Message<'_>) {
+    pub(crate) fn add_original(&mut self, original: &Message<'_>) {
         if let Some(id) = original.message_id() {
             self.add_message_id(id);
         }
@@ -63,7 +63,7 @@ impl Clues {
 
     /// The token in a List-Unsubscribe value: the https URI's last path
     /// segment, and the `unsubscribe TOKEN` subject of its mailto.
-    pub fn tokens_from_list_unsubscribe(&mut self, value: &str) {
+    pub(crate) fn tokens_from_list_unsubscribe(&mut self, value: &str) {
         let unfolded: String = value.split(['\r', '\n']).collect();
         for uri in unfolded.split(',') {
             let uri = uri.trim().trim_start_matches('<').trim_end_matches('>');
@@ -84,7 +84,7 @@ impl Clues {
     }
 
     /// A VERP address `local+TOKEN@domain`.
-    pub fn tokens_from_address(&mut self, address: &str, origin: TokenOrigin) {
+    pub(crate) fn tokens_from_address(&mut self, address: &str, origin: TokenOrigin) {
         let Ok(mailbox) = Mailbox::parse(address) else {
             return;
         };
@@ -95,7 +95,7 @@ impl Clues {
 
     /// The addresses a report was delivered to, which name a VERP return
     /// path: `To`, `Delivered-To`, `X-Original-To`, `Envelope-To`.
-    pub fn add_envelope(&mut self, message: &Message<'_>, origin: TokenOrigin) {
+    pub(crate) fn add_envelope(&mut self, message: &Message<'_>, origin: TokenOrigin) {
         for (name, value) in message.headers_raw() {
             if ["To", "Delivered-To", "X-Original-To", "Envelope-To"]
                 .iter()
@@ -106,11 +106,6 @@ impl Clues {
                 }
             }
         }
-    }
-
-    /// Whether there is anything to trace.
-    pub fn is_empty(&self) -> bool {
-        self.message_ids.is_empty() && self.tokens.is_empty()
     }
 }
 

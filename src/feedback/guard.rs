@@ -7,11 +7,11 @@ use crate::output::group;
 use crate::store::{Store, StoreError};
 
 /// The period the guard looks back over.
-pub const COMPLAINT_PERIOD_SECONDS: i64 = 30 * 24 * 3600;
+pub(crate) const COMPLAINT_PERIOD_SECONDS: i64 = 30 * 24 * 3600;
 
 /// What the guard says about sending now.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict {
+pub(crate) enum Verdict {
     /// Nothing to say.
     Clear,
     /// Allowed, but above the 0.1 % Google asks bulk senders to stay under.
@@ -24,7 +24,7 @@ pub enum Verdict {
 /// everything this store sent in them (`now` in unix seconds). Notices are
 /// never held back: they are mail people need. Each run of a campaign asks
 /// again, so a campaign under way stops too when complaints climb.
-pub fn complaint_guard(
+pub(crate) fn complaint_guard(
     store: &Store,
     campaign: &Campaign,
     now: i64,

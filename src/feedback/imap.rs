@@ -2,7 +2,7 @@
 
 /// A mailbox named by an `imaps://` (or, for a loopback host, `imap://`) URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MailboxUrl {
+pub(crate) struct MailboxUrl {
     /// Whether the connection is TLS from the start (imaps).
     pub tls: bool,
     /// The login name (percent-decoded).
@@ -19,7 +19,7 @@ impl MailboxUrl {
     /// Reads an `imaps://USER@HOST[:PORT]/MAILBOX` URL. Plain `imap://` is
     /// accepted only for a loopback host: a bounce mailbox's password must
     /// never cross a network in clear text.
-    pub fn parse(text: &str) -> Result<MailboxUrl, String> {
+    pub(crate) fn parse(text: &str) -> Result<MailboxUrl, String> {
         let url =
             url::Url::parse(text).map_err(|e| format!("{text}: not a usable IMAP URL: {e}"))?;
         let tls = match url.scheme() {
@@ -74,7 +74,7 @@ impl MailboxUrl {
     }
 
     /// The label of one message: `imaps://USER@HOST/MAILBOX;UID=N`.
-    pub fn label(&self, uid: u32) -> String {
+    pub(crate) fn label(&self, uid: u32) -> String {
         format!(
             "{}://{}@{}:{}/{};UID={uid}",
             if self.tls { "imaps" } else { "imap" },
@@ -118,7 +118,7 @@ mod tests {
 
 /// Why an IMAP mailbox could not be read.
 #[derive(Debug, thiserror::Error)]
-pub enum ImapError {
+pub(crate) enum ImapError {
     /// The server cannot be reached, or broke off.
     #[error("{0}")]
     Unavailable(String),
@@ -128,7 +128,7 @@ pub enum ImapError {
 }
 
 /// How to log in and what to do with ingested messages.
-pub struct Login<'a> {
+pub(crate) struct Login<'a> {
     /// The password.
     pub password: &'a str,
     /// A CA certificate to trust besides the system's.
@@ -140,7 +140,7 @@ pub struct Login<'a> {
 }
 
 /// The IMAP password: `--password-file`, else `HIKYAKU_IMAP_PASSWORD`.
-pub fn password(file: Option<&std::path::Path>) -> Result<String, ImapError> {
+pub(crate) fn password(file: Option<&std::path::Path>) -> Result<String, ImapError> {
     if let Some(file) = file {
         return std::fs::read_to_string(file)
             .map(|p| p.trim_end_matches(['\r', '\n']).to_owned())
@@ -159,7 +159,7 @@ pub fn password(file: Option<&std::path::Path>) -> Result<String, ImapError> {
 }
 
 /// The environment variable holding the IMAP password.
-pub const PASSWORD_ENV: &str = "HIKYAKU_IMAP_PASSWORD";
+pub(crate) const PASSWORD_ENV: &str = "HIKYAKU_IMAP_PASSWORD";
 
 /// How long one step (connect, handshake, a command) may take: a server
 /// that stops answering must not hang a cron job forever.
@@ -170,7 +170,7 @@ const STEP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 /// flagged \Seen (or moved), one at a time, so an interrupted run re-reads
 /// only what it had not finished. Messages are never deleted. In a dry run
 /// nothing is flagged or moved.
-pub fn ingest<E: From<ImapError>>(
+pub(crate) fn ingest<E: From<ImapError>>(
     url: &MailboxUrl,
     login: &Login<'_>,
     each: &mut dyn FnMut(String, super::source::Content) -> Result<(), E>,

@@ -12,25 +12,25 @@
 //! and never the end of the run.
 
 mod arf;
-pub mod classify;
-pub mod clues;
+pub(crate) mod classify;
+pub(crate) mod clues;
 mod dsn;
-pub mod guard;
-pub mod imap;
+pub(crate) mod guard;
+pub(crate) mod imap;
 pub(crate) mod mail;
-pub mod policy;
-pub mod reason;
+pub(crate) mod policy;
+pub(crate) mod reason;
 mod reply;
 mod ses;
-pub mod source;
+pub(crate) mod source;
 mod text;
-pub mod trace;
+pub(crate) mod trace;
 
 use serde::Serialize;
 
 pub use classify::classify;
-pub use clues::Clues;
-pub use reason::Reason;
+pub(crate) use clues::Clues;
+pub(crate) use reason::Reason;
 
 /// What one finding is, and so what it may do (design.md, "Feedback you can
 /// trust"): only a hard bounce and a complaint suppress at once; a soft bounce
@@ -83,7 +83,7 @@ impl Kind {
     }
 
     /// The name in sentences.
-    pub fn describe(self) -> &'static str {
+    pub(crate) fn describe(self) -> &'static str {
         match self {
             Kind::HardBounce => "hard bounce",
             Kind::SoftBounce => "soft bounce",
@@ -100,7 +100,7 @@ impl Kind {
     }
 
     /// The kind of store event it becomes, for the kinds that act at all.
-    pub fn event_kind(self) -> Option<crate::store::feedback::FeedbackKind> {
+    pub(crate) fn event_kind(self) -> Option<crate::store::feedback::FeedbackKind> {
         use crate::store::feedback::FeedbackKind;
         match self {
             Kind::HardBounce => Some(FeedbackKind::HardBounce),
@@ -134,7 +134,7 @@ pub enum Format {
 
 impl Format {
     /// The name stored as an event's `source`.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Format::Dsn => "dsn",
             Format::Arf => "arf",
@@ -169,7 +169,7 @@ pub struct Finding {
 
 impl Finding {
     /// A finding about a whole message that names nobody.
-    pub fn about_message(kind: Kind, reason: Reason, format: Format, why: &str) -> Finding {
+    pub(crate) fn about_message(kind: Kind, reason: Reason, format: Format, why: &str) -> Finding {
         Finding {
             kind,
             reason,

@@ -25,7 +25,7 @@ use crate::store::{Store, StoreError};
 
 /// How the operator runs `ingest`.
 #[derive(Debug, Clone)]
-pub struct Options {
+pub(crate) struct Options {
     /// Write nothing.
     pub dry_run: bool,
     /// Apply reports that trace to nothing to the address they name.
@@ -40,7 +40,7 @@ pub struct Options {
 /// What happened to one finding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Action {
+pub(crate) enum Action {
     /// The address is now suppressed.
     Suppressed,
     /// Recorded and counted (a soft bounce under the limit, a block, a
@@ -54,7 +54,7 @@ pub enum Action {
 
 /// One line of `ingest`'s output.
 #[derive(Debug, Clone, Serialize)]
-pub struct Outcome {
+pub(crate) struct Outcome {
     /// The file (`PATH#N` inside an mbox) or `imaps://…/MAILBOX;UID=N`.
     pub message: String,
     /// What the finding is.
@@ -87,7 +87,7 @@ pub struct Outcome {
 /// Applies every finding of one report and says what each did. `identity`
 /// names the report for recognising it when read again; `at` is when it
 /// happened (unix seconds).
-pub fn apply(
+pub(crate) fn apply(
     store: &mut Store,
     label: &str,
     report: &Report,

@@ -12,11 +12,11 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 /// Messages larger than this are not read: reports are small.
-pub const MAX_MESSAGE_BYTES: u64 = 10 * 1024 * 1024;
+pub(crate) const MAX_MESSAGE_BYTES: u64 = 10 * 1024 * 1024;
 
 /// One message as a source gives it.
 #[derive(Debug)]
-pub enum Content {
+pub(crate) enum Content {
     /// The raw bytes.
     Bytes(Vec<u8>),
     /// Larger than [`MAX_MESSAGE_BYTES`]; this many bytes at least.
@@ -27,7 +27,7 @@ pub enum Content {
 
 /// A SOURCE argument of `ingest`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Source {
+pub(crate) enum Source {
     /// A local file or folder.
     Path(PathBuf),
     /// A mailbox on an IMAP server.
@@ -36,7 +36,7 @@ pub enum Source {
 
 impl Source {
     /// Reads a SOURCE argument: an `imaps://` or `imap://` URL, else a path.
-    pub fn parse(argument: &str) -> Result<Source, String> {
+    pub(crate) fn parse(argument: &str) -> Result<Source, String> {
         let lower = argument.get(..8).unwrap_or(argument).to_ascii_lowercase();
         if lower.starts_with("imaps://") || lower.starts_with("imap://") {
             super::imap::MailboxUrl::parse(argument).map(Source::Imap)
@@ -49,7 +49,7 @@ impl Source {
 /// A source that could not be read as a whole (the run goes on with the others).
 #[derive(Debug, thiserror::Error)]
 #[error("{}: cannot read: {source}", path.display())]
-pub struct SourceError {
+pub(crate) struct SourceError {
     /// The file or folder.
     pub path: PathBuf,
     /// Why.
@@ -59,7 +59,7 @@ pub struct SourceError {
 /// Hands every message below `path` to `each` with its label (the file, or
 /// `FILE#N` for the Nth message of an mbox holding several). `each` may stop
 /// the walk by returning an error.
-pub fn read_path<E: From<SourceError>>(
+pub(crate) fn read_path<E: From<SourceError>>(
     path: &Path,
     each: &mut dyn FnMut(String, Content) -> Result<(), E>,
 ) -> Result<(), E> {

@@ -13,7 +13,7 @@ use crate::token::{Keys, Recipient};
 /// How a report was tied to a message of ours.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Trace {
+pub(crate) enum Trace {
     /// The unsubscribe token of the returned message (or of a mailed request).
     Token,
     /// The returned message's Message-ID.
@@ -29,7 +29,7 @@ pub enum Trace {
 
 impl Trace {
     /// The name in JSON output and the store.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Trace::Token => "token",
             Trace::MessageId => "message_id",
@@ -42,7 +42,7 @@ impl Trace {
 
 /// A recipient of ours a report traces to.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Traced {
+pub(crate) struct Traced {
     /// The campaign, list and address the message went to.
     pub recipient: Recipient,
     /// By what.
@@ -52,7 +52,7 @@ pub struct Traced {
 /// Every distinct recipient of ours the clues point at, most specific clue
 /// first. Forged clues resolve to nothing: a token must verify, a
 /// Message-ID must be one the store recorded.
-pub fn trace(store: &Store, keys: &Keys, clues: &Clues) -> Result<Vec<Traced>, StoreError> {
+pub(crate) fn trace(store: &Store, keys: &Keys, clues: &Clues) -> Result<Vec<Traced>, StoreError> {
     let mut traced: Vec<Traced> = Vec::new();
     let mut add = |recipient: Recipient, via: Trace| {
         if !traced.iter().any(|t| {

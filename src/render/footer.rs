@@ -110,7 +110,7 @@ pub(super) fn with_html_footer(mut html: String, token: &str, footer: &FooterTex
 
 #[cfg(test)]
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Footer {
+pub(crate) struct Footer {
     /// For the text/plain part.
     pub text: String,
     /// For the text/html part (already escaped).
@@ -297,7 +297,7 @@ impl FooterText {
 
     /// The footer of the message whose unsubscribe token is `token`.
     #[cfg(test)]
-    pub fn for_token(&self, token: &str) -> Footer {
+    pub(crate) fn for_token(&self, token: &str) -> Footer {
         Footer {
             text: self.text_parts(token).concat(),
             html: self.html_parts(token).concat(),

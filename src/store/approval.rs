@@ -8,7 +8,7 @@ use super::{Store, StoreError};
 
 /// The hash of one input file, as an approval keeps it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ApprovedFile {
+pub(crate) struct ApprovedFile {
     /// campaign, text, html, attachment, recipients.
     pub role: String,
     /// The file's path when it was approved.
@@ -19,7 +19,7 @@ pub struct ApprovedFile {
 
 /// One sign-off.
 #[derive(Debug, Clone)]
-pub struct Approval {
+pub(crate) struct Approval {
     pub campaign: String,
     pub digest: String,
     pub approver: String,
@@ -32,7 +32,7 @@ pub struct Approval {
 
 impl Store {
     /// Notes that `digest` of `campaign` was previewed.
-    pub fn record_preview(
+    pub(crate) fn record_preview(
         &mut self,
         campaign: &str,
         digest: &str,
@@ -49,7 +49,7 @@ impl Store {
     }
 
     /// Whether `digest` of `campaign` was ever previewed with this store.
-    pub fn was_previewed(&self, campaign: &str, digest: &str) -> Result<bool, StoreError> {
+    pub(crate) fn was_previewed(&self, campaign: &str, digest: &str) -> Result<bool, StoreError> {
         self.conn
             .query_row(
                 "SELECT EXISTS (SELECT 1 FROM preview_record WHERE campaign = ?1 AND digest = ?2)",
@@ -60,7 +60,7 @@ impl Store {
     }
 
     /// Records a sign-off.
-    pub fn approve(&mut self, approval: &Approval) -> Result<(), StoreError> {
+    pub(crate) fn approve(&mut self, approval: &Approval) -> Result<(), StoreError> {
         let files = serde_json::to_string(&approval.files).unwrap_or_else(|_| "[]".into());
         self.conn
             .execute(
@@ -82,7 +82,7 @@ impl Store {
     }
 
     /// Every sign-off of `campaign`, oldest first.
-    pub fn approvals(&self, campaign: &str) -> Result<Vec<Approval>, StoreError> {
+    pub(crate) fn approvals(&self, campaign: &str) -> Result<Vec<Approval>, StoreError> {
         self.all_rows(
             "SELECT digest, approver, os_user, host, approved_at, note, files FROM approval
                  WHERE campaign = ?1 ORDER BY approved_at, id",

@@ -24,7 +24,7 @@ pub(super) const IS_CONSENTED: &str = "SELECT EXISTS (SELECT 1 FROM consent c WH
 /// The legal basis of a consent: the Act's opt-in or one of its exceptions
 /// (Art. 3 (1) (ii)–(iv)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum Basis {
+pub(crate) enum Basis {
     /// The recipient asked for or agreed to the mail.
     #[serde(rename = "opt-in")]
     OptIn,
@@ -41,7 +41,7 @@ pub enum Basis {
 
 impl Basis {
     /// The name used in the store and in CSV files.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Basis::OptIn => "opt-in",
             Basis::BusinessCard => "business-card",
@@ -74,7 +74,7 @@ impl FromStr for Basis {
 
 /// A consent as recorded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Consent {
+pub(crate) struct Consent {
     /// The address key.
     pub email: String,
     /// The list, or `*` for every list.
@@ -98,7 +98,7 @@ pub struct Consent {
 
 /// A consent with what the store knows about it, for exports.
 #[derive(Debug, Clone, Serialize)]
-pub struct ConsentEntry {
+pub(crate) struct ConsentEntry {
     /// The record.
     #[serde(flatten)]
     pub consent: Consent,
@@ -112,7 +112,7 @@ pub struct ConsentEntry {
 
 /// What recording a consent did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Recorded {
+pub(crate) enum Recorded {
     /// A new record that counts.
     Added,
     /// The same address, list and time were already recorded.
@@ -123,7 +123,11 @@ pub enum Recorded {
 
 impl Batch<'_> {
     /// Records `consent`.
-    pub fn add_consent(&self, consent: &Consent, recorded_at: i64) -> Result<Recorded, StoreError> {
+    pub(crate) fn add_consent(
+        &self,
+        consent: &Consent,
+        recorded_at: i64,
+    ) -> Result<Recorded, StoreError> {
         let inserted = self
             .tx
             .prepare_cached(
@@ -170,7 +174,7 @@ impl Batch<'_> {
 
 impl Store {
     /// Records one consent; see [`Batch::add_consent`].
-    pub fn add_consent(
+    pub(crate) fn add_consent(
         &mut self,
         consent: &Consent,
         recorded_at: i64,
@@ -183,7 +187,7 @@ impl Store {
 
     /// Revokes every consent of `email` for `list` (`*` = every list) obtained
     /// up to `at`. Returns how many records counted before and no longer do.
-    pub fn revoke_consent(
+    pub(crate) fn revoke_consent(
         &mut self,
         email: &str,
         list: &str,
@@ -206,7 +210,7 @@ impl Store {
     }
 
     /// Whether `email` has a consent that counts for `list`.
-    pub fn is_consented(&self, email: &str, list: &str) -> Result<bool, StoreError> {
+    pub(crate) fn is_consented(&self, email: &str, list: &str) -> Result<bool, StoreError> {
         self.conn
             .prepare_cached(IS_CONSENTED)
             .and_then(|mut s| s.query_row(params![email, list], |r| r.get(0)))
@@ -214,7 +218,7 @@ impl Store {
     }
 
     /// Every address whose consent counts for `list`.
-    pub fn consented_for(&self, list: &str) -> Result<AddressSet, StoreError> {
+    pub(crate) fn consented_for(&self, list: &str) -> Result<AddressSet, StoreError> {
         self.address_set(
             "SELECT c.email FROM consent c
                  WHERE c.list IN (?1, '*')
@@ -228,7 +232,7 @@ impl Store {
 
     /// Calls `each` for every record, ordered by address and time, optionally
     /// only one list's (`*` records included) or one address's.
-    pub fn for_each_consent<E: From<StoreError>>(
+    pub(crate) fn for_each_consent<E: From<StoreError>>(
         &self,
         list: Option<&str>,
         email: Option<&str>,
@@ -261,7 +265,7 @@ impl Store {
 
 /// One opt-out event, for an address's history.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Revocation {
+pub(crate) struct Revocation {
     /// The list, or `*` for every list.
     pub list: String,
     /// When, RFC 3339.
@@ -272,7 +276,7 @@ pub struct Revocation {
 
 impl Store {
     /// Every revocation of `email`, oldest first.
-    pub fn revocations_for(&self, email: &str) -> Result<Vec<Revocation>, StoreError> {
+    pub(crate) fn revocations_for(&self, email: &str) -> Result<Vec<Revocation>, StoreError> {
         self.all_rows(
             "SELECT list, revoked_at, reason FROM consent_revocation
                  WHERE email = ?1 ORDER BY revoked_at, list",

@@ -27,7 +27,7 @@ pub enum DeliveryState {
 
 impl DeliveryState {
     /// Every state, in the order reports list them.
-    pub const ALL: [DeliveryState; 6] = [
+    pub(crate) const ALL: [DeliveryState; 6] = [
         DeliveryState::Pending,
         DeliveryState::Sending,
         DeliveryState::Sent,
@@ -37,7 +37,7 @@ impl DeliveryState {
     ];
 
     /// The name used in the store and in reports.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             DeliveryState::Pending => "pending",
             DeliveryState::Sending => "sending",
@@ -51,7 +51,7 @@ impl DeliveryState {
     /// Whether a recipient in this state is finished for the plan: it was sent,
     /// failed for good, or may have been sent (`sending`, `unknown`), which must
     /// never be repeated without the operator asking.
-    pub fn is_settled(self) -> bool {
+    pub(crate) fn is_settled(self) -> bool {
         matches!(
             self,
             DeliveryState::Sent
@@ -97,7 +97,7 @@ pub struct JournalEntry {
 impl DeliveryState {
     /// [`DeliveryState::is_settled`], except that with `retry_unknown` a
     /// recipient in doubt is offered again.
-    pub fn is_settled_for(self, retry_unknown: bool) -> bool {
+    pub(crate) fn is_settled_for(self, retry_unknown: bool) -> bool {
         match self {
             DeliveryState::Unknown | DeliveryState::Sending if retry_unknown => false,
             other => other.is_settled(),
@@ -186,7 +186,7 @@ impl Store {
     /// `list` has started sending. Retention and the complaint guard tell
     /// advertisements from notices by it.
     /// `sender` names who sends it (the organization), for the unsubscribe page.
-    pub fn record_campaign(
+    pub(crate) fn record_campaign(
         &mut self,
         campaign: &str,
         kind: &str,
@@ -206,7 +206,7 @@ impl Store {
     }
 
     /// Who sent `campaign`, when it has sent.
-    pub fn campaign_sender(&self, campaign: &str) -> Result<Option<String>, StoreError> {
+    pub(crate) fn campaign_sender(&self, campaign: &str) -> Result<Option<String>, StoreError> {
         use rusqlite::OptionalExtension;
         self.conn
             .prepare_cached("SELECT sender FROM campaign WHERE id = ?1")
@@ -260,7 +260,7 @@ impl Store {
 
     /// Messages of `campaign` accepted by the relay, per minute (unix
     /// minutes, ascending), for the delivery report's chart.
-    pub fn sent_per_minute(&self, campaign: &str) -> Result<Vec<(i64, u64)>, StoreError> {
+    pub(crate) fn sent_per_minute(&self, campaign: &str) -> Result<Vec<(i64, u64)>, StoreError> {
         self.conn
             .prepare(
                 "SELECT updated_at / 60, COUNT(*) FROM journal \
@@ -281,7 +281,7 @@ impl Store {
     /// addresses in it replaced by `<address>` (replies name their
     /// recipient, which would make every group one person, and the report is
     /// shared), most frequent first: at most `limit` groups.
-    pub fn undelivered_by_domain(
+    pub(crate) fn undelivered_by_domain(
         &self,
         campaign: &str,
         limit: usize,
@@ -347,7 +347,7 @@ impl Store {
     /// The recipients of `campaign` that are settled (see
     /// [`DeliveryState::is_settled`]); with `retry_unknown`, those whose outcome
     /// is unknown are left out, so that the plan offers them again.
-    pub fn settled_for(
+    pub(crate) fn settled_for(
         &self,
         campaign: &str,
         retry_unknown: bool,

@@ -6,14 +6,14 @@
 //! send is running. The schema is created and migrated by the tool itself; the
 //! version lives in SQLite's `user_version`.
 
-pub mod approval;
-pub mod consent;
-pub mod feedback;
+pub(crate) mod approval;
+pub(crate) mod consent;
+pub(crate) mod feedback;
 pub mod journal;
-pub mod retention;
+pub(crate) mod retention;
 mod schema;
 pub mod suppression;
-pub mod unsubscribe;
+pub(crate) mod unsubscribe;
 
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
@@ -112,14 +112,14 @@ impl Store {
     }
 
     /// The file behind the store.
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.path
     }
 
     /// Writes a consistent copy of the store to `target`, which must not
     /// exist: one snapshot, taken while other processes keep writing
     /// (SQLite's `VACUUM INTO`), readable by its owner only.
-    pub fn backup_to(&self, target: &Path) -> Result<(), StoreError> {
+    pub(crate) fn backup_to(&self, target: &Path) -> Result<(), StoreError> {
         let open_error = |source: std::io::Error| StoreError::Open {
             path: target.to_owned(),
             source: rusqlite::Error::SqliteFailure(
@@ -159,7 +159,7 @@ impl Store {
     }
 
     /// The store file and the -wal and -shm files beside it.
-    pub fn files(path: &Path) -> [PathBuf; 3] {
+    pub(crate) fn files(path: &Path) -> [PathBuf; 3] {
         let with = |suffix: &str| {
             let mut name = path.as_os_str().to_owned();
             name.push(suffix);
@@ -169,7 +169,7 @@ impl Store {
     }
 
     /// The schema version the store is at.
-    pub fn schema_version(&self) -> Result<i64, StoreError> {
+    pub(crate) fn schema_version(&self) -> Result<i64, StoreError> {
         self.conn
             .pragma_query_value(None, "user_version", |row| row.get(0))
             .map_err(|e| self.error(e))
@@ -215,7 +215,7 @@ impl Store {
     /// Starts a transaction for many writes at once (imports); it is rolled
     /// back unless [`Batch::commit`] is called. Inside a chunk
     /// ([`Store::begin_chunk`]) it is a savepoint of the chunk's transaction.
-    pub fn batch(&mut self) -> Result<Batch<'_>, StoreError> {
+    pub(crate) fn batch(&mut self) -> Result<Batch<'_>, StoreError> {
         let path = &self.path;
         let error = |source| StoreError::Sqlite {
             path: path.clone(),
@@ -236,7 +236,7 @@ impl Store {
     /// How long a write waits for another process's transaction before it
     /// fails (30 s unless set): the endpoint answers within its own
     /// deadline, so it waits less.
-    pub fn set_busy_timeout(&self, timeout: Duration) -> Result<(), StoreError> {
+    pub(crate) fn set_busy_timeout(&self, timeout: Duration) -> Result<(), StoreError> {
         self.conn.busy_timeout(timeout).map_err(|e| self.error(e))
     }
 
@@ -244,7 +244,7 @@ impl Store {
     /// long run of small writes (ingesting a mailbox) takes the lock and
     /// syncs once per chunk instead of once per write. Keep chunks short:
     /// a running send and the endpoint wait for the lock meanwhile.
-    pub fn begin_chunk(&mut self) -> Result<(), StoreError> {
+    pub(crate) fn begin_chunk(&mut self) -> Result<(), StoreError> {
         self.conn
             .execute_batch("BEGIN IMMEDIATE")
             .map_err(|e| self.error(e))?;
@@ -255,7 +255,7 @@ impl Store {
     /// Ends the chunk: commits it, or with `keep = false` rolls it back. A
     /// chunk SQLite already rolled back by itself (disk full, I/O error) is
     /// an error when it was to be kept: none of its writes landed.
-    pub fn end_chunk(&mut self, keep: bool) -> Result<(), StoreError> {
+    pub(crate) fn end_chunk(&mut self, keep: bool) -> Result<(), StoreError> {
         if !std::mem::take(&mut self.chunk_open) {
             return Ok(());
         }
@@ -317,7 +317,7 @@ impl Store {
 }
 
 /// Writes made in one transaction: all of them land, or none.
-pub struct Batch<'a> {
+pub(crate) struct Batch<'a> {
     tx: Tx<'a>,
     path: &'a Path,
 }
@@ -342,7 +342,7 @@ impl std::ops::Deref for Tx<'_> {
 impl Batch<'_> {
     /// Makes every write of the batch permanent (inside a chunk: part of
     /// the chunk, which commits them).
-    pub fn commit(self) -> Result<(), StoreError> {
+    pub(crate) fn commit(self) -> Result<(), StoreError> {
         let path = self.path.to_owned();
         match self.tx {
             Tx::Transaction(tx) => tx.commit(),
@@ -360,7 +360,7 @@ impl Batch<'_> {
 }
 
 /// Formats unix seconds as RFC 3339 in UTC, as exports write them.
-pub fn format_unix(seconds: i64) -> String {
+pub(crate) fn format_unix(seconds: i64) -> String {
     jiff::Timestamp::from_second(seconds)
         .map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
         .unwrap_or_default()

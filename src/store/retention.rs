@@ -27,7 +27,7 @@ const LAST_ADVERTISEMENT: &str = "MAX(j.updated_at) FROM unsubscribe_token t
 
 /// Why a record that no longer counts is still kept.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Kept {
+pub(crate) struct Kept {
     /// The last advertisement to the address, RFC 3339.
     pub last_advertisement: String,
     /// Whether the address is under a legal hold (one year instead of one month).
@@ -38,7 +38,7 @@ pub struct Kept {
 
 /// One record `consent purge` looked at.
 #[derive(Debug, Clone, Serialize)]
-pub struct PurgeDecision {
+pub(crate) struct PurgeDecision {
     /// The record.
     #[serde(flatten)]
     pub entry: ConsentEntry,
@@ -51,7 +51,7 @@ pub struct PurgeDecision {
 impl Batch<'_> {
     /// Places `email` under a legal hold from `since` on (one year of
     /// retention). Returns whether it was not under one before.
-    pub fn hold(&self, email: &str, since: i64, note: &str) -> Result<bool, StoreError> {
+    pub(crate) fn hold(&self, email: &str, since: i64, note: &str) -> Result<bool, StoreError> {
         let inserted = self
             .tx
             .prepare_cached(
@@ -65,7 +65,7 @@ impl Batch<'_> {
 
 impl Store {
     /// Places `email` under a legal hold; see [`Batch::hold`].
-    pub fn hold(&mut self, email: &str, since: i64, note: &str) -> Result<bool, StoreError> {
+    pub(crate) fn hold(&mut self, email: &str, since: i64, note: &str) -> Result<bool, StoreError> {
         let batch = self.batch()?;
         let inserted = batch.hold(email, since, note)?;
         batch.commit()?;
@@ -73,7 +73,7 @@ impl Store {
     }
 
     /// Lifts the legal hold of `email`. Returns whether there was one.
-    pub fn release_hold(&mut self, email: &str) -> Result<bool, StoreError> {
+    pub(crate) fn release_hold(&mut self, email: &str) -> Result<bool, StoreError> {
         let removed = self
             .conn
             .execute("DELETE FROM legal_hold WHERE email = ?1", [email])
@@ -82,7 +82,7 @@ impl Store {
     }
 
     /// Whether `email` is under a legal hold.
-    pub fn is_held(&self, email: &str) -> Result<bool, StoreError> {
+    pub(crate) fn is_held(&self, email: &str) -> Result<bool, StoreError> {
         self.conn
             .query_row(
                 "SELECT EXISTS (SELECT 1 FROM legal_hold WHERE email = ?1)",
@@ -95,7 +95,7 @@ impl Store {
     /// When the last advertisement to `email` was sent (unix seconds). A
     /// campaign whose kind the store does not know counts as an advertisement:
     /// keeping a record too long is safe, deleting it too early is not.
-    pub fn last_advertisement(&self, email: &str) -> Result<Option<i64>, StoreError> {
+    pub(crate) fn last_advertisement(&self, email: &str) -> Result<Option<i64>, StoreError> {
         self.conn
             .prepare_cached(&format!("SELECT {LAST_ADVERTISEMENT} t.email = ?1"))
             .and_then(|mut s| s.query_row([email], |r| r.get(0)))
@@ -105,7 +105,7 @@ impl Store {
     /// Deletes the consent records that no longer count (revoked or expired
     /// at `now`) and whose retention period has passed; with `dry_run`,
     /// deletes nothing. Returns every record looked at with its decision.
-    pub fn purge_consents(
+    pub(crate) fn purge_consents(
         &mut self,
         now: i64,
         dry_run: bool,

@@ -25,7 +25,7 @@ pub struct Suppression {
 
 impl Suppression {
     /// `created_at` as RFC 3339.
-    pub fn created_at_rfc3339(&self) -> String {
+    pub(crate) fn created_at_rfc3339(&self) -> String {
         super::format_unix(self.created_at)
     }
 }
@@ -33,7 +33,7 @@ impl Suppression {
 impl Batch<'_> {
     /// Suppresses `entry.email` for `entry.list`. The first entry wins: an
     /// existing one keeps its original reason and time. Returns whether it was new.
-    pub fn suppress(&self, entry: &Suppression) -> Result<bool, StoreError> {
+    pub(crate) fn suppress(&self, entry: &Suppression) -> Result<bool, StoreError> {
         let mut statement = self
             .tx
             .prepare_cached(
@@ -65,7 +65,7 @@ impl Store {
 
     /// Removes the suppression of `email` for `list` (empty = the global one).
     /// Returns whether there was one.
-    pub fn unsuppress(&mut self, email: &str, list: &str) -> Result<bool, StoreError> {
+    pub(crate) fn unsuppress(&mut self, email: &str, list: &str) -> Result<bool, StoreError> {
         let removed = self
             .conn
             .execute(
@@ -88,7 +88,7 @@ impl Store {
     }
 
     /// Every address suppressed for `list`, globally or for that list.
-    pub fn suppressed_for(&self, list: &str) -> Result<AddressSet, StoreError> {
+    pub(crate) fn suppressed_for(&self, list: &str) -> Result<AddressSet, StoreError> {
         self.address_set(
             "SELECT email FROM suppression WHERE list IN ('*', ?1)",
             [list],
@@ -126,7 +126,7 @@ impl Store {
 
 impl Store {
     /// The suppression entries of one address (global and per list).
-    pub fn suppressions_of(&self, email: &str) -> Result<Vec<Suppression>, StoreError> {
+    pub(crate) fn suppressions_of(&self, email: &str) -> Result<Vec<Suppression>, StoreError> {
         self.all_rows(
             "SELECT email, list, reason, source, created_at FROM suppression
                  WHERE email = ?1 ORDER BY created_at, list",

@@ -40,7 +40,7 @@ impl Store {
     /// than letting one of them be unable to unsubscribe.
     /// A test message re-uses its address's token under a new Message-ID;
     /// the latest is kept.
-    pub fn record_tokens(&mut self, tokens: &[Issued]) -> Result<(), StoreError> {
+    pub(crate) fn record_tokens(&mut self, tokens: &[Issued]) -> Result<(), StoreError> {
         let batch = self.batch()?;
         {
             let mut insert = batch
@@ -88,7 +88,10 @@ impl Store {
 
     /// The recipient of the message with this Message-ID (without brackets),
     /// if this store composed it.
-    pub fn message_recipient(&self, message_id: &str) -> Result<Option<Recipient>, StoreError> {
+    pub(crate) fn message_recipient(
+        &self,
+        message_id: &str,
+    ) -> Result<Option<Recipient>, StoreError> {
         self.conn
             .prepare_cached(
                 "SELECT campaign, list, email FROM unsubscribe_token WHERE message_id = ?1 LIMIT 1",

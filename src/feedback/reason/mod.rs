@@ -25,8 +25,8 @@ mod status;
 mod tests;
 mod vocabulary;
 
-pub use status::{find_reply_code, find_status, from_status};
-pub use vocabulary::Reason;
+pub(crate) use status::{find_reply_code, find_status, from_status};
+pub(crate) use vocabulary::Reason;
 use vocabulary::WORDS;
 
 use command::command_in;
@@ -37,7 +37,7 @@ use status::effective_status;
 
 /// The SMTP command the failure answered, when the report says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Command {
+pub(crate) enum Command {
     /// The connection phase (greeting); Sisimai's pseudo command CONN.
     Connect,
     /// HELO or EHLO.
@@ -62,13 +62,13 @@ impl Command {
     /// "RCPT TO:<", "MAIL FROM", "DATA", "HELO/EHLO", "STARTTLS", "initial connection" ...
     /// (case-insensitive for phrases; bare command words must be upper case, because "data" and
     /// "mail" are ordinary English words in bounce prose).
-    pub fn from_text(text: &str) -> Option<Command> {
+    pub(crate) fn from_text(text: &str) -> Option<Command> {
         command_in(&text.to_ascii_lowercase(), text)
     }
 }
 
 /// What a parser found for one recipient.
-pub struct Evidence<'a> {
+pub(crate) struct Evidence<'a> {
     /// Enhanced status code such as "5.1.1" (may be absent; X.0.0 is treated as weak).
     pub status: Option<&'a str>,
     /// SMTP reply code such as 550.
@@ -302,7 +302,7 @@ fn another(c: &Ctx<'_>, action: Option<&str>) -> Option<Reason> {
 }
 
 /// The reason for this evidence.
-pub fn decide(evidence: &Evidence<'_>) -> Reason {
+pub(crate) fn decide(evidence: &Evidence<'_>) -> Reason {
     use Reason::*;
     let hint = evidence.hint;
     // A parser-determined reason is final unless it is one Sisimai re-examines.

@@ -6,7 +6,7 @@ use super::Reason;
 ///
 /// Codes of the retired reasons are mapped to their Sisimai 5 successors (emailtoolarge,
 /// ratelimited).  Generic codes (X.0.0, 4.7.0, 4.3.0, 4.4.0, 4.5.0 ...) stand for nothing.
-pub fn from_status(status: &str) -> Option<Reason> {
+pub(crate) fn from_status(status: &str) -> Option<Reason> {
     use Reason::*;
     let r = match status.trim() {
         "2.1.5" => Delivered,
@@ -68,7 +68,7 @@ pub(super) fn status_parts(s: &str) -> Option<(u8, &str, &str)> {
 
 /// The first enhanced status code (X.Y.Z with X in 2,4,5) in text, not part of a longer dotted
 /// number (IP addresses, versions).
-pub fn find_status(text: &str) -> Option<&str> {
+pub(crate) fn find_status(text: &str) -> Option<&str> {
     let b = text.as_bytes();
     let n = b.len();
     let mut i = 0;
@@ -126,7 +126,7 @@ pub fn find_status(text: &str) -> Option<&str> {
 
 /// The first SMTP reply code (2xx/4xx/5xx three digits at a word boundary, e.g. "550 ",
 /// "550-", "said: 550") in text.
-pub fn find_reply_code(text: &str) -> Option<u16> {
+pub(crate) fn find_reply_code(text: &str) -> Option<u16> {
     let b = text.as_bytes();
     let mut i = 0;
     while i + 3 <= b.len() {

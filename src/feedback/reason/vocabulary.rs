@@ -75,7 +75,7 @@ pub enum Reason {
     VirusDetected,
 }
 
-/// Every reason with its word, so `as_str` and `from_word` stay in step.
+/// Every reason with its word, in one table so that no two share a word.
 pub(super) const WORDS: [(Reason, &str); 34] = [
     (Reason::AuthFailure, "authfailure"),
     (Reason::BadReputation, "badreputation"),
@@ -123,33 +123,13 @@ impl Reason {
             .unwrap_or("undefined")
     }
 
-    /// The reason for a word, case-insensitive.  Sisimai's retired words (`mesgtoobig`,
-    /// `exceedlimit`, `speeding`, `toomanyconn`) map to their Sisimai 5 successors so that
-    /// older reports read back sensibly.
-    pub fn from_word(word: &str) -> Option<Reason> {
-        let w = word.trim();
-        if let Some((r, _)) = WORDS.iter().find(|(_, s)| s.eq_ignore_ascii_case(w)) {
-            return Some(*r);
-        }
-        const RETIRED: [(&str, Reason); 4] = [
-            ("mesgtoobig", Reason::EmailTooLarge),
-            ("exceedlimit", Reason::EmailTooLarge),
-            ("speeding", Reason::RateLimited),
-            ("toomanyconn", Reason::RateLimited),
-        ];
-        RETIRED
-            .iter()
-            .find(|(s, _)| s.eq_ignore_ascii_case(w))
-            .map(|(_, r)| *r)
-    }
-
     /// Sisimai's hard-bounce rule: userunknown/hostunknown/hasmoved always; notaccept unless the
     /// evidence is temporary (4xx, " temporar", " persistent").
     ///
     /// `status` is the enhanced status (or `None`), `text` the diagnostic text.  For notaccept the
     /// code that decides is the status, else the first status code in the text, else the first
     /// reply code in the text; with no evidence at all a notaccept counts as hard, like Sisimai.
-    pub fn is_hard(self, status: Option<&str>, text: &str) -> bool {
+    pub(crate) fn is_hard(self, status: Option<&str>, text: &str) -> bool {
         match self {
             Reason::UserUnknown | Reason::HostUnknown | Reason::HasMoved => true,
             Reason::NotAccept => {

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 /// Bounce and complaint figures of one campaign.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
-pub struct CampaignRates {
+pub(crate) struct CampaignRates {
     /// Recipients whose mail was accepted by the relay.
     pub sent: u64,
     /// Recipients the relay refused permanently.
@@ -22,19 +22,19 @@ pub struct CampaignRates {
 
 impl CampaignRates {
     /// Hard bounces per message attempted (sent or failed).
-    pub fn bounce_rate(&self) -> f64 {
+    pub(crate) fn bounce_rate(&self) -> f64 {
         ratio(self.hard_bounces, self.sent + self.failed)
     }
 
     /// Complaints per message sent.
-    pub fn complaint_rate(&self) -> f64 {
+    pub(crate) fn complaint_rate(&self) -> f64 {
         ratio(self.complaints, self.sent)
     }
 }
 
 /// Complaints against messages sent over a period, for the guard.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
-pub struct ComplaintWindow {
+pub(crate) struct ComplaintWindow {
     /// Messages accepted by the relay in the period, every campaign.
     pub sent: u64,
     /// Distinct recipients who complained in the period.
@@ -43,7 +43,7 @@ pub struct ComplaintWindow {
 
 impl ComplaintWindow {
     /// Complaints per message sent; zero when nothing was sent.
-    pub fn rate(&self) -> f64 {
+    pub(crate) fn rate(&self) -> f64 {
         ratio(self.complaints, self.sent)
     }
 }
@@ -58,7 +58,7 @@ fn ratio(part: u64, whole: u64) -> f64 {
 
 /// Blocks by the receivers of one recipient domain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct DomainBlocks {
+pub(crate) struct DomainBlocks {
     /// The recipient domain.
     pub domain: String,
     /// Blocks recorded (SMTP refusals and traced reports).
@@ -74,7 +74,7 @@ pub struct DomainBlocks {
 
 /// What waits for review among the reports that trace to nothing of ours.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct Unverified {
+pub(crate) struct Unverified {
     /// Unverified events per kind.
     pub by_kind: Vec<(String, u64)>,
     /// Addresses that asked by mail to unsubscribe, untraced, not yet suppressed.

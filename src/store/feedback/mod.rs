@@ -14,7 +14,7 @@ use crate::list::ListName;
 /// What kind of feedback an event is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum FeedbackKind {
+pub(crate) enum FeedbackKind {
     /// The recipient refused further mail.
     Unsubscribe,
     /// Permanent failure (5.x.x): the address does not take mail.
@@ -30,7 +30,7 @@ pub enum FeedbackKind {
 
 impl FeedbackKind {
     /// The name in the store and in reports.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             FeedbackKind::Unsubscribe => "unsubscribe",
             FeedbackKind::HardBounce => "hard_bounce",
@@ -41,7 +41,7 @@ impl FeedbackKind {
     }
 
     /// The kind a stored name stands for.
-    pub fn from_name(name: &str) -> Option<FeedbackKind> {
+    pub(crate) fn from_name(name: &str) -> Option<FeedbackKind> {
         [
             FeedbackKind::Unsubscribe,
             FeedbackKind::HardBounce,
@@ -52,22 +52,11 @@ impl FeedbackKind {
         .into_iter()
         .find(|kind| kind.as_str() == name)
     }
-
-    /// The name in sentences.
-    pub fn describe(self) -> &'static str {
-        match self {
-            FeedbackKind::Unsubscribe => "unsubscribe request",
-            FeedbackKind::HardBounce => "hard bounce",
-            FeedbackKind::SoftBounce => "soft bounce",
-            FeedbackKind::Complaint => "complaint",
-            FeedbackKind::Block => "block by the receiver",
-        }
-    }
 }
 
 /// One piece of feedback about one recipient.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FeedbackEvent {
+pub(crate) struct FeedbackEvent {
     /// What it says.
     pub kind: FeedbackKind,
     /// Where it came from: `one-click`, `web`, `mailto`, `dsn`, `arf`,
@@ -98,7 +87,7 @@ pub struct FeedbackEvent {
 
 /// What recording an event did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Applied {
+pub(crate) enum Applied {
     /// Recorded, and the address is now suppressed (it was not before).
     Suppressed,
     /// Recorded; the address was already suppressed for this scope.
@@ -118,7 +107,7 @@ pub enum Applied {
 }
 
 /// Soft bounces count toward suppression within this many seconds.
-pub const SOFT_BOUNCE_PERIOD: i64 = 30 * 24 * 3600;
+pub(crate) const SOFT_BOUNCE_PERIOD: i64 = 30 * 24 * 3600;
 
 impl Batch<'_> {
     /// Records `event` and applies what it means:
@@ -131,7 +120,7 @@ impl Batch<'_> {
     ///
     /// With a `fingerprint` already recorded nothing happens, so feeding the
     /// same mailbox twice is harmless.
-    pub fn apply_feedback(
+    pub(crate) fn apply_feedback(
         &self,
         event: &FeedbackEvent,
         fingerprint: Option<&str>,
@@ -271,7 +260,7 @@ impl Batch<'_> {
 impl Store {
     /// Whether an event with this fingerprint is on record: a report read
     /// before.
-    pub fn is_feedback_recorded(&self, fingerprint: &str) -> Result<bool, StoreError> {
+    pub(crate) fn is_feedback_recorded(&self, fingerprint: &str) -> Result<bool, StoreError> {
         self.conn
             .prepare_cached("SELECT EXISTS (SELECT 1 FROM feedback_event WHERE fingerprint = ?1)")
             .and_then(|mut s| s.query_row([fingerprint], |r| r.get(0)))
@@ -279,7 +268,7 @@ impl Store {
     }
 
     /// Records one event in its own transaction; see [`Batch::apply_feedback`].
-    pub fn apply_feedback(
+    pub(crate) fn apply_feedback(
         &mut self,
         event: &FeedbackEvent,
         fingerprint: Option<&str>,
@@ -293,7 +282,7 @@ impl Store {
 
     /// The campaign that last mailed `email`, for a bounce that names the
     /// address but returned nothing of the message.
-    pub fn last_campaign_of(&self, email: &str) -> Result<Option<String>, StoreError> {
+    pub(crate) fn last_campaign_of(&self, email: &str) -> Result<Option<String>, StoreError> {
         self.conn
             .prepare_cached(
                 "SELECT j.campaign FROM unsubscribe_token t
@@ -305,7 +294,7 @@ impl Store {
     }
 
     /// The list a campaign sent to, when it has sent.
-    pub fn campaign_list(&self, campaign: &str) -> Result<Option<String>, StoreError> {
+    pub(crate) fn campaign_list(&self, campaign: &str) -> Result<Option<String>, StoreError> {
         self.conn
             .prepare_cached("SELECT list FROM campaign WHERE id = ?1")
             .and_then(|mut s| s.query_row([campaign], |r| r.get(0)).optional())
@@ -313,7 +302,7 @@ impl Store {
     }
 
     /// Bounce, complaint and unsubscribe figures of `campaign`.
-    pub fn campaign_rates(&self, campaign: &str) -> Result<CampaignRates, StoreError> {
+    pub(crate) fn campaign_rates(&self, campaign: &str) -> Result<CampaignRates, StoreError> {
         self.conn
             .prepare_cached(
                 "SELECT
@@ -343,7 +332,7 @@ impl Store {
     }
 
     /// Complaints and sent messages, every campaign, from `since` (unix seconds) on.
-    pub fn complaint_window(&self, since: i64) -> Result<ComplaintWindow, StoreError> {
+    pub(crate) fn complaint_window(&self, since: i64) -> Result<ComplaintWindow, StoreError> {
         self.conn
             .prepare_cached(
                 "SELECT
@@ -363,7 +352,7 @@ impl Store {
     }
 
     /// Every feedback event about `email`, oldest first, unverified ones included.
-    pub fn feedback_for(&self, email: &str) -> Result<Vec<FeedbackEvent>, StoreError> {
+    pub(crate) fn feedback_for(&self, email: &str) -> Result<Vec<FeedbackEvent>, StoreError> {
         self.all_rows(
             "SELECT kind, source, campaign, list, email, detail, at, reason, trace, verified
                FROM feedback_event WHERE email = ?1 ORDER BY at, id",
@@ -388,7 +377,7 @@ impl Store {
 
     /// Blocks by the receiver per recipient domain, most first: of one
     /// campaign, or of every campaign since `since` (unix seconds).
-    pub fn blocks_by_domain(
+    pub(crate) fn blocks_by_domain(
         &self,
         campaign: Option<&str>,
         since: i64,
@@ -419,7 +408,7 @@ impl Store {
     /// how many of each kind, and the unsubscribe requests among them whose
     /// address is not suppressed yet (the Act obliges the sender to honour
     /// an opt-out, so a person must look at them).
-    pub fn unverified_feedback(&self) -> Result<Unverified, StoreError> {
+    pub(crate) fn unverified_feedback(&self) -> Result<Unverified, StoreError> {
         let by_kind = self.all_rows(
             "SELECT kind, COUNT(*) FROM feedback_event WHERE verified = 0 GROUP BY kind ORDER BY kind",
             [],
@@ -445,4 +434,4 @@ mod figures;
 #[cfg(test)]
 mod tests;
 
-pub use figures::{CampaignRates, ComplaintWindow, DomainBlocks, Unverified};
+pub(crate) use figures::{CampaignRates, ComplaintWindow, DomainBlocks, Unverified};

@@ -133,15 +133,12 @@ fn delivered_and_delayed() {
 }
 
 #[test]
-fn words_round_trip() {
+fn every_reason_has_its_own_word() {
+    let mut words = std::collections::HashSet::new();
     for (r, w) in WORDS {
         assert_eq!(r.as_str(), w);
-        assert_eq!(Reason::from_word(w), Some(r));
-        assert_eq!(Reason::from_word(&w.to_uppercase()), Some(r));
+        assert!(words.insert(w), "{w} twice");
     }
-    assert_eq!(Reason::from_word("MesgTooBig"), Some(EmailTooLarge));
-    assert_eq!(Reason::from_word("toomanyconn"), Some(RateLimited));
-    assert_eq!(Reason::from_word("nonsense"), None);
 }
 
 #[test]
