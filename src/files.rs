@@ -38,6 +38,14 @@ pub(crate) fn create_dir_all(dir: &Path) -> io::Result<()> {
     DirBuilder::new().recursive(true).mode(DIR_MODE).create(dir)
 }
 
+/// A password kept in a file (`smtp.password_file`, `ingest --password-file`,
+/// a systemd credential): its first line, without the line break editors
+/// and `echo` add.
+pub(crate) fn read_secret(path: &Path) -> io::Result<String> {
+    let text = std::fs::read_to_string(path)?;
+    Ok(text.lines().next().unwrap_or("").to_owned())
+}
+
 /// Whether users other than the owner can read or write `path` (group or
 /// others bits set).
 pub(crate) fn readable_by_others(path: &Path) -> bool {
@@ -61,6 +69,21 @@ pub(crate) fn make_private(path: &Path) -> io::Result<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_secret_is_the_first_line_without_its_line_break() {
+        let dir = tempfile::tempdir().unwrap();
+        for (written, read) in [
+            ("pw\n", "pw"),
+            ("pw\r\n", "pw"),
+            ("pw", "pw"),
+            ("p w\nrest\n", "p w"),
+        ] {
+            let path = dir.path().join("secret");
+            std::fs::write(&path, written).unwrap();
+            assert_eq!(read_secret(&path).unwrap(), read);
+        }
+    }
 
     #[test]
     fn files_and_folders_are_private_whatever_the_umask() {

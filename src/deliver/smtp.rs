@@ -74,15 +74,12 @@ impl Relay {
                     "smtp.password_env names {name}, which is not set in the environment"
                 ))
             })?),
-            PasswordSource::File(path) => {
-                let text = std::fs::read_to_string(path).map_err(|e| {
-                    SmtpError::Password(format!(
-                        "{}: cannot read the password file: {e}",
-                        path.display()
-                    ))
-                })?;
-                Some(text.lines().next().unwrap_or("").to_owned())
-            }
+            PasswordSource::File(path) => Some(crate::files::read_secret(path).map_err(|e| {
+                SmtpError::Password(format!(
+                    "{}: cannot read the password file: {e}",
+                    path.display()
+                ))
+            })?),
         };
         let credentials = match (&smtp.username, password) {
             (Some(user), Some(password)) => Some(Credentials::new(user.clone(), password)),

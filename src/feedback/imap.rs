@@ -142,14 +142,12 @@ pub(crate) struct Login<'a> {
 /// The IMAP password: `--password-file`, else `HIKYAKU_IMAP_PASSWORD`.
 pub(crate) fn password(file: Option<&std::path::Path>) -> Result<String, ImapError> {
     if let Some(file) = file {
-        return std::fs::read_to_string(file)
-            .map(|p| p.trim_end_matches(['\r', '\n']).to_owned())
-            .map_err(|e| {
-                ImapError::Login(format!(
-                    "{}: cannot read the IMAP password: {e}",
-                    file.display()
-                ))
-            });
+        return crate::files::read_secret(file).map_err(|e| {
+            ImapError::Login(format!(
+                "{}: cannot read the IMAP password: {e}",
+                file.display()
+            ))
+        });
     }
     std::env::var(PASSWORD_ENV).map_err(|_| {
         ImapError::Login(format!(
