@@ -475,17 +475,19 @@ fn the_global_rate_holds_over_every_second_and_on_average() {
 #[test]
 fn a_slow_domain_does_not_stall_the_fast_ones() {
     let server = SmtpServer::start();
-    let mut csv = recipients(30, "fast.example");
+    // The slow domain's rows come first: a queue that made the fast ones
+    // wait behind them would send the fast ones after the slow ones.
+    let mut csv = String::from("email,name\n");
     for i in 0..4 {
         csv.push_str(&format!("slow{i}@slow.example,Slow\n"));
     }
+    csv.push_str(recipients(30, "fast.example").trim_start_matches("email,name\n"));
     let scratch = Campaign::delivery(&server)
         .limits(toml! { domain_rates = { "slow.example" = "2/s" } })
         .rows(csv)
         .build();
     scratch.run(&["send", "campaign.toml"]).expect_code(0);
     let received = server.received();
-    let start = received.iter().map(|m| m.at).min().unwrap();
     let fast_done = received
         .iter()
         .filter(|m| m.to[0].ends_with("fast.example"))
@@ -500,9 +502,8 @@ fn a_slow_domain_does_not_stall_the_fast_ones() {
     slow.sort();
     assert_eq!(slow.len(), 4);
     assert!(
-        fast_done.duration_since(start) < Duration::from_millis(1000),
-        "fast ones waited: {:?}",
-        fast_done.duration_since(start)
+        fast_done < slow[3],
+        "the fast domain waited for the slow one's pace: its last message came after the slow domain's last"
     );
     for pair in slow.windows(2) {
         assert!(
