@@ -68,29 +68,29 @@ impl Session {
         what: &str,
         retry_unknown: bool,
     ) -> Result<Session, Error> {
-        Session::open_mode(context, path, what, retry_unknown, false)
+        Session::start(context, Campaign::load(path)?, what, retry_unknown, false)
     }
 
-    /// For sending: the plan asks the store row by row and leaves duplicates
-    /// to the journal, so memory does not grow with the list
-    /// (see [`Plan::open_for_sending`]).
-    pub(super) fn open_for_sending(
+    /// For sending `campaign`, loaded once by the caller for both passes:
+    /// the plan asks the store row by row and leaves duplicates to the
+    /// journal, so memory does not grow with the list (see
+    /// [`Plan::open_for_sending`]).
+    pub(crate) fn for_sending(
         context: &Context,
-        path: &Path,
+        campaign: Campaign,
         what: &str,
         retry_unknown: bool,
     ) -> Result<Session, Error> {
-        Session::open_mode(context, path, what, retry_unknown, true)
+        Session::start(context, campaign, what, retry_unknown, true)
     }
 
-    fn open_mode(
+    fn start(
         context: &Context,
-        path: &Path,
+        campaign: Campaign,
         what: &str,
         retry_unknown: bool,
         for_sending: bool,
     ) -> Result<Session, Error> {
-        let campaign = Campaign::load(path)?;
         let store = context.open_store(Some(&campaign))?;
         let digest = CampaignDigest::of_campaign_files(&campaign).map_err(|source| {
             ConfigError::Invalid {

@@ -187,7 +187,7 @@ fn deliver(context: &Context, args: &SendArgs) -> Result<Outcome, Error> {
     let relay = Relay::from_config(&smtp).map_err(|e| Error::Misconfigured(e.to_string()))?;
 
     // Pass 1: every row planned and every message rendered before any connection.
-    let (eligible, digest) = validate(context, &args.campaign, args.retry_unknown)?;
+    let (eligible, digest) = validate(context, campaign.clone(), args.retry_unknown)?;
     // The sign-off binds to exactly these bytes; --yes never bypasses it.
     let mut store = Store::open(&store_path)?;
     super::approve::gate(&store, &campaign, &digest)?;
@@ -223,7 +223,7 @@ fn deliver(context: &Context, args: &SendArgs) -> Result<Outcome, Error> {
     unchanged_since_validation(&campaign, &digest)?;
 
     // Pass 2: plan again, compose, send.
-    let mut session = Session::open_for_sending(context, &args.campaign, "", args.retry_unknown)?;
+    let mut session = Session::for_sending(context, campaign, "", args.retry_unknown)?;
     let campaign = session.campaign.clone();
     let keys = session.store.keys()?;
     let composer = Composer::new(&campaign, session.plan.headers(), keys)?;
@@ -310,10 +310,10 @@ fn feed_eligible<T: Transport>(
 /// many are eligible. Any bad row or template stops the send here.
 fn validate(
     context: &Context,
-    path: &Path,
+    campaign: Campaign,
     retry_unknown: bool,
 ) -> Result<(u64, CampaignDigest), Error> {
-    let mut session = Session::open_for_sending(context, path, "checking", retry_unknown)?;
+    let mut session = Session::for_sending(context, campaign, "checking", retry_unknown)?;
     let keys = session.store.keys()?;
     let composer = Composer::new(&session.campaign, session.plan.headers(), keys)?;
     let messages = composer.session()?;
