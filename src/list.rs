@@ -35,17 +35,6 @@ impl ListName {
         }
     }
 
-    /// One list by its name, never every list (`suppress --list`, where
-    /// every list is the default and is asked for by leaving it out).
-    pub(crate) fn parse_named(text: &str) -> Result<ListName, String> {
-        match ListName::parse(text)? {
-            ListName::Every => Err(format!(
-                "{text:?} is not a list name: leave --list out for every list"
-            )),
-            named => Ok(named),
-        }
-    }
-
     /// The list as it is stored and exported.
     pub(crate) fn as_str(&self) -> &str {
         match self {
@@ -87,11 +76,6 @@ mod tests {
                 .contains("not a valid list name")
         );
         assert!(ListName::parse("").is_err());
-        assert!(
-            ListName::parse_named("*")
-                .unwrap_err()
-                .contains("leave --list out")
-        );
         assert_eq!(ListName::Named("news".into()).describe(), "list news");
     }
 }

@@ -43,8 +43,8 @@ pub(crate) enum SuppressCommand {
         /// The addresses
         #[arg(required = true, value_name = "ADDRESS")]
         addresses: Vec<String>,
-        /// Suppress only for this list
-        #[arg(long, value_parser = ListName::parse_named)]
+        /// Suppress only for this list (default: every list, also written *)
+        #[arg(long, value_parser = ListName::parse)]
         list: Option<ListName>,
         /// Why (kept with the entry)
         #[arg(long, default_value = "manual")]
@@ -58,7 +58,7 @@ pub(crate) enum SuppressCommand {
         #[arg(required = true, value_name = "ADDRESS")]
         addresses: Vec<String>,
         /// Lift only the suppression for this list
-        #[arg(long, value_parser = ListName::parse_named)]
+        #[arg(long, value_parser = ListName::parse)]
         list: Option<ListName>,
     },
 
@@ -72,7 +72,7 @@ pub(crate) enum SuppressCommand {
         /// The CSV file
         file: PathBuf,
         /// The list for rows whose `list` column is missing or empty (default: every list)
-        #[arg(long, value_parser = ListName::parse_named)]
+        #[arg(long, value_parser = ListName::parse)]
         list: Option<ListName>,
         /// The reason for rows whose `reason` column is missing or empty
         #[arg(long, default_value = "import")]
@@ -89,7 +89,7 @@ pub(crate) enum SuppressCommand {
     #[command(after_help = "Example:\n  hikyaku suppress export > suppressions.csv")]
     Export {
         /// Only this list's entries
-        #[arg(long, conflicts_with = "global", value_parser = ListName::parse_named)]
+        #[arg(long, conflicts_with = "global", value_parser = ListName::parse)]
         list: Option<ListName>,
         /// Only the global entries
         #[arg(long)]
@@ -103,7 +103,7 @@ pub(crate) enum SuppressCommand {
     #[command(after_help = "Example:\n  hikyaku suppress list --list newsletter")]
     List {
         /// Only this list's entries
-        #[arg(long, conflicts_with = "global", value_parser = ListName::parse_named)]
+        #[arg(long, conflicts_with = "global", value_parser = ListName::parse)]
         list: Option<ListName>,
         /// Only the global entries
         #[arg(long)]

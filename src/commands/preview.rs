@@ -9,18 +9,19 @@ use std::path::{Path, PathBuf};
 use serde_json::json;
 
 use super::Context;
-use super::session::{Session, Walked, every_message_kept, unjournaled};
+use super::session::{Session, Walked, every_message_kept};
 use crate::cli::{PreviewArgs, ReportFormat};
 use crate::clock::now_unix;
 use crate::compose::{Composer, Session as ComposeSession};
 use crate::csv_input::Row;
 use crate::deliver::eml::EmlFolder;
-use crate::deliver::pipeline::Feed;
+use crate::deliver::pipeline::{Feed, Pipeline};
 use crate::error::Error;
 use crate::estimate::{Estimate, estimate};
 use crate::output::group;
 use crate::plan::{SkipReason, Verdict};
 use crate::report;
+use crate::store::Store;
 
 /// `hikyaku preview CAMPAIGN`.
 pub(super) fn preview(context: &Context, args: &PreviewArgs) -> Result<(), Error> {
@@ -67,7 +68,8 @@ pub(super) fn preview(context: &Context, args: &PreviewArgs) -> Result<(), Error
                 path: dir.to_owned(),
                 source,
             })?;
-            let pipeline = unjournaled(&composer, &campaign, &store, folder.clone(), None)?;
+            let pipeline =
+                Pipeline::to_folder(&composer, &campaign, folder.clone(), Store::open(&store)?);
             let (walked, delivered) = pipeline.run(None, |feed| seen.walk(session, Some(feed)))?;
             every_message_kept(&delivered, &folder)?;
             (walked, delivered.counts.sent)

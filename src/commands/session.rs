@@ -6,17 +6,11 @@ use std::path::Path;
 use indicatif::ProgressBar;
 
 use super::Context;
-use std::sync::Arc;
-
-use crate::address::Address;
-use crate::compose::Composer;
 use crate::config::{Campaign, ConfigError, Problem};
 use crate::csv_input::Row;
 use crate::deliver::eml::EmlFolder;
-use crate::deliver::pipeline::{Delivered, Pipeline};
-use crate::deliver::run::{RunSetup, Shared};
-use crate::deliver::scheduler::Scheduler;
-use crate::deliver::transport::{Outcome, Transport};
+use crate::deliver::pipeline::Delivered;
+use crate::deliver::scheduler::Stop;
 use crate::digest::CampaignDigest;
 use crate::error::Error;
 use crate::output::group;
@@ -149,41 +143,16 @@ impl Session {
     }
 }
 
-/// A pipeline through `transport` that journals nothing.
-/// No pace applies: a folder or nothing takes messages as fast as they
-/// come, and a test send is one message.
-pub(super) fn unjournaled<'a, T: Transport>(
-    composer: &'a Composer,
-    campaign: &'a Campaign,
-    store: &Path,
-    transport: T,
-    test_to: Option<Address>,
-) -> Result<Pipeline<'a, T>, Error> {
-    Ok(Pipeline {
-        composer,
-        campaign,
-        shared: Arc::new(Shared::new(
-            RunSetup::unjournaled(campaign),
-            transport,
-            Scheduler::unpaced(),
-            Store::open(store)?,
-            None,
-        )),
-        test_to,
-        window_left: None,
-    })
-}
-
 /// A folder that could not take a message (a full disk) fails the command.
+/// The run stops at the first file it cannot write.
 pub(super) fn every_message_kept(delivered: &Delivered, folder: &EmlFolder) -> Result<(), Error> {
-    if let Some(Outcome::NotSent(why)) = &delivered.counts.last
-        && delivered.counts.deferred > 0
-    {
+    if let Some(Stop::Unavailable(why)) = &delivered.stop {
         return Err(Error::Write {
             path: folder.dir().to_owned(),
             source: std::io::Error::other(format!(
-                "{} messages could not be written: {why}",
-                group(delivered.counts.deferred)
+                "{why}; {} messages were written, {} were not",
+                group(delivered.counts.sent),
+                group(delivered.counts.deferred + delivered.not_sent)
             )),
         });
     }

@@ -11,14 +11,17 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use super::run::{RunCounts, Shared, run};
-use super::scheduler::{Job, Pushed, Stop};
-use super::transport::Transport;
+use super::eml::EmlFolder;
+use super::log::DeliveryLog;
+use super::run::{RunCounts, RunSetup, Shared, run};
+use super::scheduler::{Job, Pushed, Scheduler, Stop};
+use super::smtp::Relay;
+use super::transport::{NullSink, Transport};
 use crate::address::Address;
 use crate::clock::now_unix;
 use crate::compose::{ComposeError, Composer};
 use crate::config::Campaign;
-use crate::store::StoreError;
+use crate::store::{Store, StoreError};
 
 /// Threads that render and sign while the connections send.
 const COMPOSE_WORKERS: usize = 2;
@@ -99,22 +102,125 @@ pub(crate) struct Delivered {
     pub elapsed: Duration,
 }
 
-/// A pipeline ready to run.
+/// A pipeline ready to run. Each way of sending has its own constructor,
+/// so that no combination of transport, journal and recipient is left to
+/// chance: only [`Pipeline::deliver`] reaches the list's recipients through
+/// a relay, and it always journals.
 pub(crate) struct Pipeline<'a, T> {
-    /// Composes the messages.
-    pub composer: &'a Composer,
+    composer: &'a Composer,
     /// The campaign, for the envelope sender of each message.
-    pub campaign: &'a Campaign,
+    campaign: &'a Campaign,
     /// The connections, the scheduler, the store and the journal.
-    pub shared: Arc<Shared<T>>,
-    /// Every message goes to this address instead of its row's (a test
-    /// send), with its own token and Message-ID.
-    pub test_to: Option<Address>,
-    /// How long the send window stays open; `None` = no window.
-    pub window_left: Option<Duration>,
+    shared: Arc<Shared<T>>,
+    /// Every message goes to this address instead (a test send), with its
+    /// own token and Message-ID.
+    test_to: Option<Address>,
+    /// When the send window closes; `None` = no window.
+    window_closes: Option<Instant>,
 }
 
-impl<T: Transport> Pipeline<'_, T> {
+/// What a send needs beyond the campaign and its composer.
+pub(crate) struct Delivery {
+    /// The store the journal is written to.
+    pub store: Store,
+    /// The JSON Lines log.
+    pub log: DeliveryLog,
+    /// Connections to the relay.
+    pub connections: u32,
+    /// Whether recipients whose outcome is unknown are tried again.
+    pub retry_unknown: bool,
+    /// When the send window closes.
+    pub window_closes: Option<Instant>,
+}
+
+impl<'a> Pipeline<'a, Relay> {
+    /// The send: every message admitted by the journal and recorded in it,
+    /// at the campaign's pace, through the relay.
+    pub(crate) fn deliver(
+        composer: &'a Composer,
+        campaign: &'a Campaign,
+        relay: Relay,
+        delivery: Delivery,
+    ) -> Pipeline<'a, Relay> {
+        let setup = RunSetup::journaled(campaign, delivery.connections, delivery.retry_unknown);
+        let scheduler = Scheduler::new(&campaign.limits);
+        Pipeline {
+            composer,
+            campaign,
+            shared: Arc::new(Shared::new(
+                setup,
+                relay,
+                scheduler,
+                delivery.store,
+                Some(delivery.log),
+            )),
+            test_to: None,
+            window_closes: delivery.window_closes,
+        }
+    }
+
+    /// A test send: one message, to `test_to` alone, through the relay;
+    /// nothing journaled.
+    pub(crate) fn test_send(
+        composer: &'a Composer,
+        campaign: &'a Campaign,
+        relay: Relay,
+        store: Store,
+        test_to: Address,
+    ) -> Pipeline<'a, Relay> {
+        Pipeline::unjournaled(composer, campaign, relay, store, Some(test_to))
+    }
+}
+
+impl<'a> Pipeline<'a, EmlFolder> {
+    /// Messages written to a folder (`preview --out`, `send --dry-run
+    /// --out`); their tokens are recorded, nothing is journaled.
+    pub(crate) fn to_folder(
+        composer: &'a Composer,
+        campaign: &'a Campaign,
+        folder: EmlFolder,
+        store: Store,
+    ) -> Pipeline<'a, EmlFolder> {
+        Pipeline::unjournaled(composer, campaign, folder, store, None)
+    }
+}
+
+impl<'a> Pipeline<'a, NullSink> {
+    /// Messages composed and signed, then dropped: a dry run that measures.
+    pub(crate) fn measure(
+        composer: &'a Composer,
+        campaign: &'a Campaign,
+        store: Store,
+    ) -> Pipeline<'a, NullSink> {
+        Pipeline::unjournaled(composer, campaign, NullSink, store, None)
+    }
+}
+
+impl<'a, T: Transport> Pipeline<'a, T> {
+    /// No pace applies: a folder or nothing takes messages as fast as they
+    /// come, and a test send is one message.
+    fn unjournaled(
+        composer: &'a Composer,
+        campaign: &'a Campaign,
+        transport: T,
+        store: Store,
+        test_to: Option<Address>,
+    ) -> Pipeline<'a, T> {
+        Pipeline {
+            composer,
+            campaign,
+            shared: Arc::new(Shared::new(
+                RunSetup::unjournaled(campaign),
+                transport,
+                Scheduler::unpaced(),
+                store,
+                None,
+            )),
+            test_to,
+            window_closes: None,
+        }
+    }
+
     /// Runs the pipeline while `produce` feeds it on this thread; returns
     /// what `produce` returned and what the run did.
     pub(crate) fn run<R, E>(
@@ -134,7 +240,7 @@ impl<T: Transport> Pipeline<'_, T> {
             .enable_all()
             .build()
             .map_err(|e| E::from(PipelineError::Runtime(e)))?;
-        let left = AtomicU64::new(0);
+        let left = &shared.not_sent;
         let worker_error: Mutex<Option<PipelineError>> = Mutex::new(None);
         let (rows, inbox) = sync_channel::<RowToCompose>(ROWS_WAITING);
         let inbox = Mutex::new(inbox);
@@ -145,7 +251,7 @@ impl<T: Transport> Pipeline<'_, T> {
         let produced = std::thread::scope(|scope| {
             for _ in 0..COMPOSE_WORKERS {
                 scope.spawn(|| {
-                    if let Err(error) = self.compose_worker(&inbox, date, &left) {
+                    if let Err(error) = self.compose_worker(&inbox, date, left) {
                         worker_error
                             .lock()
                             .unwrap_or_else(|p| p.into_inner())
@@ -153,20 +259,30 @@ impl<T: Transport> Pipeline<'_, T> {
                         shared
                             .scheduler
                             .stop(Stop::Unavailable("composing failed".into()));
+                        // Keep taking rows, so that a producer waiting on
+                        // the full channel is released and sees the stop.
+                        while inbox
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .recv()
+                            .is_ok()
+                        {
+                            left.fetch_add(1, Ordering::Relaxed);
+                        }
                     }
                     if workers_left.fetch_sub(1, Ordering::SeqCst) == 1 {
                         shared.scheduler.close();
                     }
                 });
             }
-            let window_left = self.window_left;
+            let window_closes = self.window_closes;
             let connections = scope.spawn(move || {
-                runtime.block_on(supervise(shared.clone(), window_left, watch));
+                runtime.block_on(supervise(shared.clone(), window_closes, watch));
             });
             let feed = Feed {
                 rows,
                 stopped: &stopped,
-                left: &left,
+                left,
             };
             let produced = produce(&feed);
             if produced.is_err() {
@@ -191,7 +307,15 @@ impl<T: Transport> Pipeline<'_, T> {
         {
             return Err(PipelineError::Store(error).into());
         }
-        let not_sent = shared.scheduler.drain().len() as u64 + left.load(Ordering::Relaxed);
+        // Retries waiting when the run ended are in the journal as deferred;
+        // only messages never tried count as not sent.
+        let never_tried = shared
+            .scheduler
+            .drain()
+            .iter()
+            .filter(|job| job.attempts == 0)
+            .count() as u64;
+        let not_sent = never_tried + left.load(Ordering::Relaxed);
         let delivered = Delivered {
             counts: shared.counts().clone(),
             not_sent,
@@ -246,7 +370,12 @@ impl<T: Transport> Pipeline<'_, T> {
                         key: recipient.key(),
                         domain: recipient.domain().to_owned(),
                         message_id: composed.message_id,
-                        envelope_sender: self.campaign.verp_sender(&composed.unsubscribe_token),
+                        // A test message bounces to the plain envelope
+                        // sender: its bounce must not suppress the approver.
+                        envelope_sender: match self.test_to {
+                            Some(_) => None,
+                            None => self.campaign.verp_sender(&composed.unsubscribe_token),
+                        },
                         bytes: composed.bytes,
                         attempts: 0,
                     });
@@ -279,13 +408,19 @@ impl<T: Transport> Pipeline<'_, T> {
     }
 }
 
-/// Runs the connections, with signals, the window and progress watched.
+/// Runs the connections, with the window and progress watched, and in a
+/// journaled run the signals: SIGINT and SIGTERM let the messages in flight
+/// finish and be recorded. A dry run or a test send dies at once, as any
+/// command does.
 async fn supervise<T: Transport>(
     shared: Arc<Shared<T>>,
-    window_left: Option<Duration>,
+    window_closes: Option<Instant>,
     watch: Option<&dyn Watch>,
 ) {
     let signals = async {
+        if !shared.setup.journaled {
+            return std::future::pending::<()>().await;
+        }
         let mut terminate =
             tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
         let sigterm = async {
@@ -304,8 +439,8 @@ async fn supervise<T: Transport>(
         std::future::pending::<()>().await
     };
     let window = async {
-        if let Some(left) = window_left {
-            tokio::time::sleep(left).await;
+        if let Some(closes) = window_closes {
+            tokio::time::sleep_until(closes.into()).await;
             shared.scheduler.stop(Stop::WindowClosed);
         }
         std::future::pending::<()>().await

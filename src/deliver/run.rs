@@ -9,7 +9,8 @@
 //! A run that is not journaled (a dry run, a test send, preview files) only
 //! counts.
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -26,7 +27,8 @@ use crate::store::journal::{Admission, DeliveryState};
 use crate::store::suppression::Suppression;
 use crate::store::{Store, StoreError};
 
-/// Tries to (re)connect before the relay counts as unavailable.
+/// Tries to (re)connect before the relay counts as unavailable, in a send.
+/// A test send tries once: a wrong password is not worth three AUTHs.
 const CONNECT_ATTEMPTS: u32 = 3;
 
 /// What a run needs besides the scheduler.
@@ -43,6 +45,8 @@ pub(crate) struct RunSetup {
     pub retry_delay: Duration,
     pub max_failure_rate: f64,
     pub failure_window: u32,
+    /// Connection attempts before the destination counts as unavailable.
+    pub connect_attempts: u32,
 }
 
 impl RunSetup {
@@ -63,6 +67,7 @@ impl RunSetup {
             // Permanent failures never stop a run that journals nothing.
             max_failure_rate: 1.0,
             failure_window: 1,
+            connect_attempts: 1,
         }
     }
 
@@ -85,6 +90,7 @@ impl RunSetup {
             retry_delay: limits.retry_delay,
             max_failure_rate: limits.max_failure_rate,
             failure_window: limits.failure_window,
+            connect_attempts: CONNECT_ATTEMPTS,
         }
     }
 }
@@ -117,6 +123,13 @@ pub(crate) struct Shared<T> {
     recent_failures: Mutex<VecDeque<bool>>,
     /// The first store error, which ends the run.
     pub store_error: Mutex<Option<StoreError>>,
+    /// Eligible messages this run did not attempt: over the cap, in a full
+    /// domain lane, or left when the run stopped.
+    pub not_sent: AtomicU64,
+    /// With `retry_unknown`, the addresses admitted in this run: the journal
+    /// then lets `sending` and `unknown` through again, and a duplicate row
+    /// must not be sent twice within the run.
+    admitted: Option<Mutex<HashSet<String>>>,
 }
 
 impl<T: Transport> Shared<T> {
@@ -129,7 +142,6 @@ impl<T: Transport> Shared<T> {
         log: Option<DeliveryLog>,
     ) -> Shared<T> {
         Shared {
-            setup,
             transport,
             scheduler,
             store: Mutex::new(store),
@@ -137,6 +149,9 @@ impl<T: Transport> Shared<T> {
             counts: Mutex::default(),
             recent_failures: Mutex::default(),
             store_error: Mutex::default(),
+            not_sent: AtomicU64::new(0),
+            admitted: (setup.journaled && setup.retry_unknown).then(Mutex::default),
+            setup,
         }
     }
 
@@ -181,6 +196,18 @@ impl<T: Transport> Shared<T> {
             .stop(Stop::Unavailable("the store could not be written".into()));
     }
 
+    /// Whether `key` was admitted earlier in this run (tracked only with
+    /// `retry_unknown`, when the journal alone cannot tell); notes it.
+    fn admitted_before(&self, key: &str) -> bool {
+        match &self.admitted {
+            Some(admitted) => !admitted
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(key.to_owned()),
+            None => false,
+        }
+    }
+
     /// Notes a final outcome for the failure-rate guard; stops the run when
     /// permanent failures pass the threshold.
     fn note_outcome(&self, failed: bool) {
@@ -217,7 +244,7 @@ pub(crate) async fn run<T: Transport>(shared: Arc<Shared<T>>) {
 
 async fn connect<T: Transport>(shared: &Shared<T>) -> Option<T::Connection> {
     let mut last_error = String::new();
-    for attempt in 0..CONNECT_ATTEMPTS {
+    for attempt in 0..shared.setup.connect_attempts.max(1) {
         if attempt > 0 {
             tokio::time::sleep(Duration::from_secs(1 << (attempt - 1))).await;
         }
@@ -238,12 +265,15 @@ async fn connection_task<T: Transport>(shared: Arc<Shared<T>>) {
         }
         let Some(open) = connection.as_mut() else {
             // Not admitted, so the journal is untouched: it stays pending.
+            shared.not_sent.fetch_add(1, Ordering::Relaxed);
             shared.scheduler.done();
             break;
         };
         let setup = &shared.setup;
         let admission = if !setup.journaled {
             Ok(Admission::Go)
+        } else if job.attempts == 0 && shared.admitted_before(&job.key) {
+            Ok(Admission::Settled)
         } else {
             shared.store().admit(
                 &setup.campaign,
@@ -325,6 +355,13 @@ fn record<T: Transport>(
         Outcome::Deferred(_) | Outcome::NotSent(_) => {
             if matches!(outcome, Outcome::NotSent(_)) {
                 *connection = None;
+            }
+            if !setup.journaled {
+                // A folder that cannot be written, or a relay that broke off
+                // a test send: nothing after it would fare better.
+                if let Outcome::NotSent(why) = &outcome {
+                    shared.scheduler.stop(Stop::Unavailable(why.clone()));
+                }
             }
             if job.attempts < setup.retry_attempts {
                 shared.counts().retried += 1;

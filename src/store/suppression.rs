@@ -63,7 +63,7 @@ impl Store {
         Ok(inserted)
     }
 
-    /// Removes the suppression of `email` for `list` (empty = the global one).
+    /// Removes the suppression of `email` for `list` (`*` = every list).
     /// Returns whether there was one.
     pub(crate) fn unsuppress(&mut self, email: &str, list: &str) -> Result<bool, StoreError> {
         let removed = self

@@ -101,6 +101,16 @@ fn forged_reports_naming_our_recipients_change_nothing_and_do_not_trip_the_guard
     assert_eq!(json["feedback"]["complaints"], 0);
     assert_eq!(json["feedback"]["hard_bounces"], 0);
 
+    // Once the operator suppresses the address, as status tells them to,
+    // the request no longer waits.
+    scratch.run(&["suppress", "add", &user(7)]).expect_code(0);
+    let json = scratch.run(&["status", "campaign.toml", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(
+        json["feedback"]["unsubscribe_requests_awaiting_review"],
+        serde_json::json!([])
+    );
+
     // Reading them again records nothing more.
     let again = sent.ingest(&["forged.mbox"]);
     assert!(again.iter().all(|l| l["action"] == "skipped"), "{again:?}");

@@ -167,3 +167,23 @@ fn check_warns_when_the_text_and_html_parts_say_different_things() {
     let run = scratch.run(&["check", "campaign.toml"]);
     assert!(run.stdout.contains("ok    parts"), "{}", run.stdout);
 }
+
+#[test]
+fn a_dry_run_where_every_message_is_too_large_ends_with_the_error() {
+    // More rows than the compose workers' queue holds: when every worker
+    // fails, the rows still being fed must not keep the run waiting.
+    let rows = crate::support::recipients(3000, "au.com");
+    let scratch = Campaign::new()
+        .notice()
+        .limits(toml! { max_message_size = { "au.com" = "1KB" } })
+        .rows(rows)
+        .build();
+    for out in [&["--out", "dry"][..], &[]] {
+        let mut args = vec!["send", "campaign.toml", "--dry-run"];
+        args.extend_from_slice(out);
+        let child = scratch.command(&args).spawn();
+        crate::support::finish_within(child, std::time::Duration::from_secs(60))
+            .expect_code(78)
+            .stderr_has(&["au.com accepts at most 1 KB"]);
+    }
+}

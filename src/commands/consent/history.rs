@@ -111,11 +111,7 @@ impl History {
             writeln!(out, "  (none)")?;
         }
         for view in &self.suppressions {
-            let list = if view.entry.list.is_empty() {
-                "every list".to_owned()
-            } else {
-                format!("list {}", view.entry.list)
-            };
+            let list = list_label(&view.entry.list);
             writeln!(
                 out,
                 "  {}  {list}: {} (from {})",

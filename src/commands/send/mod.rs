@@ -10,8 +10,7 @@
 mod trial;
 
 use std::path::Path;
-use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::Context;
 use super::session::{Session, Walked};
@@ -22,9 +21,8 @@ use crate::config::{Campaign, Limits};
 use crate::csv_input::Row;
 use crate::deliver::lock::{LockError, SendLock};
 use crate::deliver::log::{DeliveryLog, default_path};
-use crate::deliver::pipeline::{Delivered, Feed, Pipeline, Watch};
-use crate::deliver::run::{RunSetup, Shared};
-use crate::deliver::scheduler::{Scheduler, Stop};
+use crate::deliver::pipeline::{Delivered, Delivery, Feed, Pipeline, Watch};
+use crate::deliver::scheduler::Stop;
 use crate::deliver::smtp::{Relay, SmtpError};
 use crate::deliver::transport::Transport;
 use crate::digest::CampaignDigest;
@@ -177,8 +175,10 @@ fn deliver(context: &Context, args: &SendArgs) -> Result<Outcome, Error> {
         ));
         return Ok(Outcome::RunAgainLater);
     }
-    let window_left = match window_open_for(&campaign.limits) {
-        Ok(left) => left,
+    // An instant, not a duration: validation and the prompt take time
+    // before the first message leaves.
+    let window_closes = match window_open_for(&campaign.limits) {
+        Ok(left) => left.map(|left| Instant::now() + left),
         Err(message) => {
             context.ui.warn(message);
             return Ok(Outcome::RunAgainLater);
@@ -221,6 +221,12 @@ fn deliver(context: &Context, args: &SendArgs) -> Result<Outcome, Error> {
     // The prompt may have waited minutes: what is sent must still be what
     // was validated (and approved).
     unchanged_since_validation(&campaign, &digest)?;
+    if window_closes.is_some_and(|closes| closes <= Instant::now()) {
+        context
+            .ui
+            .warn("the send window closed before sending began; run again when it opens");
+        return Ok(Outcome::RunAgainLater);
+    }
 
     // Pass 2: plan again, compose, send.
     let mut session = Session::for_sending(context, campaign, "", args.retry_unknown)?;
@@ -241,20 +247,18 @@ fn deliver(context: &Context, args: &SendArgs) -> Result<Outcome, Error> {
         (None, 0) => u64::MAX,
         (None, max) => max,
     };
-    let pipeline = Pipeline {
-        composer: &composer,
-        campaign: &campaign,
-        shared: Arc::new(Shared::new(
-            RunSetup::journaled(&campaign, smtp.connections, args.retry_unknown),
-            relay,
-            Scheduler::new(&campaign.limits),
-            Store::open(&store_path)?,
-            Some(log),
-        )),
-        test_to: None,
-        window_left,
-    };
-    let shared = pipeline.shared.clone();
+    let pipeline = Pipeline::deliver(
+        &composer,
+        &campaign,
+        relay,
+        Delivery {
+            store: Store::open(&store_path)?,
+            log,
+            connections: smtp.connections,
+            retry_unknown: args.retry_unknown,
+            window_closes,
+        },
+    );
     let progress = context.ui.delivery_progress(eligible.min(cap));
     let (_, delivered) = feed_eligible(
         pipeline,
@@ -263,8 +267,7 @@ fn deliver(context: &Context, args: &SendArgs) -> Result<Outcome, Error> {
         progress.as_ref().map(|p| p as &dyn Watch),
     )?;
     drop(progress);
-    let deferred_total = shared
-        .store()
+    let deferred_total = Store::open(&store_path)?
         .journal_counts(&campaign.id)?
         .into_iter()
         .find(|(s, _)| *s == DeliveryState::Deferred)

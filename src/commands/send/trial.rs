@@ -10,17 +10,18 @@ use crate::address::Address;
 use crate::cli::SendArgs;
 use crate::commands::Context;
 use crate::commands::preview::write_plan;
-use crate::commands::session::{Session, Walked, every_message_kept, unjournaled};
+use crate::commands::session::{Session, Walked, every_message_kept};
 use crate::compose::Composer;
 use crate::csv_input::Row;
 use crate::deliver::eml::EmlFolder;
-use crate::deliver::pipeline::Delivered;
+use crate::deliver::pipeline::{Delivered, Pipeline};
 use crate::deliver::scheduler::Stop;
 use crate::deliver::smtp::Relay;
-use crate::deliver::transport::{NullSink, Outcome as Delivery};
+use crate::deliver::transport::Outcome as Delivery;
 use crate::error::{Error, Outcome};
 use crate::output::group;
 use crate::plan::Verdict;
+use crate::store::Store;
 
 /// `send --dry-run [--out DIR] [--limit N]`.
 pub(super) fn dry_run(context: &Context, args: &SendArgs) -> Result<(), Error> {
@@ -37,11 +38,12 @@ pub(super) fn dry_run(context: &Context, args: &SendArgs) -> Result<(), Error> {
                 path: dir.to_owned(),
                 source,
             })?;
-            let pipeline = unjournaled(&composer, &campaign, &store, folder.clone(), None)?;
+            let pipeline =
+                Pipeline::to_folder(&composer, &campaign, folder.clone(), Store::open(&store)?);
             (feed_eligible(pipeline, session, limit, None)?, Some(folder))
         }
         None => {
-            let pipeline = unjournaled(&composer, &campaign, &store, NullSink, None)?;
+            let pipeline = Pipeline::measure(&composer, &campaign, Store::open(&store)?);
             (feed_eligible(pipeline, session, limit, None)?, None)
         }
     };
@@ -100,13 +102,13 @@ pub(super) fn test_send(context: &Context, args: &SendArgs, to: &str) -> Result<
     let campaign = session.campaign.clone();
     let composer = Composer::new(&campaign, session.plan.headers(), keys)?;
     let (row, chosen) = choose_row(context, &mut session, args.row)?;
-    let pipeline = unjournaled(
+    let pipeline = Pipeline::test_send(
         &composer,
         &campaign,
-        session.store.path(),
         relay,
-        Some(test_to.clone()),
-    )?;
+        Store::open(session.store.path())?,
+        test_to.clone(),
+    );
     let ((), delivered) = pipeline.run(None, |feed| {
         feed.push(row.line, chosen.clone(), row.fields.clone());
         Ok::<_, Error>(())

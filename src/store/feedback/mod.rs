@@ -418,7 +418,7 @@ impl Store {
             "SELECT DISTINCT email FROM feedback_event f
               WHERE kind = 'unsubscribe' AND verified = 0 AND email != ''
                 AND NOT EXISTS (SELECT 1 FROM suppression s
-                                 WHERE s.email = f.email AND (s.list = '' OR s.list = IFNULL(f.list, '')))
+                                 WHERE s.email = f.email AND s.list IN ('*', IFNULL(f.list, '*')))
               ORDER BY email",
             [],
             |r| r.get(0),

@@ -11,7 +11,7 @@ mod skip_reasons;
 
 pub use campaign::Campaign;
 pub use rows::{recipients, user};
-pub use run::{Run, Serving, finish};
+pub use run::{Run, Serving, finish, finish_within};
 pub use scratch::Scratch;
 pub use skip_reasons::every_skip_reason;
 

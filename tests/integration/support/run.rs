@@ -128,6 +128,24 @@ impl Drop for Serving {
     }
 }
 
+/// Waits for a spawned run to end, at most `limit`; a run still going then
+/// is killed and the test fails: it hung.
+#[track_caller]
+pub fn finish_within(child: std::process::Child, limit: std::time::Duration) -> Run {
+    let pid = child.id();
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(finish(child));
+    });
+    match finished.recv_timeout(limit) {
+        Ok(run) => run,
+        Err(_) => {
+            let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
+            panic!("still running after {limit:?}: it hung");
+        }
+    }
+}
+
 /// Waits for a spawned run to end.
 pub fn finish(child: std::process::Child) -> Run {
     let Output {
