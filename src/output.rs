@@ -124,12 +124,16 @@ impl crate::deliver::pipeline::Watch for DeliveryProgress {
 
     fn show(&self, counts: &crate::deliver::run::RunCounts) {
         let done = counts.sent + counts.failed + counts.unknown + counts.deferred + counts.skipped;
-        let message = format!(
+        let mut message = format!(
             "sent {} deferred {} failed {}",
             group(counts.sent),
             group(counts.deferred + counts.retried),
             group(counts.failed)
         );
+        let (up, relays) = counts.relays_up;
+        if relays > 1 {
+            message.push_str(&format!("  relays {up}/{relays} up"));
+        }
         let seconds = self.started.elapsed().as_secs_f64();
         match &self.bar {
             Some(bar) => {

@@ -17,8 +17,8 @@ use crate::error::Error;
 use crate::output::{RecordSink, group};
 use crate::plan::{SkipReason, Verdict};
 use crate::store::feedback::{CampaignRates, ComplaintWindow, DomainBlocks, Unverified};
-use crate::store::format_unix;
 use crate::store::journal::DeliveryState;
+use crate::store::{RelayCounts, SetAsidePeriod, format_unix};
 
 /// The states `status` counts, in order.
 const STATES: [&str; 7] = [
@@ -32,6 +32,8 @@ struct Standing {
     reason: String,
     smtp_reply: String,
     updated_at: String,
+    /// The relay of the last attempt.
+    relay: String,
 }
 
 /// Walks the campaign, calling `each` per row.
@@ -51,6 +53,7 @@ fn walk(
             reason,
             smtp_reply: String::new(),
             updated_at: String::new(),
+            relay: String::new(),
         };
         // A recipient the journal knows stands where the journal says, even if
         // the plan would now skip it (a hard bounce is suppressed afterwards).
@@ -72,6 +75,7 @@ fn walk(
                         reason: String::new(),
                         smtp_reply: entry.smtp_reply.unwrap_or_default(),
                         updated_at: format_unix(entry.updated_at),
+                        relay: entry.relay,
                     },
                     None => match verdict.skip_reason() {
                         Some(reason) => skipped(reason.as_str().to_owned()),
@@ -81,6 +85,7 @@ fn walk(
                             reason: String::new(),
                             smtp_reply: String::new(),
                             updated_at: String::new(),
+                            relay: String::new(),
                         },
                     },
                 }
@@ -99,6 +104,8 @@ fn walk(
             .complaint_window(crate::clock::now_unix() - 30 * 24 * 3600)?,
         blocks: session.store.blocks_by_domain(Some(&campaign_id), 0)?,
         unverified: session.store.unverified_feedback()?,
+        relays: session.store.relay_counts(&campaign_id)?,
+        set_asides: session.store.set_asides(&campaign_id)?,
         campaign: campaign_id,
     })
 }
@@ -120,6 +127,10 @@ struct Walked {
     blocks: Vec<DomainBlocks>,
     /// Reports that traced to nothing of ours, kept for review.
     unverified: Unverified,
+    /// What each relay carried.
+    relays: Vec<RelayCounts>,
+    /// When relays of a pool were set aside.
+    set_asides: Vec<SetAsidePeriod>,
 }
 
 /// `hikyaku status CAMPAIGN`.
@@ -135,6 +146,8 @@ pub(super) fn status(context: &Context, args: &StatusArgs) -> Result<(), Error> 
         recent,
         blocks,
         unverified,
+        relays,
+        set_asides,
     } = walk(context, &args.campaign, |standing| {
         if let Some(i) = STATES.iter().position(|s| *s == standing.state) {
             counts[i] += 1;
@@ -193,6 +206,17 @@ pub(super) fn status(context: &Context, args: &StatusArgs) -> Result<(), Error> 
                     "unsubscribe_requests_awaiting_review": unverified.pending_unsubscribes,
                 }),
             );
+            report.insert("relays".into(), json!(relays));
+            report.insert(
+                "relays_set_aside".into(),
+                json!(
+                    set_asides
+                        .iter()
+                        .map(|p| json!({"relay": p.relay, "at": format_unix(p.at),
+                                        "seconds": p.seconds, "reason": p.reason}))
+                        .collect::<Vec<_>>()
+                ),
+            );
             println!("{}", serde_json::Value::Object(report));
         }
         crate::cli::ReportFormat::Text => {
@@ -220,6 +244,30 @@ pub(super) fn status(context: &Context, args: &StatusArgs) -> Result<(), Error> 
                 group(recent.sent),
                 recent.rate() * 100.0
             )?;
+            if relays.len() > 1 || !set_asides.is_empty() {
+                writeln!(out, "relays:")?;
+                for r in &relays {
+                    writeln!(
+                        out,
+                        "  {:<24} sent {}  deferred {}  failed {}  unknown {}",
+                        r.relay,
+                        group(r.sent),
+                        group(r.deferred),
+                        group(r.failed),
+                        group(r.unknown)
+                    )?;
+                }
+                for p in &set_asides {
+                    writeln!(
+                        out,
+                        "  {} set aside at {} for {} s: {}",
+                        p.relay,
+                        format_unix(p.at),
+                        p.seconds,
+                        p.reason
+                    )?;
+                }
+            }
             if !blocks.is_empty() {
                 writeln!(
                     out,
@@ -293,11 +341,24 @@ pub(super) fn status(context: &Context, args: &StatusArgs) -> Result<(), Error> 
 
 /// `hikyaku report CAMPAIGN`.
 pub(super) fn report(context: &Context, args: &ReportArgs) -> Result<(), Error> {
-    let columns: &'static [&'static str] =
-        &["email", "state", "reason", "smtp_reply", "updated_at"];
+    let columns: &'static [&'static str] = &[
+        "email",
+        "state",
+        "reason",
+        "smtp_reply",
+        "updated_at",
+        "relay",
+    ];
     let mut sink = RecordSink::new(args.format, columns, std::io::stdout().lock())?;
     walk(context, &args.campaign, |s| {
-        sink.write(&[&s.email, s.state, &s.reason, &s.smtp_reply, &s.updated_at])
+        sink.write(&[
+            &s.email,
+            s.state,
+            &s.reason,
+            &s.smtp_reply,
+            &s.updated_at,
+            &s.relay,
+        ])
     })?;
     sink.finish()?;
     Ok(())

@@ -128,7 +128,7 @@ impl Checker<'_> {
         let dkim = raw
             .dkim
             .map(|dkim| self.dkim(dkim, sender.from.address.domain()));
-        let smtp = raw.smtp.and_then(|smtp| self.smtp(smtp));
+        let relays = raw.smtp.map(|smtp| self.smtp(smtp)).unwrap_or_default();
         let limits = self.limits(raw.limits);
         let approval = self.approval(raw.approval);
 
@@ -144,7 +144,7 @@ impl Checker<'_> {
             recipients,
             unsubscribe: unsubscribe?,
             dkim,
-            smtp,
+            relays,
             limits,
             approval,
         })

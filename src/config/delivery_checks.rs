@@ -12,13 +12,44 @@ use crate::address::Address;
 const MAX_CONNECTIONS: u32 = 64;
 
 impl Checker<'_> {
-    pub(super) fn smtp(&mut self, raw: Spanned<file::Smtp>) -> Option<Smtp> {
-        let table_span = raw.span();
-        let raw = raw.into_inner();
+    /// `[smtp]` or `[[smtp]]`: the relays, each checked and named.
+    pub(super) fn smtp(&mut self, raw: Spanned<file::SmtpTables>) -> Vec<Smtp> {
+        let span = raw.span();
+        match raw.into_inner() {
+            file::SmtpTables::One(table) => vec![self.relay(*table, span, "smtp")],
+            file::SmtpTables::Pool(tables) => {
+                if tables.is_empty() {
+                    self.report(Some(&span), "smtp", "names no relay");
+                }
+                let mut relays: Vec<Smtp> = Vec::with_capacity(tables.len());
+                for (index, table) in tables.into_iter().enumerate() {
+                    let table_span = table.span();
+                    let key = format!("smtp[{}]", index + 1);
+                    let relay = self.relay(table.into_inner(), table_span.clone(), &key);
+                    if relays.iter().any(|other| other.name == relay.name) {
+                        self.report(
+                            Some(&table_span),
+                            &format!("{key}.name"),
+                            format!(
+                                "{:?} names two relays of the pool: give each its own name",
+                                relay.name
+                            ),
+                        );
+                    }
+                    relays.push(relay);
+                }
+                relays
+            }
+        }
+    }
+
+    /// One relay's table; `key` names it in errors (`smtp`, or `smtp[2]`
+    /// in a pool).
+    fn relay(&mut self, raw: file::Smtp, table_span: std::ops::Range<usize>, key: &str) -> Smtp {
         if let Some(password) = &raw.password {
             self.report(
                 Some(&password.span()),
-                "smtp.password",
+                &format!("{key}.password"),
                 "a password may not be written into the campaign file (it would travel with copies, \
                  backups and version control); put it in an environment variable and set \
                  password_env = \"SMTP_PASSWORD\", or in a file only you can read and set password_file",
@@ -28,7 +59,7 @@ impl Checker<'_> {
             (Some(var), Some(file)) => {
                 self.report(
                     Some(&file.span()),
-                    "smtp.password_file",
+                    &format!("{key}.password_file"),
                     format!(
                         "set either password_env (line {}) or password_file, not both",
                         self.line_of(&var.span()).unwrap_or(0)
@@ -39,21 +70,21 @@ impl Checker<'_> {
             (Some(var), None) if var.get_ref().trim().is_empty() => {
                 self.report(
                     Some(&var.span()),
-                    "smtp.password_env",
+                    &format!("{key}.password_env"),
                     "must name an environment variable",
                 );
                 PasswordSource::None
             }
             (Some(var), None) => PasswordSource::Env(var.into_inner()),
             (None, Some(file)) => {
-                PasswordSource::File(self.existing_file("smtp.password_file", &file))
+                PasswordSource::File(self.existing_file(&format!("{key}.password_file"), &file))
             }
             (None, None) => PasswordSource::None,
         };
         if raw.username.is_some() && password == PasswordSource::None && raw.password.is_none() {
             self.report(
                 Some(&table_span),
-                "smtp.username",
+                &format!("{key}.username"),
                 "is set but no password source is: add password_env or password_file",
             );
         }
@@ -61,14 +92,14 @@ impl Checker<'_> {
         if !(1..=MAX_CONNECTIONS).contains(&connections) {
             self.report(
                 Some(&raw.connections.span()),
-                "smtp.connections",
+                &format!("{key}.connections"),
                 format!("must be between 1 and {MAX_CONNECTIONS}"),
             );
         }
         if raw.host.get_ref().trim().is_empty() {
             self.report(
                 Some(&raw.host.span()),
-                "smtp.host",
+                &format!("{key}.host"),
                 "must name the SMTP relay",
             );
         }
@@ -81,7 +112,7 @@ impl Checker<'_> {
         {
             self.report(
                 Some(&table_span),
-                "smtp.security",
+                &format!("{key}.security"),
                 format!(
                     "is \"none\" but the campaign logs in to {}: the password would cross the network \
                      in clear text. Set security = \"starttls\" (port 587) or \"tls\" (port 465); \
@@ -97,16 +128,36 @@ impl Checker<'_> {
         });
         let ca_file = raw
             .ca_file
-            .map(|ca| self.existing_file("smtp.ca_file", &ca));
-        Some(Smtp {
+            .map(|ca| self.existing_file(&format!("{key}.ca_file"), &ca));
+        let host = raw.host.into_inner().trim().to_owned();
+        let weight = match raw.weight {
+            Some(weight) if *weight.get_ref() == 0 => {
+                self.report(
+                    Some(&weight.span()),
+                    &format!("{key}.weight"),
+                    "must be 1 or more (leave a relay out of the pool to stop using it)",
+                );
+                1
+            }
+            Some(weight) => weight.into_inner(),
+            None => 1,
+        };
+        Smtp {
+            name: raw
+                .name
+                .map(|name| name.into_inner().trim().to_owned())
+                .filter(|name| !name.is_empty())
+                .unwrap_or_else(|| format!("{host}:{port}")),
+            weight,
+            rate: raw.rate,
             ca_file,
-            host: raw.host.into_inner().trim().to_owned(),
+            host,
             port,
             security: raw.security,
             username: raw.username,
             password,
             connections,
-        })
+        }
     }
 
     /// A share between 0 and 1 (`default` when absent); `example` shows one.
@@ -246,6 +297,10 @@ impl Checker<'_> {
             not_before,
             retry_attempts: raw.retry_attempts.unwrap_or(defaults::RETRY_ATTEMPTS),
             retry_delay: raw.retry_delay.map_or(defaults::RETRY_DELAY, |d| d.0),
+            relay_backoff: raw
+                .relay_backoff
+                .map_or(defaults::RELAY_BACKOFF, |d| d.0)
+                .min(defaults::MAX_RELAY_BACKOFF),
             max_failure_rate,
             failure_window,
             max_complaint_rate,

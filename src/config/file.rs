@@ -26,7 +26,7 @@ pub(super) struct CampaignFile {
     pub recipients: Recipients,
     pub unsubscribe: Option<Unsubscribe>,
     pub dkim: Option<Spanned<Dkim>>,
-    pub smtp: Option<Spanned<Smtp>>,
+    pub smtp: Option<Spanned<SmtpTables>>,
     #[serde(default)]
     pub limits: Limits,
     #[serde(default)]
@@ -89,9 +89,53 @@ pub(super) struct Dkim {
     pub private_key: Spanned<PathBuf>,
 }
 
+/// `[smtp]`, one relay, or `[[smtp]]`, a pool of them.
+pub(super) enum SmtpTables {
+    One(Box<Smtp>),
+    Pool(Vec<Spanned<Smtp>>),
+}
+
+impl<'de> Deserialize<'de> for SmtpTables {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Tables;
+        impl<'de> serde::de::Visitor<'de> for Tables {
+            type Value = SmtpTables;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an [smtp] table or [[smtp]] tables")
+            }
+
+            // Read through the toml deserializer's own map and sequence, so
+            // that unknown keys and wrong types keep their line.
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<SmtpTables, A::Error> {
+                Smtp::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(|table| SmtpTables::One(Box::new(table)))
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<SmtpTables, A::Error> {
+                Vec::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))
+                    .map(SmtpTables::Pool)
+            }
+        }
+        deserializer.deserialize_any(Tables)
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct Smtp {
+    /// The relay's name in logs and reports (a pool's relays need one).
+    pub name: Option<Spanned<String>>,
+    /// Its share of a pool's messages.
+    pub weight: Option<Spanned<u32>>,
+    /// The relay's own limit (a provider's), on top of the campaign's pace.
+    pub rate: Option<Rate>,
     pub host: Spanned<String>,
     pub port: Option<u16>,
     #[serde(default)]
@@ -123,6 +167,7 @@ pub(super) struct Limits {
     pub timezone: Option<Spanned<String>>,
     pub retry_attempts: Option<u32>,
     pub retry_delay: Option<Delay>,
+    pub relay_backoff: Option<Delay>,
     pub max_failure_rate: Option<Spanned<f64>>,
     pub failure_window: Option<Spanned<u32>>,
     pub max_complaint_rate: Option<Spanned<f64>>,

@@ -62,6 +62,10 @@ pub(crate) mod defaults {
     pub(crate) const RETRY_ATTEMPTS: u32 = 3;
     /// The first retry waits this long, then twice as long each time.
     pub(crate) const RETRY_DELAY: Duration = Duration::from_secs(60);
+    /// A relay of a pool that failed is set aside this long at first...
+    pub(crate) const RELAY_BACKOFF: Duration = Duration::from_secs(30);
+    /// ...doubling with each further failure up to this.
+    pub(crate) const MAX_RELAY_BACKOFF: Duration = Duration::from_secs(600);
     /// 5 % of the last 200 attempts failing stops a run.
     pub(crate) const MAX_FAILURE_RATE: f64 = 0.05;
     /// See [`MAX_FAILURE_RATE`].
@@ -97,8 +101,9 @@ pub struct Campaign {
     pub(crate) unsubscribe: Unsubscribe,
     /// DKIM signing, when configured.
     pub(crate) dkim: Option<Dkim>,
-    /// The relay, when configured (preview and dry runs do without).
-    pub(crate) smtp: Option<Smtp>,
+    /// The relays: one from `[smtp]`, several from `[[smtp]]`; none when
+    /// not configured (preview and dry runs do without).
+    pub(crate) relays: Vec<Smtp>,
     /// Pacing.
     pub(crate) limits: Limits,
     /// The sign-off rule.
@@ -185,9 +190,15 @@ pub(crate) enum PasswordSource {
     File(PathBuf),
 }
 
-/// The `[smtp]` table.
+/// One `[smtp]` table: a relay.
 #[derive(Debug, Clone)]
 pub(crate) struct Smtp {
+    /// Its name in logs and reports: `name`, or `host:port`.
+    pub name: String,
+    /// Its share of a pool's messages (1 when alone).
+    pub weight: u32,
+    /// Its own limit, on top of the campaign's pace.
+    pub rate: Option<Rate>,
     /// The relay's host name.
     pub host: String,
     /// The port; by default 587, 465 or 25 according to `security`.
@@ -228,6 +239,9 @@ pub(crate) struct Limits {
     pub retry_attempts: u32,
     /// The wait before the first retry; it doubles with each further one.
     pub retry_delay: Duration,
+    /// How long a relay of a pool that failed is set aside the first time;
+    /// it doubles with each further failure, up to ten minutes.
+    pub relay_backoff: Duration,
     /// The share of permanent failures among the last `failure_window`
     /// attempts above which a run stops.
     pub max_failure_rate: f64,
@@ -266,6 +280,7 @@ impl Limits {
             not_before: None,
             retry_attempts: 3,
             retry_delay: Duration::ZERO,
+            relay_backoff: Duration::from_secs(30),
             max_failure_rate: 0.05,
             failure_window: 200,
             max_complaint_rate: 0.003,

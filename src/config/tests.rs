@@ -142,7 +142,7 @@ fn dkim_alignment_follows_the_organizational_domain() {
 fn resolves_smtp_defaults() {
     let dir = folder();
     let text = format!("{VALID}\n[smtp]\nhost = \"smtp.example.co.jp\"\nsecurity = \"tls\"\n");
-    let smtp = load(&dir, &text).unwrap().smtp.unwrap();
+    let smtp = load(&dir, &text).unwrap().relays.remove(0);
     assert_eq!((smtp.port, smtp.connections), (465, 4));
     assert_eq!(smtp.password, PasswordSource::None);
 }

@@ -19,6 +19,8 @@ pub(crate) struct Event<'a> {
     pub smtp_reply: &'a str,
     pub message_id: &'a str,
     pub attempt: u32,
+    /// The relay that carried the attempt (its `name`, or `host:port`).
+    pub relay: &'a str,
 }
 
 /// An open log file.

@@ -11,9 +11,11 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use super::connections::run;
 use super::eml::EmlFolder;
 use super::log::DeliveryLog;
-use super::run::{RunCounts, RunSetup, Shared, run};
+use super::pool::Pool;
+use super::run::{RunCounts, RunSetup, Shared};
 use super::scheduler::{Job, Pushed, Scheduler, Stop};
 use super::smtp::Relay;
 use super::transport::{NullSink, Transport};
@@ -125,8 +127,6 @@ pub(crate) struct Delivery {
     pub store: Store,
     /// The JSON Lines log.
     pub log: DeliveryLog,
-    /// Connections to the relay.
-    pub connections: u32,
     /// Whether recipients whose outcome is unknown are tried again.
     pub retry_unknown: bool,
     /// When the send window closes.
@@ -135,21 +135,21 @@ pub(crate) struct Delivery {
 
 impl<'a> Pipeline<'a, Relay> {
     /// The send: every message admitted by the journal and recorded in it,
-    /// at the campaign's pace, through the relay.
+    /// at the campaign's pace, through the relays of `pool`.
     pub(crate) fn deliver(
         composer: &'a Composer,
         campaign: &'a Campaign,
-        relay: Relay,
+        pool: Pool<Relay>,
         delivery: Delivery,
     ) -> Pipeline<'a, Relay> {
-        let setup = RunSetup::journaled(campaign, delivery.connections, delivery.retry_unknown);
+        let setup = RunSetup::journaled(campaign, pool.members().len(), delivery.retry_unknown);
         let scheduler = Scheduler::new(&campaign.limits);
         Pipeline {
             composer,
             campaign,
             shared: Arc::new(Shared::new(
                 setup,
-                relay,
+                pool,
                 scheduler,
                 delivery.store,
                 Some(delivery.log),
@@ -206,12 +206,13 @@ impl<'a, T: Transport> Pipeline<'a, T> {
         store: Store,
         test_to: Option<Address>,
     ) -> Pipeline<'a, T> {
+        let name = transport.describe();
         Pipeline {
             composer,
             campaign,
             shared: Arc::new(Shared::new(
                 RunSetup::unjournaled(campaign),
-                transport,
+                Pool::single(name, transport, 1),
                 Scheduler::unpaced(),
                 store,
                 None,
@@ -334,7 +335,11 @@ impl<'a, T: Transport> Pipeline<'a, T> {
     ) -> Result<(), PipelineError> {
         let shared = &self.shared;
         let messages = self.composer.session()?;
-        let carries_tokens = shared.transport.carries_tokens();
+        let carries_tokens = shared
+            .pool
+            .members()
+            .iter()
+            .any(|member| member.transport.carries_tokens());
         let mut batch: Vec<Job> = Vec::with_capacity(COMPOSE_BATCH);
         let mut tokens = Vec::with_capacity(COMPOSE_BATCH);
         loop {
@@ -453,7 +458,8 @@ async fn supervise<T: Transport>(
         tick.tick().await;
         loop {
             tick.tick().await;
-            let counts = shared.counts().clone();
+            let mut counts = shared.counts().clone();
+            counts.relays_up = shared.pool.up(Instant::now());
             watch.show(&counts);
         }
     };

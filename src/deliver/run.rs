@@ -1,34 +1,35 @@
-//! The connections of a run: exactly `connections` tasks, each holding one
-//! connection of the transport that it reuses, taking messages from the
-//! scheduler.
+//! What the connections of a run share, and what becomes of each outcome
+//! (the connections themselves are in `connections`).
 //!
 //! For every message of a journaled run: the store admits it (suppression
 //! and consent checked again, `sending` committed), the transaction runs, the
-//! outcome is recorded in the journal and the log. Nothing is retried that
-//! may have been delivered; what was certainly not delivered is tried again.
-//! A run that is not journaled (a dry run, a test send, preview files) only
-//! counts.
+//! outcome is recorded in the journal and the log with the relay that
+//! carried it. Nothing is retried that may have been delivered; what was
+//! certainly not delivered is tried again. A run that is not journaled (a
+//! dry run, a test send, preview files) only counts.
 
 use std::collections::{HashSet, VecDeque};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
+use std::sync::atomic::AtomicU64;
 use std::time::{Duration, Instant};
 
 use super::log::{DeliveryLog, Event};
+use super::pool::Pool;
 use super::scheduler::{Job, Scheduler, Stop};
-use super::transport::{Connection, Envelope, Outcome, Step, Transport};
+use super::transport::{Outcome, Step, Transport};
 use crate::clock::now_unix;
 use crate::config::Campaign;
 use crate::feedback::Kind;
 use crate::feedback::reason::Command;
 use crate::list::ListName;
 use crate::store::feedback::{FeedbackEvent, FeedbackKind};
-use crate::store::journal::{Admission, DeliveryState};
+use crate::store::journal::DeliveryState;
 use crate::store::suppression::Suppression;
 use crate::store::{Store, StoreError};
 
-/// Tries to (re)connect before the relay counts as unavailable, in a send.
-/// A test send tries once: a wrong password is not worth three AUTHs.
+/// Tries to (re)connect before a lone relay counts as unavailable, in a
+/// send. A test send tries once (a wrong password is not worth three AUTHs),
+/// and so does a relay of a pool, whose back-off tries it again.
 const CONNECT_ATTEMPTS: u32 = 3;
 
 /// What a run needs besides the scheduler.
@@ -40,7 +41,6 @@ pub(crate) struct RunSetup {
     pub needs_consent: bool,
     pub retry_unknown: bool,
     pub envelope_sender: String,
-    pub connections: u32,
     pub retry_attempts: u32,
     pub retry_delay: Duration,
     pub max_failure_rate: f64,
@@ -61,7 +61,6 @@ impl RunSetup {
             needs_consent: false,
             retry_unknown: false,
             envelope_sender: campaign.envelope_sender().to_string(),
-            connections: 1,
             retry_attempts: 1,
             retry_delay: Duration::ZERO,
             // Permanent failures never stop a run that journals nothing.
@@ -71,12 +70,8 @@ impl RunSetup {
         }
     }
 
-    /// The delivery of `campaign` through a relay with `connections`.
-    pub(crate) fn journaled(
-        campaign: &Campaign,
-        connections: u32,
-        retry_unknown: bool,
-    ) -> RunSetup {
+    /// The delivery of `campaign` through `relays` relays.
+    pub(crate) fn journaled(campaign: &Campaign, relays: usize, retry_unknown: bool) -> RunSetup {
         let limits = &campaign.limits;
         RunSetup {
             journaled: true,
@@ -85,12 +80,11 @@ impl RunSetup {
             needs_consent: campaign.kind == crate::config::Kind::Advertisement,
             retry_unknown,
             envelope_sender: campaign.envelope_sender().to_string(),
-            connections,
             retry_attempts: limits.retry_attempts.max(1),
             retry_delay: limits.retry_delay,
             max_failure_rate: limits.max_failure_rate,
             failure_window: limits.failure_window,
-            connect_attempts: CONNECT_ATTEMPTS,
+            connect_attempts: if relays > 1 { 1 } else { CONNECT_ATTEMPTS },
         }
     }
 }
@@ -110,12 +104,14 @@ pub(crate) struct RunCounts {
     pub bytes: u64,
     /// The last reply, for a run of one message (a test send).
     pub last: Option<Outcome>,
+    /// Relays not set aside, of how many (shown while a pool sends).
+    pub relays_up: (usize, usize),
 }
 
 /// Everything the connection tasks share.
 pub(crate) struct Shared<T> {
     pub setup: RunSetup,
-    pub transport: T,
+    pub pool: Pool<T>,
     pub scheduler: Scheduler,
     pub store: Mutex<Store>,
     pub log: Mutex<Option<DeliveryLog>>,
@@ -130,19 +126,21 @@ pub(crate) struct Shared<T> {
     /// then lets `sending` and `unknown` through again, and a duplicate row
     /// must not be sent twice within the run.
     admitted: Option<Mutex<HashSet<String>>>,
+    /// Why a relay was last set aside, for the message when none is left.
+    pub last_relay_error: Mutex<Option<String>>,
 }
 
 impl<T: Transport> Shared<T> {
     /// Bundles what the tasks share.
     pub(crate) fn new(
         setup: RunSetup,
-        transport: T,
+        pool: Pool<T>,
         scheduler: Scheduler,
         store: Store,
         log: Option<DeliveryLog>,
     ) -> Shared<T> {
         Shared {
-            transport,
+            pool,
             scheduler,
             store: Mutex::new(store),
             log: Mutex::new(log),
@@ -151,6 +149,7 @@ impl<T: Transport> Shared<T> {
             store_error: Mutex::default(),
             not_sent: AtomicU64::new(0),
             admitted: (setup.journaled && setup.retry_unknown).then(Mutex::default),
+            last_relay_error: Mutex::default(),
             setup,
         }
     }
@@ -165,7 +164,7 @@ impl<T: Transport> Shared<T> {
         self.counts.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn log(&self, job: &Job, state: &str, reply: &str) {
+    pub(super) fn log(&self, job: &Job, state: &str, reply: &str, relay: &str) {
         let mut log = self.log.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(log) = log.as_mut() {
             let event = Event {
@@ -176,6 +175,7 @@ impl<T: Transport> Shared<T> {
                 smtp_reply: reply,
                 message_id: &job.message_id,
                 attempt: job.attempts,
+                relay,
             };
             // The journal is the record; a log that cannot be written only warns.
             if let Err(e) = log.write(&event) {
@@ -198,7 +198,7 @@ impl<T: Transport> Shared<T> {
 
     /// Whether `key` was admitted earlier in this run (tracked only with
     /// `retry_unknown`, when the journal alone cannot tell); notes it.
-    fn admitted_before(&self, key: &str) -> bool {
+    pub(super) fn admitted_before(&self, key: &str) -> bool {
         match &self.admitted {
             Some(admitted) => !admitted
                 .lock()
@@ -233,106 +233,17 @@ impl<T: Transport> Shared<T> {
     }
 }
 
-/// Runs the connection tasks until the scheduler has nothing more.
-pub(crate) async fn run<T: Transport>(shared: Arc<Shared<T>>) {
-    let mut tasks = tokio::task::JoinSet::new();
-    for _ in 0..shared.setup.connections.max(1) {
-        tasks.spawn(connection_task(shared.clone()));
-    }
-    while tasks.join_next().await.is_some() {}
-}
-
-async fn connect<T: Transport>(shared: &Shared<T>) -> Option<T::Connection> {
-    let mut last_error = String::new();
-    for attempt in 0..shared.setup.connect_attempts.max(1) {
-        if attempt > 0 {
-            tokio::time::sleep(Duration::from_secs(1 << (attempt - 1))).await;
-        }
-        match shared.transport.connect().await {
-            Ok(connection) => return Some(connection),
-            Err(error) => last_error = error,
-        }
-    }
-    shared.scheduler.stop(Stop::Unavailable(last_error));
-    None
-}
-
-async fn connection_task<T: Transport>(shared: Arc<Shared<T>>) {
-    let mut connection: Option<T::Connection> = None;
-    while let Some(mut job) = shared.scheduler.next().await {
-        if connection.as_ref().is_none_or(|c| !c.is_usable()) {
-            connection = connect(&shared).await;
-        }
-        let Some(open) = connection.as_mut() else {
-            // Not admitted, so the journal is untouched: it stays pending.
-            shared.not_sent.fetch_add(1, Ordering::Relaxed);
-            shared.scheduler.done();
-            break;
-        };
-        let setup = &shared.setup;
-        let admission = if !setup.journaled {
-            Ok(Admission::Go)
-        } else if job.attempts == 0 && shared.admitted_before(&job.key) {
-            Ok(Admission::Settled)
-        } else {
-            shared.store().admit(
-                &setup.campaign,
-                &setup.list,
-                &job.key,
-                &job.message_id,
-                setup.needs_consent,
-                setup.retry_unknown,
-                now_unix(),
-            )
-        };
-        match admission {
-            Ok(Admission::Go) => {}
-            Ok(refused) => {
-                let reason = match refused {
-                    Admission::Suppressed => "suppressed since the plan was made",
-                    Admission::NoConsent => "consent revoked since the plan was made",
-                    _ => {
-                        "already sent to this address in this campaign (a duplicate row, or another run)"
-                    }
-                };
-                shared.counts().skipped += 1;
-                shared.log(&job, "skipped", reason);
-                shared.scheduler.done();
-                continue;
-            }
-            Err(error) => {
-                shared.store_failed(error);
-                shared.scheduler.done();
-                break;
-            }
-        }
-        job.attempts += 1;
-        let envelope = Envelope {
-            sender: job
-                .envelope_sender
-                .as_deref()
-                .unwrap_or(&setup.envelope_sender),
-            recipient: &job.recipient,
-            line: job.line,
-        };
-        let outcome = open.send(envelope, &job.bytes).await;
-        record(&shared, job, outcome, &mut connection);
-        shared.scheduler.done();
-    }
-    if let Some(connection) = connection {
-        connection.close().await;
-    }
-}
-
 /// Journals and logs an outcome, and decides what happens next to the message.
-fn record<T: Transport>(
+pub(super) fn record<T: Transport>(
     shared: &Shared<T>,
+    relay: usize,
     job: Job,
     outcome: Outcome,
     connection: &mut Option<T::Connection>,
 ) {
     let setup = &shared.setup;
-    if setup.journaled && !journal(shared, &job, &outcome) {
+    let relay_name = &shared.pool.members()[relay].name;
+    if setup.journaled && !journal(shared, relay_name, &job, &outcome) {
         return;
     }
     {
@@ -377,7 +288,7 @@ fn record<T: Transport>(
 /// Records an outcome in the journal and the log, and what a permanent
 /// refusal says about the recipient; false when the store failed, which
 /// ends the run.
-fn journal<T: Transport>(shared: &Shared<T>, job: &Job, outcome: &Outcome) -> bool {
+fn journal<T: Transport>(shared: &Shared<T>, relay: &str, job: &Job, outcome: &Outcome) -> bool {
     let setup = &shared.setup;
     let (state, reply) = match outcome {
         Outcome::Accepted(reply) => (DeliveryState::Sent, reply.clone()),
@@ -388,7 +299,7 @@ fn journal<T: Transport>(shared: &Shared<T>, job: &Job, outcome: &Outcome) -> bo
     };
     let at = now_unix();
     let mut store = shared.store();
-    let mut result = store.settle(&setup.campaign, &job.key, state, &reply, at);
+    let mut result = store.settle(&setup.campaign, &job.key, state, (&reply, relay), at);
     // A permanent refusal of this recipient (at RCPT, or of the message)
     // means what the same words in a bounce would: the address does not
     // exist (suppressed for every list), or the receiver refused *us*
@@ -437,6 +348,6 @@ fn journal<T: Transport>(shared: &Shared<T>, job: &Job, outcome: &Outcome) -> bo
         shared.store_failed(error);
         return false;
     }
-    shared.log(job, state.as_str(), &reply);
+    shared.log(job, state.as_str(), &reply, relay);
     true
 }

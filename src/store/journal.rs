@@ -92,6 +92,8 @@ pub struct JournalEntry {
     pub attempts: i64,
     /// When it last changed, unix seconds.
     pub updated_at: i64,
+    /// The relay of the last attempt (empty before the first).
+    pub relay: String,
 }
 
 impl DeliveryState {
@@ -104,7 +106,7 @@ impl DeliveryState {
         }
     }
 
-    fn parse(text: &str) -> Option<DeliveryState> {
+    pub(crate) fn parse(text: &str) -> Option<DeliveryState> {
         DeliveryState::ALL.into_iter().find(|s| s.as_str() == text)
     }
 }
@@ -218,21 +220,31 @@ impl Store {
             .map_err(|e| self.error(e))
     }
 
-    /// Records the outcome of the transaction [`Store::admit`] began.
+    /// Records the outcome of the transaction [`Store::admit`] began, and
+    /// the relay that carried it.
     pub fn settle(
         &mut self,
         campaign: &str,
         email: &str,
         state: DeliveryState,
-        smtp_reply: &str,
+        (smtp_reply, relay): (&str, &str),
         at: i64,
     ) -> Result<(), StoreError> {
         self.conn
             .prepare_cached(
-                "UPDATE journal SET state = ?3, smtp_reply = ?4, updated_at = ?5
+                "UPDATE journal SET state = ?3, smtp_reply = ?4, updated_at = ?5, relay = ?6
                  WHERE campaign = ?1 AND email = ?2",
             )
-            .and_then(|mut s| s.execute(params![campaign, email, state.as_str(), smtp_reply, at]))
+            .and_then(|mut s| {
+                s.execute(params![
+                    campaign,
+                    email,
+                    state.as_str(),
+                    smtp_reply,
+                    at,
+                    relay
+                ])
+            })
             .map_err(|e| self.error(e))?;
         Ok(())
     }
@@ -327,7 +339,8 @@ impl Store {
     ) -> Result<Option<JournalEntry>, StoreError> {
         self.conn
             .prepare_cached(
-                "SELECT state, smtp_reply, attempts, updated_at FROM journal WHERE campaign = ?1 AND email = ?2",
+                "SELECT state, smtp_reply, attempts, updated_at, relay FROM journal
+                  WHERE campaign = ?1 AND email = ?2",
             )
             .and_then(|mut s| {
                 s.query_row(params![campaign, email], |row| {
@@ -337,6 +350,7 @@ impl Store {
                         smtp_reply: row.get(1)?,
                         attempts: row.get(2)?,
                         updated_at: row.get(3)?,
+                        relay: row.get(4)?,
                     })
                 })
                 .optional()
@@ -407,7 +421,7 @@ pub(crate) mod tests {
             )
             .unwrap();
         assert_eq!(admitted, Admission::Go);
-        store.settle(campaign, email, state, "", at).unwrap();
+        store.settle(campaign, email, state, ("", "r"), at).unwrap();
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub(crate) mod approval;
 pub(crate) mod consent;
 pub(crate) mod feedback;
 pub mod journal;
+mod relays;
 pub(crate) mod retention;
 mod schema;
 pub mod suppression;
@@ -23,6 +24,8 @@ use rusqlite::Connection;
 
 use crate::address_set::AddressSet;
 use schema::MIGRATIONS;
+
+pub(crate) use relays::{RelayCounts, SetAsidePeriod};
 
 /// How long a writer waits for another process's transaction before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);

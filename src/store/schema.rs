@@ -181,4 +181,16 @@ pub(super) const MIGRATIONS: &[&str] = &[
     r#"
     UPDATE suppression SET list = '*' WHERE list = '';
     "#,
+    // 8: the relay of every attempt, and when relays of a pool were set aside.
+    r#"
+    ALTER TABLE journal ADD COLUMN relay TEXT NOT NULL DEFAULT '';
+    CREATE TABLE relay_set_aside (
+        campaign TEXT NOT NULL,
+        relay    TEXT NOT NULL,
+        at       INTEGER NOT NULL,          -- unix seconds
+        seconds  INTEGER NOT NULL,          -- the back-off
+        reason   TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX relay_set_aside_by_campaign ON relay_set_aside (campaign, at);
+    "#,
 ];

@@ -674,8 +674,11 @@ fn status_and_report_say_where_every_recipient_stands() {
     let report = scratch.run(&["report", "campaign.toml"]);
     report.expect_code(0);
     let lines: Vec<&str> = report.stdout.lines().collect();
-    assert_eq!(lines[0], "email,state,reason,smtp_reply,updated_at");
+    assert_eq!(lines[0], "email,state,reason,smtp_reply,updated_at,relay");
     assert_eq!(lines.len(), 7);
+    // A lone [smtp] relay is named by its host and port.
+    let relay = format!("127.0.0.1:{}", server.port());
+    assert!(lines[1].ends_with(&format!(",{relay}")), "{}", report.stdout);
     assert!(
         lines[1].starts_with("user000@example.jp,sent,,250 "),
         "{}",

@@ -92,7 +92,7 @@ fn each_skip_reason_is_counted_once_per_row() {
             .unwrap();
         assert_eq!(admitted, Admission::Go);
         store
-            .settle(campaign, email, DeliveryState::Sent, "250 ok", 1)
+            .settle(campaign, email, DeliveryState::Sent, ("250 ok", "relay"), 1)
             .unwrap();
     };
     journal("test-campaign", "sent@example.jp");

@@ -22,6 +22,7 @@ use crate::csv_input::Row;
 use crate::deliver::lock::{LockError, SendLock};
 use crate::deliver::log::{DeliveryLog, default_path};
 use crate::deliver::pipeline::{Delivered, Delivery, Feed, Pipeline, Watch};
+use crate::deliver::pool::{Member, Pool};
 use crate::deliver::scheduler::Stop;
 use crate::deliver::smtp::{Relay, SmtpError};
 use crate::deliver::transport::Transport;
@@ -137,28 +138,49 @@ fn confirm(
     args: &SendArgs,
     eligible: u64,
     campaign: &Campaign,
-    relay: &Relay,
+    pool: &Pool<Relay>,
 ) -> Result<bool, Error> {
     if args.yes {
         return Ok(true);
     }
+    let relays: Vec<&str> = pool.members().iter().map(|m| m.name.as_str()).collect();
     Ok(context.ui.confirm(format_args!(
         "Send campaign {} to {} recipients through {}?",
         campaign.id,
         group(eligible),
-        relay.describe()
+        relays.join(", ")
     ))?)
+}
+
+/// The relays of `[smtp]` or `[[smtp]]`, with their passwords read.
+fn relay_pool(campaign: &Campaign) -> Result<Pool<Relay>, Error> {
+    let members = campaign
+        .relays
+        .iter()
+        .map(|smtp| {
+            let relay = Relay::from_config(smtp)
+                .map_err(|e| Error::Misconfigured(format!("relay {}: {e}", smtp.name)))?;
+            Ok(Member::new(
+                smtp.name.clone(),
+                relay,
+                smtp.connections,
+                smtp.weight,
+                smtp.rate.as_ref(),
+            ))
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    Ok(Pool::new(members, campaign.limits.relay_backoff))
 }
 
 fn deliver(context: &Context, args: &SendArgs) -> Result<Outcome, Error> {
     let campaign = Campaign::load(&args.campaign)?;
-    let Some(smtp) = campaign.smtp.clone() else {
+    if campaign.relays.is_empty() {
         return Err(Error::Misconfigured(format!(
             "{}: [smtp] is missing: sending needs the relay (host, port, security, username and \
              password_env); use --dry-run to do everything else",
             campaign.path.display()
         )));
-    };
+    }
     let store_path = context.store_path(Some(&campaign));
     let _lock = SendLock::acquire(&store_path, &campaign.id).map_err(|e| match e {
         LockError::Held { .. } => Error::Busy(e.to_string()),
@@ -184,7 +206,7 @@ fn deliver(context: &Context, args: &SendArgs) -> Result<Outcome, Error> {
             return Ok(Outcome::RunAgainLater);
         }
     };
-    let relay = Relay::from_config(&smtp).map_err(|e| Error::Misconfigured(e.to_string()))?;
+    let pool = relay_pool(&campaign)?;
 
     // Pass 1: every row planned and every message rendered before any connection.
     let (eligible, digest) = validate(context, campaign.clone(), args.retry_unknown)?;
@@ -214,7 +236,7 @@ fn deliver(context: &Context, args: &SendArgs) -> Result<Outcome, Error> {
         now_unix(),
     )?;
     drop(store);
-    if !confirm(context, args, eligible, &campaign, &relay)? {
+    if !confirm(context, args, eligible, &campaign, &pool)? {
         context.ui.info("not sent");
         return Ok(Outcome::Done);
     }
@@ -250,11 +272,10 @@ fn deliver(context: &Context, args: &SendArgs) -> Result<Outcome, Error> {
     let pipeline = Pipeline::deliver(
         &composer,
         &campaign,
-        relay,
+        pool,
         Delivery {
             store: Store::open(&store_path)?,
             log,
-            connections: smtp.connections,
             retry_unknown: args.retry_unknown,
             window_closes,
         },

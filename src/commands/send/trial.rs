@@ -91,7 +91,7 @@ pub(super) fn test_send(context: &Context, args: &SendArgs, to: &str) -> Result<
         Error::BadArgument(format!("--test-to {to:?} is not a usable address: {e}"))
     })?;
     let mut session = Session::open(context, &args.campaign, "")?;
-    let Some(smtp) = session.campaign.smtp.clone() else {
+    let Some(smtp) = session.campaign.relays.first().cloned() else {
         return Err(Error::Misconfigured(format!(
             "{}: [smtp] is missing: a test send needs the relay",
             session.campaign.path.display()
