@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{ListFormat, ReportFormat};
+use crate::plan::Shard;
 
 /// Arguments of `check`.
 #[derive(Debug, Args)]
@@ -115,6 +116,12 @@ pub(crate) struct SendArgs {
     /// preview file names); default the first eligible row
     #[arg(long, value_name = "N", requires = "test_to")]
     pub row: Option<u64>,
+
+    /// Send only part K of N of the list, chosen by a hash of each address:
+    /// N hosts, each with its own store, run --shard 1/N … N/N and together
+    /// send the whole list once (see "Beyond one machine" in the README)
+    #[arg(long, value_name = "K/N", value_parser = Shard::parse, conflicts_with = "test_to")]
+    pub shard: Option<Shard>,
 }
 
 /// Arguments of `approve`.

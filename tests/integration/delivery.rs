@@ -7,7 +7,7 @@ use hikyaku::store::journal::DeliveryState;
 use toml::toml;
 
 use crate::smtp_server::{Behaviour, SmtpServer};
-use crate::support::{Campaign, Scratch, finish, line_of, recipients};
+use crate::support::{Campaign, Scratch, busiest_second, finish, line_of, recipients};
 
 fn state_of(scratch: &Scratch, email: &str) -> Option<DeliveryState> {
     scratch
@@ -435,19 +435,6 @@ fn an_unsubscribe_during_the_run_stops_the_next_send_to_that_address() {
     );
 }
 
-/// Sent messages per sliding one-second window, at most.
-fn busiest_second(times: &[std::time::Instant]) -> usize {
-    (0..times.len())
-        .map(|i| {
-            times[i..]
-                .iter()
-                .take_while(|t| t.duration_since(times[i]) < Duration::from_secs(1))
-                .count()
-        })
-        .max()
-        .unwrap_or(0)
-}
-
 #[test]
 fn the_global_rate_holds_over_every_second_and_on_average() {
     let server = SmtpServer::start();
@@ -678,7 +665,11 @@ fn status_and_report_say_where_every_recipient_stands() {
     assert_eq!(lines.len(), 7);
     // A lone [smtp] relay is named by its host and port.
     let relay = format!("127.0.0.1:{}", server.port());
-    assert!(lines[1].ends_with(&format!(",{relay}")), "{}", report.stdout);
+    assert!(
+        lines[1].ends_with(&format!(",{relay}")),
+        "{}",
+        report.stdout
+    );
     assert!(
         lines[1].starts_with("user000@example.jp,sent,,250 "),
         "{}",

@@ -21,6 +21,7 @@ mod legal_display;
 mod messages;
 mod plan;
 mod recipients;
+mod relay_pool;
 mod retention;
 mod serve_limits;
 mod smtp_server;

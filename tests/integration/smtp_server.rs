@@ -53,6 +53,13 @@ struct State {
     unacknowledged: Vec<String>,
     /// "user:password" of each AUTH PLAIN.
     logins: Vec<String>,
+    /// Stopped: every connection is closed before the greeting, and the
+    /// open ones were cut.
+    down: bool,
+    /// Each open session's socket, to cut it when the server stops.
+    open: Vec<TcpStream>,
+    /// A greeting other than 220 (say, 421 busy), after which it hangs up.
+    greeting: Option<String>,
 }
 
 /// The server; it stops accepting when dropped (its threads end with the test).
@@ -86,14 +93,76 @@ impl SmtpServer {
             for stream in listener.incoming() {
                 let Ok(stream) = stream else { break };
                 let shared = accepting.clone();
-                shared.0.lock().unwrap().connections += 1;
+                {
+                    let mut state = shared.0.lock().unwrap();
+                    state.connections += 1;
+                    shared.1.notify_all();
+                    if state.down {
+                        // Closed before the greeting: to a client, a relay
+                        // that does not answer.
+                        continue;
+                    }
+                    if let Some(greeting) = state.greeting.clone() {
+                        drop(state);
+                        let mut stream = stream;
+                        let _ = send(&mut stream, &greeting);
+                        continue;
+                    }
+                    if let Ok(clone) = stream.try_clone() {
+                        state.open.push(clone);
+                    }
+                }
+                // The copy kept for `stop` holds the socket open: the session
+                // shuts it down itself when it ends, so the client sees it.
+                let own = stream.try_clone();
                 let tls = tls.clone();
                 std::thread::spawn(move || {
                     let _ = serve(stream, &shared, tls);
+                    if let Ok(own) = own {
+                        let _ = own.shutdown(std::net::Shutdown::Both);
+                    }
                 });
             }
         });
         SmtpServer { address, shared }
+    }
+
+    /// Stops: the open connections are cut (a transaction waiting for its
+    /// reply is neither accepted nor answered) and new ones are closed
+    /// before the greeting, until [`SmtpServer::restart`].
+    pub fn stop(&self) {
+        let (lock, condvar) = &*self.shared;
+        let mut state = lock.lock().unwrap();
+        state.down = true;
+        for stream in state.open.drain(..) {
+            let _ = stream.shutdown(std::net::Shutdown::Both);
+        }
+        // Held transactions wake, see the server down and drop their message.
+        state.released = true;
+        condvar.notify_all();
+    }
+
+    /// Answers again after [`SmtpServer::stop`].
+    pub fn restart(&self) {
+        let mut state = self.shared.0.lock().unwrap();
+        state.down = false;
+        state.released = false;
+        state.hold_after = None;
+    }
+
+    /// Greets every connection with `reply` (say, "421 4.3.2 busy") and hangs up.
+    pub fn greet_with(&self, reply: &str) {
+        self.shared.0.lock().unwrap().greeting = Some(reply.to_owned());
+    }
+
+    /// Waits until `count` connections were opened; false after `timeout`.
+    pub fn wait_for_connections(&self, count: usize, timeout: Duration) -> bool {
+        let (lock, condvar) = &*self.shared;
+        let state = lock.lock().unwrap();
+        let (state, _) = condvar
+            .wait_timeout_while(state, timeout, |s| s.connections < count)
+            .unwrap();
+        state.connections >= count
     }
 
     /// The port to configure.
@@ -352,6 +421,13 @@ fn session(
                 // Accepted in the same step, so a test that waits for the
                 // holds to end then sees the message among the received.
                 state.holding -= 1;
+            }
+            if state.down {
+                // Stopped while the message waited for its reply: it was
+                // never accepted, and the client's outcome is unknown.
+                state.unacknowledged.extend(to.clone());
+                condvar.notify_all();
+                return Ok(());
             }
             state.received.push(Received {
                 from: from.clone(),

@@ -30,7 +30,7 @@ use crate::digest::CampaignDigest;
 use crate::error::{Error, Outcome};
 use crate::feedback::guard::Verdict as GuardVerdict;
 use crate::output::group;
-use crate::plan::Verdict;
+use crate::plan::{Shard, Verdict};
 use crate::store::Store;
 use crate::store::journal::DeliveryState;
 
@@ -209,7 +209,7 @@ fn deliver(context: &Context, args: &SendArgs) -> Result<Outcome, Error> {
     let pool = relay_pool(&campaign)?;
 
     // Pass 1: every row planned and every message rendered before any connection.
-    let (eligible, digest) = validate(context, campaign.clone(), args.retry_unknown)?;
+    let (eligible, digest) = validate(context, campaign.clone(), args.retry_unknown, args.shard)?;
     // The sign-off binds to exactly these bytes; --yes never bypasses it.
     let mut store = Store::open(&store_path)?;
     super::approve::gate(&store, &campaign, &digest)?;
@@ -284,7 +284,7 @@ fn deliver(context: &Context, args: &SendArgs) -> Result<Outcome, Error> {
     let (_, delivered) = feed_eligible(
         pipeline,
         session,
-        cap,
+        (cap, args.shard),
         progress.as_ref().map(|p| p as &dyn Watch),
     )?;
     drop(progress);
@@ -307,7 +307,7 @@ fn deliver(context: &Context, args: &SendArgs) -> Result<Outcome, Error> {
 fn feed_eligible<T: Transport>(
     pipeline: Pipeline<'_, T>,
     mut session: Session,
-    cap: u64,
+    (cap, shard): (u64, Option<Shard>),
     watch: Option<&dyn Watch>,
 ) -> Result<(Walked, Delivered), Error> {
     pipeline.run(watch, |feed: &Feed| {
@@ -317,6 +317,9 @@ fn feed_eligible<T: Transport>(
             let Verdict::Eligible(address) = verdict else {
                 continue;
             };
+            if shard.is_some_and(|shard| !shard.contains(&address.key())) {
+                continue;
+            }
             if fed == cap {
                 feed.leave();
                 continue;
@@ -336,6 +339,7 @@ fn validate(
     context: &Context,
     campaign: Campaign,
     retry_unknown: bool,
+    shard: Option<Shard>,
 ) -> Result<(u64, CampaignDigest), Error> {
     let mut session = Session::for_sending(context, campaign, "checking", retry_unknown)?;
     let keys = session.store.keys()?;
@@ -346,6 +350,10 @@ fn validate(
     let mut eligible = 0;
     while let Some(verdict) = session.next(&mut row)? {
         if let Verdict::Eligible(address) = verdict {
+            // Other hosts send (and check) the other parts.
+            if shard.is_some_and(|shard| !shard.contains(&address.key())) {
+                continue;
+            }
             if eligible == 0 {
                 // One signature proves the key before anything leaves.
                 messages.compose(row.line, &address, &row.fields, date)?;

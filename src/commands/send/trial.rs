@@ -40,11 +40,17 @@ pub(super) fn dry_run(context: &Context, args: &SendArgs) -> Result<(), Error> {
             })?;
             let pipeline =
                 Pipeline::to_folder(&composer, &campaign, folder.clone(), Store::open(&store)?);
-            (feed_eligible(pipeline, session, limit, None)?, Some(folder))
+            (
+                feed_eligible(pipeline, session, (limit, args.shard), None)?,
+                Some(folder),
+            )
         }
         None => {
             let pipeline = Pipeline::measure(&composer, &campaign, Store::open(&store)?);
-            (feed_eligible(pipeline, session, limit, None)?, None)
+            (
+                feed_eligible(pipeline, session, (limit, args.shard), None)?,
+                None,
+            )
         }
     };
     if let Some(folder) = &folder {

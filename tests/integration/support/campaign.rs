@@ -109,6 +109,26 @@ impl Campaign {
         self.set("smtp.port", i64::from(server.port()))
     }
 
+    /// `[[smtp]]`: a pool of the test servers, each `(server, name, weight)`.
+    pub fn pool(mut self, relays: &[(&SmtpServer, &str, u32)]) -> Campaign {
+        let tables: Vec<toml::Value> = relays
+            .iter()
+            .map(|(server, name, weight)| {
+                let mut table = toml! {
+                    host = "127.0.0.1"
+                    security = "none"
+                    connections = 2
+                };
+                table.insert("name".into(), (*name).into());
+                table.insert("weight".into(), i64::from(*weight).into());
+                table.insert("port".into(), i64::from(server.port()).into());
+                table.into()
+            })
+            .collect();
+        self.table.insert("smtp".to_owned(), tables.into());
+        self
+    }
+
     /// `[approval] required`.
     pub fn approval(mut self, required: bool) -> Campaign {
         self.section("approval")

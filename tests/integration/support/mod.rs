@@ -9,7 +9,9 @@ mod scratch;
 pub mod sent;
 mod skip_reasons;
 
+mod pace;
 pub use campaign::Campaign;
+pub use pace::busiest_second;
 pub use rows::{recipients, user};
 pub use run::{Run, Serving, finish, finish_within};
 pub use scratch::Scratch;
