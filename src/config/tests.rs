@@ -146,3 +146,41 @@ fn resolves_smtp_defaults() {
     assert_eq!((smtp.port, smtp.connections), (465, 4));
     assert_eq!(smtp.password, PasswordSource::None);
 }
+
+#[test]
+fn a_pool_names_each_relay_and_its_mistakes() {
+    let dir = folder();
+    let pool = "\n[[smtp]]\nname = \"main\"\nhost = \"mx1.example.co.jp\"\nsecurity = \"tls\"\nweight = 2\nrate = \"50/s\"\n\
+                [[smtp]]\nhost = \"mx2.example.co.jp\"\nsecurity = \"tls\"\n";
+    let relays = load(&dir, &format!("{VALID}{pool}")).unwrap().relays;
+    let summary: Vec<(&str, u32, bool)> = relays
+        .iter()
+        .map(|r| (r.name.as_str(), r.weight, r.rate.is_some()))
+        .collect();
+    assert_eq!(
+        summary,
+        [("main", 2, true), ("mx2.example.co.jp:465", 1, false)]
+    );
+
+    // A misspelt key keeps its line in a pool too.
+    let text = format!("{VALID}{pool}[[smtp]]\nhots = \"mx3.example.co.jp\"\n");
+    let line = text.lines().position(|l| l.starts_with("hots")).unwrap() + 1;
+    let message = problems(&dir, &text);
+    assert!(message.contains("unknown field `hots`"), "{message}");
+    assert!(message.contains(&format!(":{line}")), "{message}");
+
+    // And in a lone [smtp].
+    let text = format!("{VALID}\n[smtp]\nhost = \"mx1.example.co.jp\"\nhots = \"x\"\n");
+    let line = text.lines().position(|l| l.starts_with("hots")).unwrap() + 1;
+    let message = problems(&dir, &text);
+    assert!(message.contains(&format!(":{line}")), "{message}");
+
+    // Two relays of one name, and a weight of 0, are each named.
+    let text = format!(
+        "{VALID}\n[[smtp]]\nname = \"a\"\nhost = \"mx1.example.co.jp\"\nsecurity = \"tls\"\n\
+         [[smtp]]\nname = \"a\"\nhost = \"mx2.example.co.jp\"\nsecurity = \"tls\"\nweight = 0\n"
+    );
+    let message = problems(&dir, &text);
+    assert!(message.contains("smtp[2].name"), "{message}");
+    assert!(message.contains("smtp[2].weight"), "{message}");
+}
