@@ -86,7 +86,9 @@ pub(crate) enum SuppressCommand {
     },
 
     /// Write the suppression list as CSV or JSON (re-importable)
-    #[command(after_help = "Example:\n  hikyaku suppress export > suppressions.csv")]
+    #[command(after_help = "Examples:\n  \
+        hikyaku suppress export > suppressions.csv\n  \
+        hikyaku suppress export --since 2h > recent.csv     # for the other sending hosts")]
     Export {
         /// Only this list's entries
         #[arg(long, conflicts_with = "global", value_parser = ListName::parse)]
@@ -94,6 +96,11 @@ pub(crate) enum SuppressCommand {
         /// Only the global entries
         #[arg(long)]
         global: bool,
+        /// Only entries recorded since TIME: RFC 3339 with an offset, or a
+        /// span back from now such as 2h or 30m (what other hosts have not
+        /// seen yet; see "Beyond one machine" in the README)
+        #[arg(long, value_name = "TIME", value_parser = parse_since)]
+        since: Option<jiff::Timestamp>,
         /// Output format
         #[arg(long, value_enum, default_value = "csv")]
         format: ExportFormat,
@@ -279,4 +286,19 @@ fn parse_encoding(text: &str) -> Result<Encoding, String> {
 
 fn parse_basis(text: &str) -> Result<Basis, String> {
     text.parse()
+}
+
+/// `--since`: a time, or a span back from now.
+fn parse_since(text: &str) -> Result<jiff::Timestamp, String> {
+    if let Ok(at) = text.parse::<jiff::Timestamp>() {
+        return Ok(at);
+    }
+    let span: jiff::SignedDuration = text.parse().map_err(|_| {
+        format!(
+            "{text:?}: write a time with its offset (2026-12-01T10:00:00+09:00) or a span back from now (2h, 30m)"
+        )
+    })?;
+    crate::clock::now()
+        .checked_sub(span.abs())
+        .map_err(|e| format!("{text:?}: {e}"))
 }

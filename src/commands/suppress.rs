@@ -131,13 +131,14 @@ pub(super) fn run(context: &Context, command: SuppressCommand) -> Result<(), Err
         SuppressCommand::Export {
             list,
             global,
+            since,
             format,
-        } => write_list(context, list, global, format.into())?,
+        } => write_list(context, list, global, since, format.into())?,
         SuppressCommand::List {
             list,
             global,
             format,
-        } => write_list(context, list, global, format)?,
+        } => write_list(context, list, global, None, format)?,
     }
     Ok(())
 }
@@ -146,12 +147,14 @@ fn write_list(
     context: &Context,
     list: Option<ListName>,
     global: bool,
+    since: Option<jiff::Timestamp>,
     format: ListFormat,
 ) -> Result<(), Error> {
     let filter = if global { Some(ListName::Every) } else { list };
     let store = context.open_store(None)?;
     let mut sink = RecordSink::new(format, COLUMNS, std::io::stdout().lock())?;
-    store.for_each_suppression(filter.as_ref().map(ListName::as_str), |entry| {
+    let since = since.map_or(i64::MIN, |at| at.as_second());
+    store.for_each_suppression_since(filter.as_ref().map(ListName::as_str), since, |entry| {
         let created = entry.created_at_rfc3339();
         sink.write(&[
             &entry.email,

@@ -96,20 +96,33 @@ impl Store {
     }
 
     /// Calls `each` for every entry, ordered by address, optionally only those
-    /// of one list (`Some("")` = only global entries).
+    /// of one list (`Some("*")` = only the entries for every list).
     pub fn for_each_suppression<E: From<StoreError>>(
         &self,
         list: Option<&str>,
+        each: impl FnMut(Suppression) -> Result<(), E>,
+    ) -> Result<(), E> {
+        self.for_each_suppression_since(list, i64::MIN, each)
+    }
+
+    /// As [`Store::for_each_suppression`], only entries recorded at or after
+    /// `since` (unix seconds): what another host has not seen yet.
+    pub(crate) fn for_each_suppression_since<E: From<StoreError>>(
+        &self,
+        list: Option<&str>,
+        since: i64,
         mut each: impl FnMut(Suppression) -> Result<(), E>,
     ) -> Result<(), E> {
         let mut statement = self
             .conn
             .prepare(
                 "SELECT email, list, reason, source, created_at FROM suppression
-                 WHERE ?1 IS NULL OR list = ?1 ORDER BY email, list",
+                 WHERE (?1 IS NULL OR list = ?1) AND created_at >= ?2 ORDER BY email, list",
             )
             .map_err(|e| self.error(e))?;
-        let mut rows = statement.query([list]).map_err(|e| self.error(e))?;
+        let mut rows = statement
+            .query(rusqlite::params![list, since])
+            .map_err(|e| self.error(e))?;
         while let Some(row) = rows.next().map_err(|e| self.error(e))? {
             let entry = Suppression {
                 email: row.get(0).map_err(|e| self.error(e))?,

@@ -141,3 +141,36 @@ fn bad_arguments_write_nothing() {
     assert_eq!(run.stdout.lines().count(), 1, "{}", run.stdout);
     scratch.run(&["suppress", "frobnicate"]).expect_code(2);
 }
+
+#[test]
+fn export_since_gives_what_other_hosts_have_not_seen() {
+    let scratch = Scratch::new();
+    let at = |time: &str, address: &str| {
+        scratch
+            .command(&["suppress", "add", address])
+            .env("HIKYAKU_NOW", time)
+            .run()
+            .expect_code(0);
+    };
+    at("2026-12-01T09:00:00+09:00", "early@example.jp");
+    at("2026-12-01T11:00:00+09:00", "late@example.jp");
+    let since = |since: &str| {
+        let run = scratch
+            .command(&["suppress", "export", "--since", since])
+            .env("HIKYAKU_NOW", "2026-12-01T12:00:00+09:00")
+            .run();
+        run.expect_code(0);
+        run.stdout
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').next().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(since("2026-12-01T10:00:00+09:00"), ["late@example.jp"]);
+    assert_eq!(since("2h"), ["late@example.jp"]);
+    assert_eq!(since("4h"), ["early@example.jp", "late@example.jp"]);
+    scratch
+        .run(&["suppress", "export", "--since", "yesterday-ish"])
+        .expect_code(2)
+        .stderr_has(&["a span back from now"]);
+}
