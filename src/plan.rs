@@ -102,6 +102,11 @@ impl Shard {
         })
     }
 
+    /// The part's number, K.
+    pub(crate) fn number(&self) -> u64 {
+        self.index + 1
+    }
+
     /// Whether the address with this key belongs to this part.
     pub(crate) fn contains(&self, key: &str) -> bool {
         use sha2::Digest as _;

@@ -168,6 +168,18 @@ pub(crate) struct Unsubscribe {
     pub mailto: Option<Address>,
 }
 
+impl Unsubscribe {
+    /// The URL of part `number` of a sharded send: the part's number as
+    /// one more path segment (`…/unsubscribe/2/TOKEN`), so that a proxy can
+    /// route each part's links to the host whose store issued them, while
+    /// every host keeps the same (approved) campaign file.
+    pub(crate) fn for_part(&mut self, number: u64) {
+        if let Ok(mut segments) = self.url.path_segments_mut() {
+            segments.pop_if_empty().push(&number.to_string());
+        }
+    }
+}
+
 /// The `[dkim]` table.
 #[derive(Debug, Clone)]
 pub(crate) struct Dkim {

@@ -256,8 +256,8 @@ fn recipients_in(scratch: &Scratch, dir: &str) -> Vec<String> {
         .collect()
 }
 
-/// The unsubscribe token of the first message in `dir`.
-fn a_token_in(scratch: &Scratch, dir: &str) -> String {
+/// The unsubscribe URL of the first message in `dir`.
+fn a_link_in(scratch: &Scratch, dir: &str) -> String {
     let entry = std::fs::read_dir(scratch.path(dir))
         .unwrap()
         .next()
@@ -269,7 +269,7 @@ fn a_token_in(scratch: &Scratch, dir: &str) -> String {
         .split(['<', '>'])
         .find(|part| part.starts_with("https://"))
         .unwrap();
-    url.rsplit('/').next().unwrap().to_owned()
+    url.to_owned()
 }
 
 /// The status of a GET of `token`'s page from `serve` on `store`.
@@ -325,10 +325,17 @@ fn shards_cover_the_list_once_and_each_store_honours_only_its_own_tokens() {
     let expected: Vec<String> = (0..300).map(|i| format!("user{i:03}@example.jp")).collect();
     assert_eq!(all, expected, "the parts together are the whole list");
 
-    // Each host's endpoint resolves its own tokens and no other host's.
-    let token = a_token_in(&scratch, "out1");
-    assert_eq!(page_status(&scratch, "host1.db", &token), 200);
-    assert_eq!(page_status(&scratch, "host2.db", &token), 404);
+    // Each part's links carry its number, for the proxy to route them to
+    // the host that issued them; each host resolves its own tokens only.
+    let link = a_link_in(&scratch, "out1");
+    assert!(
+        link.starts_with("https://example.co.jp/unsubscribe/1/"),
+        "{link}"
+    );
+    assert!(a_link_in(&scratch, "out3").starts_with("https://example.co.jp/unsubscribe/3/"));
+    let token = link.rsplit('/').next().unwrap();
+    assert_eq!(page_status(&scratch, "host1.db", token), 200);
+    assert_eq!(page_status(&scratch, "host2.db", token), 404);
 
     scratch
         .run(&["send", "campaign.toml", "--dry-run", "--shard", "4/3"])

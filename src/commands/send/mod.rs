@@ -173,7 +173,7 @@ fn relay_pool(campaign: &Campaign) -> Result<Pool<Relay>, Error> {
 }
 
 fn deliver(context: &Context, args: &SendArgs) -> Result<Outcome, Error> {
-    let campaign = Campaign::load(&args.campaign)?;
+    let mut campaign = Campaign::load(&args.campaign)?;
     if campaign.relays.is_empty() {
         return Err(Error::Misconfigured(format!(
             "{}: [smtp] is missing: sending needs the relay (host, port, security, username and \
@@ -208,6 +208,9 @@ fn deliver(context: &Context, args: &SendArgs) -> Result<Outcome, Error> {
     };
     let pool = relay_pool(&campaign)?;
 
+    if let Some(shard) = args.shard {
+        campaign.unsubscribe.for_part(shard.number());
+    }
     // Pass 1: every row planned and every message rendered before any connection.
     let (eligible, digest) = validate(context, campaign.clone(), args.retry_unknown, args.shard)?;
     // The sign-off binds to exactly these bytes; --yes never bypasses it.

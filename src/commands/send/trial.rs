@@ -27,6 +27,9 @@ use crate::store::Store;
 pub(super) fn dry_run(context: &Context, args: &SendArgs) -> Result<(), Error> {
     let mut session = Session::open_with(context, &args.campaign, "composing", args.retry_unknown)?;
     complaint_guard(context, &session.store, &session.campaign, false)?;
+    if let Some(shard) = args.shard {
+        session.campaign.unsubscribe.for_part(shard.number());
+    }
     let keys = session.store.keys()?;
     let campaign = session.campaign.clone();
     let store = session.store.path().to_owned();
