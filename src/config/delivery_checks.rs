@@ -1,10 +1,12 @@
 //! The checks of how mail leaves: the relay, the pace and the approval.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use toml::Spanned;
 
 use super::checks::Checker;
+use super::limits::Delay;
 use super::*;
 use crate::address::Address;
 
@@ -160,6 +162,22 @@ impl Checker<'_> {
         }
     }
 
+    /// `limits.relay_backoff`: at least a second (a relay never set aside
+    /// would be retried in a tight loop), at most the longest back-off.
+    fn relay_backoff(&mut self, raw: Option<Delay>) -> Duration {
+        let Some(Delay(backoff)) = raw else {
+            return defaults::RELAY_BACKOFF;
+        };
+        if backoff < Duration::from_secs(1) {
+            self.report(
+                None,
+                "limits.relay_backoff",
+                "must be at least 1s (a relay that fails is then set aside that long, twice as long each further time)",
+            );
+        }
+        backoff.clamp(Duration::from_secs(1), defaults::MAX_RELAY_BACKOFF)
+    }
+
     /// A share between 0 and 1 (`default` when absent); `example` shows one.
     pub(super) fn share(
         &mut self,
@@ -297,10 +315,7 @@ impl Checker<'_> {
             not_before,
             retry_attempts: raw.retry_attempts.unwrap_or(defaults::RETRY_ATTEMPTS),
             retry_delay: raw.retry_delay.map_or(defaults::RETRY_DELAY, |d| d.0),
-            relay_backoff: raw
-                .relay_backoff
-                .map_or(defaults::RELAY_BACKOFF, |d| d.0)
-                .min(defaults::MAX_RELAY_BACKOFF),
+            relay_backoff: self.relay_backoff(raw.relay_backoff),
             max_failure_rate,
             failure_window,
             max_complaint_rate,

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use tokio::sync::{Mutex as AsyncMutex, mpsc};
+use tokio::sync::{Mutex as AsyncMutex, Notify, mpsc};
 
 use super::pool::Choice;
 use super::run::{Shared, record};
@@ -27,24 +27,28 @@ use crate::store::journal::Admission;
 pub(crate) async fn run<T: Transport>(shared: Arc<Shared<T>>) {
     let mut tasks = tokio::task::JoinSet::new();
     let mut queues = Vec::new();
+    let space = Arc::new(Notify::new());
     for (index, member) in shared.pool.members().iter().enumerate() {
-        // Room for one message per connection: a relay that falls behind
-        // holds back only its own share.
-        let (sender, receiver) = mpsc::channel::<Job>(member.connections as usize);
+        // One message waits for each relay, beside those its connections
+        // carry: a paced message leaves soon after its turn, and a relay
+        // that falls behind keeps back nobody else's.
+        let (sender, receiver) = mpsc::channel::<Job>(1);
         let receiver = Arc::new(AsyncMutex::new(receiver));
         for _ in 0..member.connections {
-            tasks.spawn(connection_task(shared.clone(), index, receiver.clone()));
+            tasks.spawn(connection_task(
+                shared.clone(),
+                index,
+                receiver.clone(),
+                space.clone(),
+            ));
         }
         queues.push(sender);
     }
+    let mut lagging = vec![false; queues.len()];
     while let Some(job) = shared.scheduler.next().await {
-        match shared.pool.choose(Instant::now()) {
-            Choice::Relay(index) => {
-                if let Err(returned) = queues[index].send(job).await {
-                    give_back(&shared, returned.0);
-                }
-            }
-            Choice::NoneLeft => {
+        match hand_over(&shared, &queues, &space, &mut lagging, job).await {
+            Ok(()) => {}
+            Err(job) => {
                 give_back(&shared, job);
                 let reason = if shared.pool.members().len() == 1 {
                     last_error(&shared)
@@ -61,6 +65,72 @@ pub(crate) async fn run<T: Transport>(shared: Arc<Shared<T>>) {
     // The relays' queues close; their tasks finish what they hold.
     drop(queues);
     while tasks.join_next().await.is_some() {}
+}
+
+/// How long the dispatcher waits for the relay whose turn it is before it
+/// passes it over as lagging (hung, or far slower than the others).
+const LAG: Duration = Duration::from_secs(1);
+
+/// Hands `job` to the relay whose turn it is by weight, waiting for it while
+/// it carries its last message: the shares follow the weights even when
+/// every relay is busy. A relay whose own `rate` has no turn left is passed
+/// over for this message, and one that took no message for [`LAG`] is passed
+/// over until it takes one, so that neither holds up the others. The job
+/// comes back when every relay is set aside.
+async fn hand_over<T: Transport>(
+    shared: &Shared<T>,
+    queues: &[mpsc::Sender<Job>],
+    space: &Notify,
+    lagging: &mut [bool],
+    job: Job,
+) -> Result<(), Job> {
+    loop {
+        let freed = space.notified();
+        tokio::pin!(freed);
+        freed.as_mut().enable();
+        for (index, queue) in queues.iter().enumerate() {
+            if lagging[index] && queue.capacity() > 0 {
+                lagging[index] = false;
+            }
+        }
+        let mut skip = lagging.to_vec();
+        let mut next_turn: Option<Duration> = None;
+        loop {
+            let index = match shared.pool.choose(Instant::now(), &skip) {
+                Choice::Relay(index) => index,
+                Choice::NoneLeft if skip.iter().any(|s| *s) => break,
+                Choice::NoneLeft => return Err(job),
+            };
+            if let Err(wait) = shared.pool.members()[index].try_pace() {
+                skip[index] = true;
+                next_turn = Some(next_turn.map_or(wait, |w| w.min(wait)));
+                continue;
+            }
+            match tokio::time::timeout(LAG, queues[index].reserve()).await {
+                Ok(Ok(permit)) => {
+                    permit.send(job);
+                    return Ok(());
+                }
+                // Its connections ended (the store failed), or it lags.
+                Ok(Err(_)) | Err(_) => {
+                    lagging[index] = true;
+                    skip[index] = true;
+                }
+            }
+        }
+        if shared.scheduler.stopped().is_some() {
+            return Err(job);
+        }
+        match next_turn {
+            Some(wait) => {
+                tokio::select! {
+                    _ = freed => {}
+                    _ = tokio::time::sleep(wait) => {}
+                }
+            }
+            None => freed.await,
+        }
+    }
 }
 
 /// Puts a message that did not reach a relay back to the scheduler, as if
@@ -114,15 +184,18 @@ fn set_aside<T: Transport>(shared: &Shared<T>, index: usize, why: &str) {
 async fn connect<T: Transport>(shared: &Shared<T>, index: usize) -> Option<T::Connection> {
     let member = &shared.pool.members()[index];
     let mut last_error = String::new();
-    for attempt in 0..shared.setup.connect_attempts.max(1) {
+    // The last relay standing gets the patience a lone relay always had.
+    let attempts = if shared.pool.up(Instant::now()).0 <= 1 {
+        shared.setup.connect_attempts.max(3)
+    } else {
+        shared.setup.connect_attempts
+    };
+    for attempt in 0..attempts.max(1) {
         if attempt > 0 {
             tokio::time::sleep(Duration::from_secs(1 << (attempt - 1))).await;
         }
         match member.transport.connect().await {
-            Ok(connection) => {
-                shared.pool.recovered(index);
-                return Some(connection);
-            }
+            Ok(connection) => return Some(connection),
             Err(error) => last_error = error,
         }
     }
@@ -140,12 +213,16 @@ async fn connection_task<T: Transport>(
     shared: Arc<Shared<T>>,
     index: usize,
     queue: Arc<AsyncMutex<mpsc::Receiver<Job>>>,
+    space: Arc<Notify>,
 ) {
     let mut connection: Option<T::Connection> = None;
     loop {
         let next = queue.lock().await.recv().await;
         let Some(mut job) = next else { break };
-        if shared.pool.is_set_aside(index, Instant::now()) {
+        space.notify_one();
+        // After a stop (a signal, the window, the failure rate, no relay
+        // left) nothing more leaves, not even what waited here.
+        if shared.scheduler.stopped().is_some() || shared.pool.is_set_aside(index, Instant::now()) {
             give_back(&shared, job);
             continue;
         }
@@ -159,7 +236,6 @@ async fn connection_task<T: Transport>(
             continue;
         };
         let member = &shared.pool.members()[index];
-        member.pace().await;
         let setup = &shared.setup;
         let admission = if !setup.journaled {
             Ok(Admission::Go)
@@ -170,7 +246,7 @@ async fn connection_task<T: Transport>(
                 &setup.campaign,
                 &setup.list,
                 &job.key,
-                &job.message_id,
+                (&job.message_id, &member.name),
                 setup.needs_consent,
                 setup.retry_unknown,
                 now_unix(),
@@ -209,10 +285,18 @@ async fn connection_task<T: Transport>(
         };
         let outcome = open.send(envelope, &job.bytes).await;
         if relay_closing(&outcome) {
-            if let Outcome::Deferred(reply) = &outcome {
+            // A lone relay's 421 stays this message's deferral, as it always
+            // was: setting the last relay aside would end the run.
+            if let Outcome::Deferred(reply) = &outcome
+                && shared.pool.up(Instant::now()).0 > 1
+            {
                 set_aside(&shared, index, reply);
             }
             connection = None;
+        } else if matches!(outcome, Outcome::Accepted(_) | Outcome::Failed(..)) {
+            // A completed transaction, not a mere connection, ends the
+            // back-off: a relay that greets and then throttles keeps doubling.
+            shared.pool.recovered(index);
         }
         record(&shared, index, job, outcome, &mut connection);
         shared.scheduler.done();

@@ -56,10 +56,16 @@ impl<T> Member<T> {
         }
     }
 
-    /// Waits until the relay's own limit lets one more message through.
-    pub(crate) async fn pace(&self) {
-        if let Some(limiter) = &self.limiter {
-            limiter.until_ready().await;
+    /// Takes a turn of the relay's own limit; when it has none left, how
+    /// long until the next.
+    pub(crate) fn try_pace(&self) -> Result<(), Duration> {
+        match &self.limiter {
+            None => Ok(()),
+            Some(limiter) => limiter.check().map_err(|not_until| {
+                not_until.wait_time_from(governor::clock::Clock::now(
+                    &governor::clock::DefaultClock::default(),
+                ))
+            }),
         }
     }
 }
@@ -125,11 +131,13 @@ impl<T: Transport> Pool<T> {
         &self.members
     }
 
-    /// The relay for the next message: by weight among those not set aside.
-    pub(crate) fn choose(&self, now: Instant) -> Choice {
+    /// The relay for the next message: by weight among those not set aside
+    /// and not `busy`.
+    pub(crate) fn choose(&self, now: Instant, busy: &[bool]) -> Choice {
         let mut health = self.health();
         let up: Vec<usize> = (0..self.members.len())
             .filter(|&i| health[i].down_until.is_none_or(|until| until <= now))
+            .filter(|&i| !busy.get(i).copied().unwrap_or(false))
             .collect();
         let total: i64 = up.iter().map(|&i| i64::from(self.members[i].weight)).sum();
         let mut best: Option<usize> = None;
@@ -171,11 +179,10 @@ impl<T: Transport> Pool<T> {
         Some(period)
     }
 
-    /// Relay `index` answered: its next failure starts the back-off afresh.
+    /// Relay `index` completed a transaction: its next failure starts the
+    /// back-off afresh.
     pub(crate) fn recovered(&self, index: usize) {
-        let mut health = self.health();
-        health[index].backoff = self.first_backoff;
-        health[index].down_until = None;
+        self.health()[index].backoff = self.first_backoff;
     }
 
     /// How many relays are not set aside, of how many.
@@ -210,7 +217,7 @@ mod tests {
         let pool = pool(&[2, 1, 1]);
         let now = Instant::now();
         let picks: Vec<usize> = (0..400)
-            .map(|_| match pool.choose(now) {
+            .map(|_| match pool.choose(now, &[]) {
                 Choice::Relay(i) => i,
                 Choice::NoneLeft => unreachable!(),
             })
@@ -230,15 +237,24 @@ mod tests {
         let now = Instant::now();
         assert_eq!(pool.set_aside(0, now), Some(Duration::from_secs(30)));
         assert_eq!(pool.set_aside(0, now), None, "one failure, one period");
-        assert!((0..10).all(|_| pool.choose(now) == Choice::Relay(1)));
+        assert!((0..10).all(|_| pool.choose(now, &[]) == Choice::Relay(1)));
         assert_eq!(pool.up(now), (1, 2));
         let later = now + Duration::from_secs(31);
-        assert!((0..10).any(|_| pool.choose(later) == Choice::Relay(0)));
+        assert!((0..10).any(|_| pool.choose(later, &[]) == Choice::Relay(0)));
         assert_eq!(pool.set_aside(0, later), Some(Duration::from_secs(60)));
         pool.set_aside(1, later);
-        assert_eq!(pool.choose(later), Choice::NoneLeft);
+        assert_eq!(pool.choose(later, &[]), Choice::NoneLeft);
         pool.recovered(0);
-        assert_eq!(pool.choose(later), Choice::Relay(0));
+        assert_eq!(
+            pool.set_aside(0, later + Duration::from_secs(61)),
+            Some(Duration::from_secs(30)),
+            "a completed transaction resets the back-off"
+        );
+        assert_eq!(
+            pool.choose(later + Duration::from_secs(61), &[false, true]),
+            Choice::NoneLeft,
+            "relay 1 busy, relay 0 set aside"
+        );
         for k in 0..10 {
             pool.set_aside(0, later + MAX_BACKOFF * (3 + k));
         }

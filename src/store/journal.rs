@@ -124,7 +124,7 @@ impl Store {
         campaign: &str,
         list: &str,
         email: &str,
-        message_id: &str,
+        (message_id, relay): (&str, &str),
         needs_consent: bool,
         retry_unknown: bool,
         at: i64,
@@ -172,13 +172,14 @@ impl Store {
         batch
             .tx
             .prepare_cached(
-                "INSERT INTO journal (campaign, email, state, message_id, attempts, updated_at)
-                 VALUES (?1, ?2, 'sending', ?3, 1, ?4)
+                "INSERT INTO journal (campaign, email, state, message_id, attempts, updated_at, relay)
+                 VALUES (?1, ?2, 'sending', ?3, 1, ?4, ?5)
                  ON CONFLICT (campaign, email) DO UPDATE SET
                      state = 'sending', message_id = excluded.message_id,
-                     attempts = attempts + 1, updated_at = excluded.updated_at",
+                     attempts = attempts + 1, updated_at = excluded.updated_at,
+                     relay = excluded.relay",
             )
-            .and_then(|mut s| s.execute(params![campaign, email, message_id, at]))
+            .and_then(|mut s| s.execute(params![campaign, email, message_id, at, relay]))
             .map_err(|e| batch.error(e))?;
         batch.commit()?;
         Ok(Admission::Go)
@@ -205,6 +206,37 @@ impl Store {
             )
             .map_err(|e| self.error(e))?;
         Ok(())
+    }
+
+    /// Checks that this store sends `campaign` as the same part of a
+    /// sharded list as before (`""` = the whole list), and notes it on the
+    /// first send: a host that sent part 1 of 3 and then the whole list, or
+    /// part 2, would mail recipients whose journal is on another host.
+    /// Returns the part recorded earlier when it differs.
+    pub(crate) fn check_shard(
+        &mut self,
+        campaign: &str,
+        shard: &str,
+    ) -> Result<Option<String>, StoreError> {
+        use rusqlite::OptionalExtension;
+        let recorded: Option<Option<String>> = self
+            .conn
+            .prepare_cached("SELECT shard FROM campaign WHERE id = ?1")
+            .and_then(|mut s| s.query_row([campaign], |r| r.get(0)).optional())
+            .map_err(|e| self.error(e))?;
+        match recorded {
+            Some(Some(earlier)) if earlier != shard => Ok(Some(earlier)),
+            Some(_) => {
+                self.conn
+                    .execute(
+                        "UPDATE campaign SET shard = ?2 WHERE id = ?1",
+                        params![campaign, shard],
+                    )
+                    .map_err(|e| self.error(e))?;
+                Ok(None)
+            }
+            None => Ok(None),
+        }
     }
 
     /// Who sent `campaign`, when it has sent.
@@ -414,7 +446,7 @@ pub(crate) mod tests {
                 campaign,
                 "news",
                 email,
-                &format!("{email}.m"),
+                (&format!("{email}.m"), "r"),
                 false,
                 false,
                 at,

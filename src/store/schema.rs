@@ -184,6 +184,9 @@ pub(super) const MIGRATIONS: &[&str] = &[
     // 8: the relay of every attempt, and when relays of a pool were set aside.
     r#"
     ALTER TABLE journal ADD COLUMN relay TEXT NOT NULL DEFAULT '';
+    -- The part of a sharded list this store sends ('' = the whole list);
+    -- NULL until the campaign's first send records it.
+    ALTER TABLE campaign ADD COLUMN shard TEXT;
     CREATE TABLE relay_set_aside (
         campaign TEXT NOT NULL,
         relay    TEXT NOT NULL,

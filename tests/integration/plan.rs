@@ -84,7 +84,7 @@ fn each_skip_reason_is_counted_once_per_row() {
                 campaign,
                 "newsletter",
                 email,
-                "m@example.jp",
+                ("m@example.jp", "relay"),
                 false,
                 false,
                 1,

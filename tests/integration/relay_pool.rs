@@ -10,7 +10,7 @@ use std::time::Duration;
 use hikyaku::store::journal::DeliveryState;
 use toml::toml;
 
-use crate::smtp_server::SmtpServer;
+use crate::smtp_server::{Behaviour, SmtpServer};
 use crate::support::{Campaign, Scratch, busiest_second, finish_within, recipients};
 
 /// Every recipient the servers accepted, checked to be there once only.
@@ -165,6 +165,92 @@ fn a_relay_back_from_a_stop_gets_work_again_after_its_back_off() {
     assert_eq!(delivered_once(&[&a, &b]).len(), 400);
     assert!(!b.received().is_empty(), "b got nothing after its back-off");
     assert!(b.connections() >= 2, "b was tried again");
+    let status = status_json(&scratch);
+    let set_aside = status["relays_set_aside"].as_array().unwrap();
+    assert!(
+        set_aside
+            .iter()
+            .any(|p| p["relay"] == "b" && p["seconds"] == 1),
+        "b was set aside for its first back-off: {status}"
+    );
+}
+
+#[test]
+fn a_hung_relay_holds_up_only_its_own_messages() {
+    let (a, hung) = (SmtpServer::start(), SmtpServer::start());
+    // Every transaction to `hung` waits for a reply that does not come
+    // until the test lets it.
+    hung.hold_after(0);
+    let scratch = Campaign::delivery(&a)
+        .pool(&[(&a, "a", 1), (&hung, "hung", 1)])
+        .rows(recipients(300, "example.jp"))
+        .build();
+    let child = scratch.command(&["send", "campaign.toml"]).spawn();
+    // Its two connections hold one message each, and one waits for it.
+    assert!(
+        a.wait_for_messages(300 - 3, Duration::from_secs(60)),
+        "the other relay was held up: {} delivered",
+        a.received().len()
+    );
+    assert!(hung.received().is_empty());
+    hung.release();
+    finish_within(child, Duration::from_secs(60)).expect_code(0);
+    assert_eq!(delivered_once(&[&a, &hung]).len(), 300);
+}
+
+#[test]
+fn a_relay_with_its_own_rate_is_slowed_alone() {
+    let (limited, free) = (SmtpServer::start(), SmtpServer::start());
+    let scratch = Campaign::delivery(&limited)
+        .pool(&[(&limited, "limited", 1), (&free, "free", 1)])
+        .relay(0, "rate", "5/s")
+        .rows(recipients(60, "example.jp"))
+        .build();
+    scratch.run(&["send", "campaign.toml"]).expect_code(0);
+    assert_eq!(delivered_once(&[&limited, &free]).len(), 60);
+    let mut times: Vec<_> = limited.received().iter().map(|m| m.at).collect();
+    times.sort();
+    assert!(
+        times.len() < 30,
+        "the limited relay kept its share: {}",
+        times.len()
+    );
+    for pair in times.windows(2) {
+        assert!(
+            pair[1].duration_since(pair[0]) >= Duration::from_millis(180),
+            "faster than its own 5/s"
+        );
+    }
+}
+
+#[test]
+fn a_relay_that_answers_421_mid_session_is_set_aside_and_its_message_goes_elsewhere() {
+    let (a, throttling) = (SmtpServer::start(), SmtpServer::start());
+    let rows = recipients(40, "example.jp");
+    for i in 0..40 {
+        throttling.rule(
+            &format!("user{i:03}@example.jp"),
+            Behaviour::RcptReply(421, "4.7.0 Too many connections, try later"),
+        );
+    }
+    let scratch = Campaign::delivery(&a)
+        .pool(&[(&a, "a", 1), (&throttling, "throttling", 1)])
+        .rows(rows)
+        .build();
+    scratch.run(&["send", "campaign.toml"]).expect_code(0);
+    assert!(throttling.received().is_empty());
+    assert_eq!(delivered_once(&[&a]).len(), 40);
+    let status = status_json(&scratch);
+    assert!(
+        status["relays_set_aside"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["relay"] == "throttling"
+                && p["reason"].as_str().unwrap().starts_with("421")),
+        "{status}"
+    );
+    assert_eq!(status["sent"], 40, "{status}");
 }
 
 #[test]
@@ -341,4 +427,44 @@ fn shards_cover_the_list_once_and_each_store_honours_only_its_own_tokens() {
         .run(&["send", "campaign.toml", "--dry-run", "--shard", "4/3"])
         .expect_code(2)
         .stderr_has(&["K must be between 1 and N"]);
+}
+
+#[test]
+fn a_host_sends_its_part_and_keeps_to_it() {
+    let server = SmtpServer::start();
+    let scratch = Campaign::delivery(&server)
+        .rows(recipients(90, "example.jp"))
+        .build();
+    scratch
+        .run(&[
+            "send",
+            "campaign.toml",
+            "--dry-run",
+            "--out",
+            "part",
+            "--shard",
+            "2/3",
+        ])
+        .expect_code(0);
+    let mut part = recipients_in(&scratch, "part");
+    part.sort();
+    scratch
+        .run(&["send", "campaign.toml", "--shard", "2/3"])
+        .expect_code(0);
+    assert_eq!(
+        delivered_once(&[&server]),
+        part,
+        "the real send sends the same part"
+    );
+    // The whole list, or another part, from the same store would mail
+    // recipients journaled on other hosts.
+    for other in [&["--shard", "1/3"][..], &[]] {
+        let mut args = vec!["send", "campaign.toml"];
+        args.extend_from_slice(other);
+        scratch
+            .run(&args)
+            .expect_code(77)
+            .stderr_has(&["this store sent part 2/3"]);
+    }
+    assert_eq!(server.received().len(), part.len());
 }

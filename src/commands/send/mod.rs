@@ -238,6 +238,27 @@ fn deliver(context: &Context, args: &SendArgs) -> Result<Outcome, Error> {
         &sender,
         now_unix(),
     )?;
+    let part = args
+        .shard
+        .map(|shard| shard.to_string())
+        .unwrap_or_default();
+    if let Some(earlier) = store.check_shard(&campaign.id, &part)? {
+        let named = |part: &str| {
+            if part.is_empty() {
+                "the whole list".to_owned()
+            } else {
+                format!("part {part} (--shard {part})")
+            }
+        };
+        return Err(Error::Refused(format!(
+            "this store sent {} of campaign {} before, and this run asks for {}: the other \
+             parts' recipients are journaled on other hosts, so they could get the message \
+             twice; run with the same --shard as before",
+            named(&earlier),
+            campaign.id,
+            named(&part)
+        )));
+    }
     drop(store);
     if !confirm(context, args, eligible, &campaign, &pool)? {
         context.ui.info("not sent");

@@ -129,6 +129,20 @@ impl Campaign {
         self
     }
 
+    /// Sets `key` in the `index`-th (0-based) relay of `[[smtp]]`; panics
+    /// when there is no such relay.
+    pub fn relay(mut self, index: usize, key: &str, value: impl Into<toml::Value>) -> Campaign {
+        let relay = self
+            .table
+            .get_mut("smtp")
+            .and_then(|smtp| smtp.as_array_mut())
+            .and_then(|relays| relays.get_mut(index))
+            .and_then(|relay| relay.as_table_mut())
+            .unwrap_or_else(|| panic!("no relay {index} in [[smtp]]"));
+        relay.insert(key.to_owned(), value.into());
+        self
+    }
+
     /// `[approval] required`.
     pub fn approval(mut self, required: bool) -> Campaign {
         self.section("approval")
