@@ -419,6 +419,20 @@ mod tests {
             "{sizes:?}"
         );
         assert_eq!(shards[1].to_string(), "2/3");
+        // The split is SHA-256's, so every host and every version agrees:
+        // these parts were computed independently (Python's hashlib).
+        for (key, of_three, of_seven) in [
+            ("taro@example.jp", 2, 3),
+            ("hanako@example.co.jp", 2, 1),
+            ("user001@example.jp", 3, 7),
+        ] {
+            let part = |n: u64| {
+                (1..=n)
+                    .find(|k| Shard::parse(&format!("{k}/{n}")).unwrap().contains(key))
+                    .unwrap()
+            };
+            assert_eq!((part(3), part(7)), (of_three, of_seven), "{key}");
+        }
         for bad in ["0/3", "4/3", "1/0", "3", "a/b"] {
             assert!(Shard::parse(bad).is_err(), "{bad}");
         }
