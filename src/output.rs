@@ -122,6 +122,14 @@ impl crate::deliver::pipeline::Watch for DeliveryProgress {
         }
     }
 
+    /// Above the bar, or on its own line for cron.
+    fn warn(&self, notice: &str) {
+        match &self.bar {
+            Some(bar) => bar.suspend(|| eprintln!("warning: {notice}")),
+            None => eprintln!("warning: {notice}"),
+        }
+    }
+
     fn show(&self, counts: &crate::deliver::run::RunCounts) {
         let done = counts.sent + counts.failed + counts.unknown + counts.deferred + counts.skipped;
         let mut message = format!(

@@ -158,10 +158,14 @@ fn set_aside<T: Transport>(shared: &Shared<T>, index: usize, why: &str) {
         return;
     };
     if shared.pool.members().len() > 1 {
-        eprintln!(
-            "warning: relay {name} set aside for {} s: {why}",
-            period.as_secs()
-        );
+        shared
+            .notices
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(format!(
+                "relay {name} set aside for {} s: {why}",
+                period.as_secs()
+            ));
     }
     if shared.setup.journaled {
         let recorded = shared.store().record_set_aside(

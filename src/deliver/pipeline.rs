@@ -88,6 +88,8 @@ pub(crate) trait Watch: Sync {
     fn interval(&self) -> Duration;
     /// Shows the counts so far.
     fn show(&self, counts: &RunCounts);
+    /// Shows a warning without tearing the progress display.
+    fn warn(&self, notice: &str);
 }
 
 /// What a run did.
@@ -102,6 +104,8 @@ pub(crate) struct Delivered {
     pub stop: Option<Stop>,
     /// From the first row fed to the last outcome.
     pub elapsed: Duration,
+    /// Warnings no progress display showed (see [`Watch::warn`]).
+    pub notices: Vec<String>,
 }
 
 /// A pipeline ready to run. Each way of sending has its own constructor,
@@ -322,6 +326,7 @@ impl<'a, T: Transport> Pipeline<'a, T> {
             not_sent,
             stop: shared.scheduler.stopped(),
             elapsed: started.elapsed(),
+            notices: std::mem::take(&mut *shared.notices.lock().unwrap_or_else(|p| p.into_inner())),
         };
         Ok((produced, delivered))
     }
@@ -458,6 +463,11 @@ async fn supervise<T: Transport>(
         tick.tick().await;
         loop {
             tick.tick().await;
+            let notices =
+                std::mem::take(&mut *shared.notices.lock().unwrap_or_else(|p| p.into_inner()));
+            for notice in &notices {
+                watch.warn(notice);
+            }
             let mut counts = shared.counts().clone();
             counts.relays_up = shared.pool.up(Instant::now());
             watch.show(&counts);

@@ -128,6 +128,9 @@ pub(crate) struct Shared<T> {
     admitted: Option<Mutex<HashSet<String>>>,
     /// Why a relay was last set aside, for the message when none is left.
     pub last_relay_error: Mutex<Option<String>>,
+    /// Warnings for the person watching (a relay set aside), shown by the
+    /// progress display as they come, or after the run.
+    pub notices: Mutex<Vec<String>>,
 }
 
 impl<T: Transport> Shared<T> {
@@ -150,6 +153,7 @@ impl<T: Transport> Shared<T> {
             not_sent: AtomicU64::new(0),
             admitted: (setup.journaled && setup.retry_unknown).then(Mutex::default),
             last_relay_error: Mutex::default(),
+            notices: Mutex::default(),
             setup,
         }
     }

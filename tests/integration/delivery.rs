@@ -7,15 +7,9 @@ use hikyaku::store::journal::DeliveryState;
 use toml::toml;
 
 use crate::smtp_server::{Behaviour, SmtpServer};
-use crate::support::{Campaign, Scratch, busiest_second, finish, line_of, recipients};
-
-fn state_of(scratch: &Scratch, email: &str) -> Option<DeliveryState> {
-    scratch
-        .store()
-        .journal_entry("test-campaign", email)
-        .unwrap()
-        .map(|e| e.state)
-}
+use crate::support::{
+    Campaign, busiest_second, delivered_once, finish, journal_state, line_of, recipients,
+};
 
 #[test]
 fn every_recipient_gets_one_message_byte_exact_and_the_journal_says_sent() {
@@ -65,7 +59,7 @@ fn every_recipient_gets_one_message_byte_exact_and_the_journal_says_sent() {
     };
     assert_eq!(strip_date(&arrived.data), strip_date(&preview));
     assert_eq!(
-        state_of(&scratch, "user007@example.jp"),
+        journal_state(&scratch, "user007@example.jp"),
         Some(DeliveryState::Sent)
     );
     let log = std::fs::read_to_string(scratch.path("store.test-campaign.jsonl")).unwrap();
@@ -106,13 +100,16 @@ fn each_reply_leads_to_its_journal_state() {
     let run = scratch.run(&["send", "campaign.toml"]);
     run.expect_code(75);
     use DeliveryState::*;
-    assert_eq!(state_of(&scratch, "user000@example.jp"), Some(Sent));
-    assert_eq!(state_of(&scratch, "user001@example.jp"), Some(Failed));
-    assert_eq!(state_of(&scratch, "user002@example.jp"), Some(Failed));
-    assert_eq!(state_of(&scratch, "user003@example.jp"), Some(Deferred));
-    assert_eq!(state_of(&scratch, "user004@example.jp"), Some(Unknown));
+    assert_eq!(journal_state(&scratch, "user000@example.jp"), Some(Sent));
+    assert_eq!(journal_state(&scratch, "user001@example.jp"), Some(Failed));
+    assert_eq!(journal_state(&scratch, "user002@example.jp"), Some(Failed));
     assert_eq!(
-        state_of(&scratch, "user005@example.jp"),
+        journal_state(&scratch, "user003@example.jp"),
+        Some(Deferred)
+    );
+    assert_eq!(journal_state(&scratch, "user004@example.jp"), Some(Unknown));
+    assert_eq!(
+        journal_state(&scratch, "user005@example.jp"),
         Some(Deferred),
         "dropped before DATA: not sent, tried again later"
     );
@@ -143,9 +140,9 @@ fn each_reply_leads_to_its_journal_state() {
     server.clear_rule("user003@example.jp");
     server.clear_rule("user005@example.jp");
     scratch.run(&["send", "campaign.toml"]).expect_code(0);
-    assert_eq!(state_of(&scratch, "user003@example.jp"), Some(Sent));
-    assert_eq!(state_of(&scratch, "user005@example.jp"), Some(Sent));
-    assert_eq!(state_of(&scratch, "user004@example.jp"), Some(Unknown));
+    assert_eq!(journal_state(&scratch, "user003@example.jp"), Some(Sent));
+    assert_eq!(journal_state(&scratch, "user005@example.jp"), Some(Sent));
+    assert_eq!(journal_state(&scratch, "user004@example.jp"), Some(Unknown));
     assert_eq!(server.unacknowledged(), ["user004@example.jp"]);
     assert!(
         !server
@@ -158,7 +155,7 @@ fn each_reply_leads_to_its_journal_state() {
     scratch
         .run(&["send", "campaign.toml", "--retry-unknown"])
         .expect_code(0);
-    assert_eq!(state_of(&scratch, "user004@example.jp"), Some(Sent));
+    assert_eq!(journal_state(&scratch, "user004@example.jp"), Some(Sent));
 }
 
 #[test]
@@ -177,7 +174,7 @@ fn an_unreachable_relay_is_exit_69_with_nothing_journaled() {
         .expect_code(69)
         .stderr_has(&["127.0.0.1"]);
     assert_eq!(
-        state_of(&scratch, "user000@example.jp"),
+        journal_state(&scratch, "user000@example.jp"),
         None,
         "still pending"
     );
@@ -237,14 +234,6 @@ fn sending_needs_the_relay_and_an_approval() {
 }
 
 /// Asserts nobody got two copies; returns who got one.
-fn once_each(server: &SmtpServer) -> Vec<String> {
-    let recipients = server.recipients();
-    let mut unique = recipients.clone();
-    unique.dedup();
-    assert_eq!(unique, recipients, "a recipient received two copies");
-    recipients
-}
-
 #[test]
 fn sigkill_mid_transaction_leaves_it_unknown_and_never_resends() {
     let server = SmtpServer::start();
@@ -261,21 +250,21 @@ fn sigkill_mid_transaction_leaves_it_unknown_and_never_resends() {
     child.kill().unwrap();
     finish(child);
     assert_eq!(
-        state_of(&scratch, "user010@example.jp"),
+        journal_state(&scratch, "user010@example.jp"),
         Some(DeliveryState::Sending)
     );
     // On a loaded machine the other connection may have been mid-transaction
     // too: whoever was in flight at the kill stays unknown, never resent.
     let in_flight: Vec<String> = (0..30)
         .map(|i| format!("user{i:03}@example.jp"))
-        .filter(|email| state_of(&scratch, email) == Some(DeliveryState::Sending))
+        .filter(|email| journal_state(&scratch, email) == Some(DeliveryState::Sending))
         .collect();
     // The relay accepts the held message after all: it was delivered once.
     assert!(server.release_and_wait(Duration::from_secs(30)));
     server.clear_rule("user010@example.jp");
     let before_rerun = server.recipients();
     scratch.run(&["send", "campaign.toml"]).expect_code(0);
-    let got = once_each(&server);
+    let got = delivered_once(&[&server]);
     for i in 0..30 {
         let email = format!("user{i:03}@example.jp");
         if in_flight.contains(&email) {
@@ -285,7 +274,7 @@ fn sigkill_mid_transaction_leaves_it_unknown_and_never_resends() {
                 "{email} was in flight at the kill: the re-run never resends it"
             );
             assert_eq!(
-                state_of(&scratch, &email),
+                journal_state(&scratch, &email),
                 Some(DeliveryState::Sending),
                 "{email} stays unknown"
             );
@@ -314,10 +303,10 @@ fn sigkill_at_any_moment_duplicates_nothing() {
         assert!(server.wait_for_messages(kill_after, Duration::from_secs(30)));
         child.kill().unwrap();
         finish(child);
-        once_each(&server);
+        delivered_once(&[&server]);
     }
     scratch.run(&["send", "campaign.toml"]).expect_code(0);
-    let got = once_each(&server);
+    let got = delivered_once(&[&server]);
     // Whoever was cut off mid-transaction by a kill stays in doubt, never resent.
     let store = scratch.store();
     let in_doubt: Vec<String> = (0..40)
@@ -373,7 +362,7 @@ fn sigterm_finishes_what_is_in_flight_and_exits_75() {
     assert_eq!(sent, server.received().len());
     assert!(sent < 40);
     scratch.run(&["send", "campaign.toml"]).expect_code(0);
-    assert_eq!(once_each(&server).len(), 40);
+    assert_eq!(delivered_once(&[&server]).len(), 40);
 }
 
 #[test]
@@ -391,7 +380,7 @@ fn a_second_send_of_the_same_campaign_is_refused_with_the_holder() {
         .stderr_has(&["already being sent by process", &first.id().to_string()]);
     server.release();
     finish(first).expect_code(0);
-    assert_eq!(once_each(&server).len(), 3);
+    assert_eq!(delivered_once(&[&server]).len(), 3);
 }
 
 #[test]
@@ -423,10 +412,10 @@ fn an_unsubscribe_during_the_run_stops_the_next_send_to_that_address() {
         .expect_code(0);
     server.release();
     finish(child).expect_code(0);
-    let got = once_each(&server);
+    let got = delivered_once(&[&server]);
     assert!(!got.contains(&unsubscribed), "{got:?}");
     assert_eq!(got.len(), 29);
-    assert_eq!(state_of(&scratch, &unsubscribed), None);
+    assert_eq!(journal_state(&scratch, &unsubscribed), None);
     let log = std::fs::read_to_string(scratch.path("store.test-campaign.jsonl")).unwrap();
     assert!(
         log.lines()
@@ -577,7 +566,7 @@ fn the_per_run_cap_leaves_the_rest_for_the_next_run() {
     assert_eq!(server.received().len(), 8);
     // The last four fit under the cap: the campaign is done.
     scratch.run(&["send", "campaign.toml"]).expect_code(0);
-    assert_eq!(once_each(&server).len(), 12);
+    assert_eq!(delivered_once(&[&server]).len(), 12);
 }
 
 #[test]
@@ -617,7 +606,7 @@ fn a_slow_server_is_waited_for() {
         .rows(recipients(4, "example.jp"))
         .build();
     scratch.run(&["send", "campaign.toml"]).expect_code(0);
-    assert_eq!(once_each(&server).len(), 4);
+    assert_eq!(delivered_once(&[&server]).len(), 4);
 }
 
 #[test]
@@ -788,7 +777,7 @@ fn a_certificate_nobody_vouches_for_is_refused() {
         .expect_code(69)
         .stderr_has(&["TLS"]);
     assert!(server.received().is_empty());
-    assert_eq!(state_of(&scratch, "user000@example.jp"), None);
+    assert_eq!(journal_state(&scratch, "user000@example.jp"), None);
 }
 
 #[test]
@@ -799,6 +788,6 @@ fn duplicate_rows_get_one_message_when_the_journal_catches_them() {
     let scratch = Campaign::delivery(&server).rows(csv).build();
     let run = scratch.run(&["send", "campaign.toml"]);
     run.expect_code(0);
-    assert_eq!(once_each(&server).len(), 6);
+    assert_eq!(delivered_once(&[&server]).len(), 6);
     assert!(run.stdout.contains("skipped 2"), "{}", run.stdout);
 }

@@ -11,25 +11,9 @@ use hikyaku::store::journal::DeliveryState;
 use toml::toml;
 
 use crate::smtp_server::{Behaviour, SmtpServer};
-use crate::support::{Campaign, Scratch, busiest_second, finish_within, recipients};
-
-/// Every recipient the servers accepted, checked to be there once only.
-fn delivered_once(servers: &[&SmtpServer]) -> Vec<String> {
-    let mut all: Vec<String> = servers.iter().flat_map(|s| s.recipients()).collect();
-    all.sort();
-    let mut unique = all.clone();
-    unique.dedup();
-    assert_eq!(unique.len(), all.len(), "a recipient got two copies");
-    all
-}
-
-fn journal_state(scratch: &Scratch, email: &str) -> Option<DeliveryState> {
-    scratch
-        .store()
-        .journal_entry("test-campaign", email)
-        .unwrap()
-        .map(|entry| entry.state)
-}
+use crate::support::{
+    Campaign, Scratch, busiest_second, delivered_once, finish_within, journal_state, recipients,
+};
 
 fn status_json(scratch: &Scratch) -> serde_json::Value {
     let run = scratch.run(&["status", "campaign.toml", "--format", "json"]);

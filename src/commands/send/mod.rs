@@ -395,6 +395,9 @@ fn summarize(context: &Context, delivered: &Delivered, deferred_total: u64, log:
     let not_sent = delivered.not_sent;
     let stop = delivered.stop.as_ref();
     let seconds = delivered.elapsed.as_secs_f64();
+    for notice in &delivered.notices {
+        context.ui.warn(notice);
+    }
     let mut line = format!(
         "sent {}, failed {}, unknown {}, skipped {} (opted out since the plan), deferred {} in {seconds:.1} s ({:.0} msg/s)",
         group(counts.sent),

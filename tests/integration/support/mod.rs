@@ -9,8 +9,10 @@ mod scratch;
 pub mod sent;
 mod skip_reasons;
 
+mod journal;
 mod pace;
 pub use campaign::Campaign;
+pub use journal::{delivered_once, journal_state};
 pub use pace::busiest_second;
 pub use rows::{recipients, user};
 pub use run::{Run, Serving, finish, finish_within};
