@@ -52,8 +52,6 @@ pub struct Composed {
     pub unsubscribe_token: String,
     /// The Message-ID without angle brackets.
     pub message_id: String,
-    /// The rendered subject.
-    pub subject: String,
     /// The message as it goes on the wire (signed when DKIM is configured).
     pub bytes: Vec<u8>,
 }
@@ -260,7 +258,6 @@ impl Session<'_> {
             },
             unsubscribe_token: token,
             message_id,
-            subject: rendered.subject,
             bytes: rendered.bytes,
         })
     }

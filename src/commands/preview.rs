@@ -9,12 +9,11 @@ use std::path::{Path, PathBuf};
 use serde_json::json;
 
 use super::Context;
-use super::session::{Session, Walked, every_message_kept};
+use super::session::{Session, Walked, every_message_kept, open_folder};
 use crate::cli::{PreviewArgs, ReportFormat};
 use crate::clock::now_unix;
 use crate::compose::{Composer, Session as ComposeSession};
 use crate::csv_input::Row;
-use crate::deliver::eml::EmlFolder;
 use crate::deliver::pipeline::{Feed, Pipeline};
 use crate::error::Error;
 use crate::estimate::{Estimate, estimate};
@@ -64,10 +63,7 @@ pub(super) fn preview(context: &Context, args: &PreviewArgs) -> Result<(), Error
     // folder instead of a relay.
     let (mut walked, written) = match args.out.as_deref() {
         Some(dir) => {
-            let folder = EmlFolder::create(dir).map_err(|source| Error::Write {
-                path: dir.to_owned(),
-                source,
-            })?;
+            let folder = open_folder(dir)?;
             let pipeline =
                 Pipeline::to_folder(&composer, &campaign, folder.clone(), Store::open(&store)?);
             let (walked, delivered) = pipeline.run(None, |feed| seen.walk(session, Some(feed)))?;

@@ -144,6 +144,14 @@ impl Session {
 }
 
 /// A folder that could not take a message (a full disk) fails the command.
+/// The folder of `--out`, created readable by its owner only.
+pub(super) fn open_folder(dir: &Path) -> Result<EmlFolder, Error> {
+    EmlFolder::create(dir).map_err(|source| Error::Write {
+        path: dir.to_owned(),
+        source,
+    })
+}
+
 /// The run stops at the first file it cannot write.
 pub(super) fn every_message_kept(delivered: &Delivered, folder: &EmlFolder) -> Result<(), Error> {
     if let Some(Stop::Unavailable(why)) = &delivered.stop {

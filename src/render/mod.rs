@@ -107,8 +107,6 @@ pub(crate) struct Identity<'a> {
 /// A rendered message.
 #[derive(Debug, Clone)]
 pub(crate) struct Rendered {
-    /// The subject as rendered.
-    pub subject: String,
     /// The whole message, CRLF line endings, unsigned.
     pub bytes: Vec<u8>,
 }

@@ -143,7 +143,7 @@ impl Templates<'_> {
                 line: recipient.line,
                 message: e.to_string(),
             })?;
-        Ok(Rendered { subject, bytes })
+        Ok(Rendered { bytes })
     }
 
     /// The Date header in the campaign's zone, formatted once for the

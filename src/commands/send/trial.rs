@@ -10,7 +10,7 @@ use crate::address::Address;
 use crate::cli::SendArgs;
 use crate::commands::Context;
 use crate::commands::preview::write_plan;
-use crate::commands::session::{Session, Walked, every_message_kept};
+use crate::commands::session::{Session, Walked, every_message_kept, open_folder};
 use crate::compose::Composer;
 use crate::csv_input::Row;
 use crate::deliver::eml::EmlFolder;
@@ -37,10 +37,7 @@ pub(super) fn dry_run(context: &Context, args: &SendArgs) -> Result<(), Error> {
     let limit = args.limit.unwrap_or(u64::MAX);
     let ((walked, delivered), folder) = match args.out.as_deref() {
         Some(dir) => {
-            let folder = EmlFolder::create(dir).map_err(|source| Error::Write {
-                path: dir.to_owned(),
-                source,
-            })?;
+            let folder = open_folder(dir)?;
             let pipeline =
                 Pipeline::to_folder(&composer, &campaign, folder.clone(), Store::open(&store)?);
             (
